@@ -1,0 +1,8 @@
+package dev.raftflow.engine;
+
+/** The node refuses a proposal because a bounded queue is full. Nothing was appended; retry later. */
+public final class OverloadedException extends RaftException {
+  public OverloadedException(String message) {
+    super(message);
+  }
+}

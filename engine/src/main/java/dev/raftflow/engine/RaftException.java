@@ -1,0 +1,12 @@
+package dev.raftflow.engine;
+
+/** Base of the errors the embedding API reports. */
+public class RaftException extends RuntimeException {
+  public RaftException(String message) {
+    super(message);
+  }
+
+  public RaftException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

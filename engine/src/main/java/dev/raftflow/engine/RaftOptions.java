@@ -1,0 +1,196 @@
+package dev.raftflow.engine;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tuning of one node. Immutable; build with {@link #builder()}. Time inside the core is counted in
+ * ticks of {@link #tickInterval()}; the election timeout of each term is drawn uniformly from
+ * {@code [electionTicks, 2 * electionTicks)} with the node's seeded random source.
+ *
+ * <p>Invalid values fail {@link Builder#build()} with an {@link IllegalArgumentException} naming the
+ * option.
+ */
+public final class RaftOptions {
+
+  private final Duration tickInterval;
+  private final int heartbeatTicks;
+  private final int electionTicks;
+  private final int maxEntriesPerMessage;
+  private final int maxBytesPerMessage;
+  private final int maxInflightMessages;
+  private final int maxPendingProposals;
+  private final boolean leaderNoop;
+  private final int inboundPrefetch;
+
+  private RaftOptions(Builder b) {
+    this.tickInterval = b.tickInterval;
+    this.heartbeatTicks = b.heartbeatTicks;
+    this.electionTicks = b.electionTicks;
+    this.maxEntriesPerMessage = b.maxEntriesPerMessage;
+    this.maxBytesPerMessage = b.maxBytesPerMessage;
+    this.maxInflightMessages = b.maxInflightMessages;
+    this.maxPendingProposals = b.maxPendingProposals;
+    this.leaderNoop = b.leaderNoop;
+    this.inboundPrefetch = b.inboundPrefetch;
+  }
+
+  public static RaftOptions defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder()
+        .tickInterval(tickInterval)
+        .heartbeatTicks(heartbeatTicks)
+        .electionTicks(electionTicks)
+        .maxEntriesPerMessage(maxEntriesPerMessage)
+        .maxBytesPerMessage(maxBytesPerMessage)
+        .maxInflightMessages(maxInflightMessages)
+        .maxPendingProposals(maxPendingProposals)
+        .leaderNoop(leaderNoop)
+        .inboundPrefetch(inboundPrefetch);
+  }
+
+  /** Length of one tick of the core's logical clock. Default 10 ms. */
+  public Duration tickInterval() {
+    return tickInterval;
+  }
+
+  /** Ticks between two heartbeats of a leader. Default 5 (50 ms). */
+  public int heartbeatTicks() {
+    return heartbeatTicks;
+  }
+
+  /** Minimum election timeout in ticks; must exceed {@link #heartbeatTicks()}. Default 15. */
+  public int electionTicks() {
+    return electionTicks;
+  }
+
+  /** Most entries in one AppendEntries. Default 512. */
+  public int maxEntriesPerMessage() {
+    return maxEntriesPerMessage;
+  }
+
+  /** Most payload bytes in one AppendEntries (one larger entry still travels alone). Default 1 MiB. */
+  public int maxBytesPerMessage() {
+    return maxBytesPerMessage;
+  }
+
+  /** AppendEntries in flight to one follower in replicate mode. Default 8. */
+  public int maxInflightMessages() {
+    return maxInflightMessages;
+  }
+
+  /** Proposals waiting for the event loop; beyond this {@code propose} fails Overloaded. Default 8192. */
+  public int maxPendingProposals() {
+    return maxPendingProposals;
+  }
+
+  /** Whether a new leader appends an empty entry to commit earlier terms' entries. Default true. */
+  public boolean leaderNoop() {
+    return leaderNoop;
+  }
+
+  /** Inbound messages requested from the transport ahead of processing. Default 1024. */
+  public int inboundPrefetch() {
+    return inboundPrefetch;
+  }
+
+  @Override
+  public String toString() {
+    return "RaftOptions{tick=" + tickInterval + ", heartbeatTicks=" + heartbeatTicks
+        + ", electionTicks=" + electionTicks + ", maxEntriesPerMessage=" + maxEntriesPerMessage
+        + ", maxBytesPerMessage=" + maxBytesPerMessage + ", maxInflightMessages=" + maxInflightMessages
+        + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
+        + ", inboundPrefetch=" + inboundPrefetch + "}";
+  }
+
+  /** Builder of {@link RaftOptions}; {@link #build()} validates. */
+  public static final class Builder {
+    private Duration tickInterval = Duration.ofMillis(10);
+    private int heartbeatTicks = 5;
+    private int electionTicks = 15;
+    private int maxEntriesPerMessage = 512;
+    private int maxBytesPerMessage = 1 << 20;
+    private int maxInflightMessages = 8;
+    private int maxPendingProposals = 8192;
+    private boolean leaderNoop = true;
+    private int inboundPrefetch = 1024;
+
+    private Builder() {}
+
+    public Builder tickInterval(Duration v) {
+      this.tickInterval = Objects.requireNonNull(v, "tickInterval");
+      return this;
+    }
+
+    public Builder heartbeatTicks(int v) {
+      this.heartbeatTicks = v;
+      return this;
+    }
+
+    public Builder electionTicks(int v) {
+      this.electionTicks = v;
+      return this;
+    }
+
+    public Builder maxEntriesPerMessage(int v) {
+      this.maxEntriesPerMessage = v;
+      return this;
+    }
+
+    public Builder maxBytesPerMessage(int v) {
+      this.maxBytesPerMessage = v;
+      return this;
+    }
+
+    public Builder maxInflightMessages(int v) {
+      this.maxInflightMessages = v;
+      return this;
+    }
+
+    public Builder maxPendingProposals(int v) {
+      this.maxPendingProposals = v;
+      return this;
+    }
+
+    public Builder leaderNoop(boolean v) {
+      this.leaderNoop = v;
+      return this;
+    }
+
+    public Builder inboundPrefetch(int v) {
+      this.inboundPrefetch = v;
+      return this;
+    }
+
+    public RaftOptions build() {
+      if (tickInterval.isNegative() || tickInterval.isZero()) {
+        throw new IllegalArgumentException("tickInterval must be positive, was " + tickInterval);
+      }
+      positive("heartbeatTicks", heartbeatTicks);
+      positive("electionTicks", electionTicks);
+      if (electionTicks <= heartbeatTicks) {
+        throw new IllegalArgumentException("electionTicks (" + electionTicks
+            + ") must be greater than heartbeatTicks (" + heartbeatTicks + ")");
+      }
+      positive("maxEntriesPerMessage", maxEntriesPerMessage);
+      positive("maxBytesPerMessage", maxBytesPerMessage);
+      positive("maxInflightMessages", maxInflightMessages);
+      positive("maxPendingProposals", maxPendingProposals);
+      positive("inboundPrefetch", inboundPrefetch);
+      return new RaftOptions(this);
+    }
+
+    private static void positive(String name, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be positive, was " + value);
+      }
+    }
+  }
+}

@@ -1,0 +1,303 @@
+package dev.raftflow.engine.codec;
+
+import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.AppendResponse;
+import dev.raftflow.engine.message.EntryType;
+import dev.raftflow.engine.message.InstallSnapshot;
+import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.engine.message.SnapshotResponse;
+import dev.raftflow.engine.message.VoteResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The compact binary form of every {@link Message}: a version byte, a type byte, then the fields
+ * as unsigned LEB128 varints, strings as varint length + UTF-8, byte arrays as varint length + raw
+ * bytes. Entries of an AppendEntries carry no index (they follow {@code prevLogIndex}).
+ *
+ * <p>Stateless and thread-safe. {@link #decode} checks every length against what remains and
+ * against the limits below, and fails with {@link MalformedMessageException} rather than reading
+ * garbage or allocating from an untrusted length.
+ */
+public final class MessageCodec {
+
+  /** The only format version this codec writes and reads. */
+  public static final byte VERSION = 1;
+
+  /** Longest node id accepted, in bytes. */
+  public static final int MAX_ID_BYTES = 255;
+
+  static final byte T_REQUEST_VOTE = 1;
+  static final byte T_VOTE_RESPONSE = 2;
+  static final byte T_APPEND_ENTRIES = 3;
+  static final byte T_APPEND_RESPONSE = 4;
+  static final byte T_INSTALL_SNAPSHOT = 5;
+  static final byte T_SNAPSHOT_RESPONSE = 6;
+
+  private MessageCodec() {}
+
+  /** Exact number of bytes {@link #encode} produces for {@code m}. */
+  public static int encodedSize(Message m) {
+    int n = 2 + varLen(m.term()) + strLen(m.from()) + strLen(m.to());
+    if (m instanceof RequestVote v) {
+      n += varLen(v.lastLogIndex()) + varLen(v.lastLogTerm());
+    } else if (m instanceof VoteResponse) {
+      n += 1;
+    } else if (m instanceof AppendEntries a) {
+      n += varLen(a.prevLogIndex()) + varLen(a.prevLogTerm()) + varLen(a.leaderCommit());
+      n += varLen(a.entries().size());
+      for (LogEntry e : a.entries()) {
+        n += entrySize(e);
+      }
+    } else if (m instanceof AppendResponse r) {
+      n += 1;
+      n += r.success()
+          ? varLen(r.matchIndex())
+          : varLen(r.rejectedIndex()) + varLen(r.conflictTerm()) + varLen(r.conflictIndex());
+    } else if (m instanceof InstallSnapshot s) {
+      n += varLen(s.lastIncludedIndex()) + varLen(s.lastIncludedTerm()) + bytesLen(s.data());
+    } else if (m instanceof SnapshotResponse s) {
+      n += varLen(s.matchIndex());
+    }
+    return n;
+  }
+
+  /** Bytes one entry takes inside an AppendEntries. */
+  public static int entrySize(LogEntry e) {
+    return varLen(e.term()) + 1 + bytesLen(e.data());
+  }
+
+  /** Encodes {@code m} into a new array of exactly {@link #encodedSize} bytes. */
+  public static byte[] encode(Message m) {
+    byte[] out = new byte[encodedSize(m)];
+    ByteBuffer buf = ByteBuffer.wrap(out);
+    encode(m, buf);
+    return out;
+  }
+
+  /** Writes {@code m} at the buffer's position; it needs {@link #encodedSize} bytes remaining. */
+  public static void encode(Message m, ByteBuffer buf) {
+    buf.put(VERSION);
+    buf.put(typeOf(m));
+    putVar(buf, m.term());
+    putStr(buf, m.from());
+    putStr(buf, m.to());
+    if (m instanceof RequestVote v) {
+      putVar(buf, v.lastLogIndex());
+      putVar(buf, v.lastLogTerm());
+    } else if (m instanceof VoteResponse v) {
+      buf.put((byte) (v.granted() ? 1 : 0));
+    } else if (m instanceof AppendEntries a) {
+      putVar(buf, a.prevLogIndex());
+      putVar(buf, a.prevLogTerm());
+      putVar(buf, a.leaderCommit());
+      putVar(buf, a.entries().size());
+      for (LogEntry e : a.entries()) {
+        putVar(buf, e.term());
+        buf.put((byte) e.type().code());
+        putBytes(buf, e.data());
+      }
+    } else if (m instanceof AppendResponse r) {
+      buf.put((byte) (r.success() ? 1 : 0));
+      if (r.success()) {
+        putVar(buf, r.matchIndex());
+      } else {
+        putVar(buf, r.rejectedIndex());
+        putVar(buf, r.conflictTerm());
+        putVar(buf, r.conflictIndex());
+      }
+    } else if (m instanceof InstallSnapshot s) {
+      putVar(buf, s.lastIncludedIndex());
+      putVar(buf, s.lastIncludedTerm());
+      putBytes(buf, s.data());
+    } else if (m instanceof SnapshotResponse s) {
+      putVar(buf, s.matchIndex());
+    }
+  }
+
+  /** Decodes one whole frame. */
+  public static Message decode(byte[] frame) {
+    return decode(ByteBuffer.wrap(frame));
+  }
+
+  /** Decodes the buffer's remaining bytes as exactly one message. */
+  public static Message decode(ByteBuffer buf) {
+    if (buf.remaining() < 2) {
+      throw new MalformedMessageException("frame of " + buf.remaining() + " bytes is too short");
+    }
+    byte version = buf.get();
+    if (version != VERSION) {
+      throw new MalformedMessageException("unsupported version " + version + " (expected " + VERSION + ")");
+    }
+    byte type = buf.get();
+    long term = getVar(buf, "term");
+    String from = getStr(buf, "from");
+    String to = getStr(buf, "to");
+    Message m =
+        switch (type) {
+          case T_REQUEST_VOTE -> new RequestVote(term, from, to, getVar(buf, "lastLogIndex"), getVar(buf, "lastLogTerm"));
+          case T_VOTE_RESPONSE -> new VoteResponse(term, from, to, getBool(buf, "granted"));
+          case T_APPEND_ENTRIES -> decodeAppend(buf, term, from, to);
+          case T_APPEND_RESPONSE -> {
+            boolean ok = getBool(buf, "success");
+            yield ok
+                ? AppendResponse.accepted(term, from, to, getVar(buf, "matchIndex"))
+                : AppendResponse.rejected(term, from, to, getVar(buf, "rejectedIndex"),
+                    getVar(buf, "conflictTerm"), getVar(buf, "conflictIndex"));
+          }
+          case T_INSTALL_SNAPSHOT -> new InstallSnapshot(term, from, to, getVar(buf, "lastIncludedIndex"),
+              getVar(buf, "lastIncludedTerm"), getBytes(buf, "snapshot data"));
+          case T_SNAPSHOT_RESPONSE -> new SnapshotResponse(term, from, to, getVar(buf, "matchIndex"));
+          default -> throw new MalformedMessageException("unknown message type " + type);
+        };
+    if (buf.hasRemaining()) {
+      throw new MalformedMessageException(buf.remaining() + " trailing bytes after " + m.getClass().getSimpleName());
+    }
+    return m;
+  }
+
+  private static AppendEntries decodeAppend(ByteBuffer buf, long term, String from, String to) {
+    long prevIndex = getVar(buf, "prevLogIndex");
+    long prevTerm = getVar(buf, "prevLogTerm");
+    long commit = getVar(buf, "leaderCommit");
+    long count = getVar(buf, "entry count");
+    // every entry takes at least 3 bytes: refuse counts the frame cannot hold
+    if (count > buf.remaining() / 3) {
+      throw new MalformedMessageException("entry count " + count + " exceeds what " + buf.remaining() + " bytes can hold");
+    }
+    List<LogEntry> entries = new ArrayList<>((int) count);
+    for (int i = 0; i < count; i++) {
+      long t = getVar(buf, "entry term");
+      if (!buf.hasRemaining()) {
+        throw new MalformedMessageException("truncated entry " + i);
+      }
+      int code = buf.get();
+      EntryType type;
+      try {
+        type = EntryType.fromCode(code);
+      } catch (IllegalArgumentException e) {
+        throw new MalformedMessageException("entry " + i + ": " + e.getMessage());
+      }
+      entries.add(new LogEntry(prevIndex + 1 + i, t, type, getBytes(buf, "entry data")));
+    }
+    return new AppendEntries(term, from, to, prevIndex, prevTerm, entries, commit);
+  }
+
+  private static byte typeOf(Message m) {
+    if (m instanceof RequestVote) return T_REQUEST_VOTE;
+    if (m instanceof VoteResponse) return T_VOTE_RESPONSE;
+    if (m instanceof AppendEntries) return T_APPEND_ENTRIES;
+    if (m instanceof AppendResponse) return T_APPEND_RESPONSE;
+    if (m instanceof InstallSnapshot) return T_INSTALL_SNAPSHOT;
+    return T_SNAPSHOT_RESPONSE;
+  }
+
+  static int varLen(long v) {
+    if (v < 0) {
+      throw new IllegalArgumentException("negative value " + v + " cannot be encoded");
+    }
+    int n = 1;
+    while ((v >>>= 7) != 0) {
+      n++;
+    }
+    return n;
+  }
+
+  private static int strLen(String s) {
+    int len = utf8Length(s);
+    return varLen(len) + len;
+  }
+
+  private static int bytesLen(byte[] b) {
+    return varLen(b.length) + b.length;
+  }
+
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    return n;
+  }
+
+  static void putVar(ByteBuffer buf, long v) {
+    while ((v & ~0x7FL) != 0) {
+      buf.put((byte) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    buf.put((byte) v);
+  }
+
+  private static void putStr(ByteBuffer buf, String s) {
+    putBytes(buf, s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void putBytes(ByteBuffer buf, byte[] b) {
+    putVar(buf, b.length);
+    buf.put(b);
+  }
+
+  static long getVar(ByteBuffer buf, String field) {
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (!buf.hasRemaining()) {
+        throw new MalformedMessageException("truncated varint in field " + field);
+      }
+      byte b = buf.get();
+      v |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        if (v < 0) {
+          throw new MalformedMessageException("field " + field + " out of range");
+        }
+        return v;
+      }
+    }
+    throw new MalformedMessageException("varint too long in field " + field);
+  }
+
+  private static boolean getBool(ByteBuffer buf, String field) {
+    if (!buf.hasRemaining()) {
+      throw new MalformedMessageException("truncated field " + field);
+    }
+    byte b = buf.get();
+    if (b != 0 && b != 1) {
+      throw new MalformedMessageException("field " + field + " is " + b + ", not a boolean");
+    }
+    return b == 1;
+  }
+
+  private static String getStr(ByteBuffer buf, String field) {
+    long len = getVar(buf, field + " length");
+    if (len > MAX_ID_BYTES) {
+      throw new MalformedMessageException("field " + field + " is " + len + " bytes, more than " + MAX_ID_BYTES);
+    }
+    byte[] b = getRaw(buf, (int) len, field);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static byte[] getBytes(ByteBuffer buf, String field) {
+    long len = getVar(buf, field + " length");
+    if (len > buf.remaining()) {
+      throw new MalformedMessageException("field " + field + " claims " + len + " bytes, only " + buf.remaining() + " remain");
+    }
+    return getRaw(buf, (int) len, field);
+  }
+
+  private static byte[] getRaw(ByteBuffer buf, int len, String field) {
+    if (len > buf.remaining()) {
+      throw new MalformedMessageException("field " + field + " claims " + len + " bytes, only " + buf.remaining() + " remain");
+    }
+    byte[] b = new byte[len];
+    buf.get(b);
+    return b;
+  }
+}

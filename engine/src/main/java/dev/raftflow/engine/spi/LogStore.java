@@ -1,0 +1,29 @@
+package dev.raftflow.engine.spi;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Durable storage of one member's Raft state: hard state (term, vote), the log and the latest
+ * snapshot.
+ *
+ * <p>Threading and order: every method is called from the node's event loop. Writes take effect
+ * in call order; the futures they return complete in call order, on any thread, once the batch is
+ * durable as the store's durability policy defines it. A store that is durable on return may
+ * return a completed future. A failed future means the node can no longer trust its storage: the
+ * node stops.
+ *
+ * <p>Errors: {@link #load()} throws {@link IllegalStateException} with a clear message when the
+ * stored data is damaged in a way that cannot be repaired without losing acknowledged entries.
+ */
+public interface LogStore extends AutoCloseable {
+
+  /** Reads what survived the last run. Called once, before any write. */
+  PersistentState load();
+
+  /** Makes {@code write} durable; the future completes when it is. */
+  CompletableFuture<Void> write(LogWrite write);
+
+  /** Releases resources. What was durable stays durable. Idempotent. */
+  @Override
+  void close();
+}
