@@ -1,35 +1,702 @@
 package dev.raftflow.engine;
 
+import dev.raftflow.engine.core.RaftCore;
+import dev.raftflow.engine.core.Ready;
+import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.spi.LogStore;
+import dev.raftflow.engine.spi.LogWrite;
+import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Transport;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
-/** STUB – being implemented. */
+/**
+ * One member of a Raft group, embedded in a service.
+ *
+ * <p><b>Threading.</b> Every node runs an event loop on one {@link Scheduler.Worker}: inbound
+ * messages, ticks, proposals, snapshot requests and storage completions are queued and handled
+ * there one at a time, so the Raft core needs no locks. Each turn of the loop drains everything
+ * queued, then turns the core's output into one log write, one message per follower (smart
+ * batching) and the next apply events. All public methods are thread-safe and never block.
+ *
+ * <p><b>Ordering.</b> {@link #applied()} delivers committed entries and snapshots in log order, on
+ * the loop thread, only as fast as its subscriber requests them. A slow service therefore holds the
+ * apply stream back rather than growing a queue.
+ *
+ * <p><b>Errors.</b> Proposals to a non-leader fail with {@link NotLeaderException} (naming the
+ * leader when known), proposals beyond {@link RaftOptions#maxPendingProposals()} with {@link
+ * OverloadedException}, and every call on a closed node with {@link NodeClosedException}. Messages
+ * from unknown members or for another node are dropped and logged. A storage failure closes the
+ * node.
+ */
 public final class RaftNode implements AutoCloseable {
-  public static Builder builder() { return new Builder(); }
-  public String id() { throw new UnsupportedOperationException(); }
-  public CompletableFuture<LogPosition> propose(byte[] command) { throw new UnsupportedOperationException(); }
-  public Mono<LogPosition> submit(byte[] command) { throw new UnsupportedOperationException(); }
-  public NodeState state() { throw new UnsupportedOperationException(); }
-  public Flux<ApplyEvent> applied() { throw new UnsupportedOperationException(); }
-  public CompletableFuture<Void> snapshot(long index, byte[] data) { throw new UnsupportedOperationException(); }
-  public boolean isClosed() { throw new UnsupportedOperationException(); }
-  public Mono<Void> onClose() { throw new UnsupportedOperationException(); }
-  @Override public void close() { throw new UnsupportedOperationException(); }
 
+  private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+  private static final int MAX_EVENTS_PER_ROUND = 4096;
+  private static final int MAX_APPLY_PER_ROUND = 4096;
+
+  private final String id;
+  private final List<String> members;
+  private final RaftOptions options;
+  private final Transport transport;
+  private final LogStore store;
+  private final Scheduler ownedScheduler;
+  private final Scheduler.Worker loop;
+  private final RaftCore core;
+
+  // shared between threads
+  private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger wip = new AtomicInteger();
+  private final AtomicInteger queuedProposals = new AtomicInteger();
+  private final AtomicLong droppedMessages = new AtomicLong();
+  private final Sinks.Empty<Void> closedSink = Sinks.empty();
+  private volatile NodeState state;
+  private volatile boolean closed;
+  private volatile boolean applySubscribed;
+
+  // confined to the loop
+  private final ArrayDeque<PendingWrite> pendingWrites = new ArrayDeque<>();
+  private final ArrayDeque<PendingApply> pendingApplies = new ArrayDeque<>();
+  private final List<Propose> proposeBatch = new ArrayList<>();
+  private final List<byte[]> commandBatch = new ArrayList<>();
+  private FluxSink<ApplyEvent> applySink;
+  private long applyDemand;
+  private Subscription inboundSubscription;
+  private int inboundConsumed;
+  private Disposable ticker;
+  private boolean terminated;
+
+  private RaftNode(Builder b) {
+    this.id = b.id;
+    this.members = b.members;
+    this.options = b.options;
+    this.transport = b.transport;
+    this.store = b.store;
+    this.ownedScheduler = b.scheduler == null ? Schedulers.newSingle("raftflow-" + b.id) : null;
+    Scheduler scheduler = b.scheduler != null ? b.scheduler : ownedScheduler;
+    PersistentState restored = store.load();
+    this.core = new RaftCore(id, members, options, b.random != null ? b.random : new Random(), restored);
+    this.loop = scheduler.createWorker();
+    publishState();
+  }
+
+  /** A builder; {@code id}, {@code members}, {@code transport} and {@code logStore} are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private void startLoop() {
+    transport.inbound().subscribe(new InboundSubscriber());
+    long tickMs = options.tickInterval().toMillis();
+    ticker = loop.schedulePeriodically(this::onTick, tickMs, tickMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** This node's id. */
+  public String id() {
+    return id;
+  }
+
+  /** The members of the group, this node included. */
+  public List<String> members() {
+    return members;
+  }
+
+  /** The options this node runs with. */
+  public RaftOptions options() {
+    return options;
+  }
+
+  /**
+   * Proposes a command. The future completes as soon as the leader has appended it, with its index
+   * and term (which does not mean it will commit), or fails with {@link NotLeaderException},
+   * {@link OverloadedException} or {@link NodeClosedException}. The command array must not be
+   * modified afterwards.
+   */
+  public CompletableFuture<LogPosition> propose(byte[] command) {
+    CompletableFuture<LogPosition> accepted = new CompletableFuture<>();
+    enqueueProposal(command, accepted, null);
+    return accepted;
+  }
+
+  /**
+   * Proposes a command and completes once it is committed and has been handed to the apply stream
+   * (the subscriber of {@link #applied()} has taken it), with its index and term. Fails as {@link
+   * #propose} does, or with {@link ProposalDroppedException} when another leader's entry took its
+   * place. Without a subscriber to {@link #applied()} it never completes.
+   */
+  public Mono<LogPosition> submit(byte[] command) {
+    return Mono.create(sink -> enqueueProposal(command, null, sink));
+  }
+
+  private void enqueueProposal(byte[] command, CompletableFuture<LogPosition> accepted, MonoSink<LogPosition> applied) {
+    Objects.requireNonNull(command, "command");
+    RaftException refusal = null;
+    NodeState s = state;
+    if (closed) {
+      refusal = new NodeClosedException(id);
+    } else if (s.role() != Role.LEADER) {
+      refusal = new NotLeaderException(id, s.term(), s.leaderId());
+    } else if (queuedProposals.incrementAndGet() > options.maxPendingProposals()) {
+      queuedProposals.decrementAndGet();
+      refusal = new OverloadedException(
+          "node " + id + " has " + options.maxPendingProposals() + " proposals queued (maxPendingProposals)");
+    }
+    if (refusal != null) {
+      if (accepted != null) {
+        accepted.completeExceptionally(refusal);
+      } else {
+        applied.error(refusal);
+      }
+      return;
+    }
+    enqueue(new Propose(command, accepted, applied));
+  }
+
+  /** The node's current term, role and leader, as of the end of its last loop turn. */
+  public NodeState state() {
+    return state;
+  }
+
+  /**
+   * The apply stream: committed entries and snapshots in log order, delivered on the node's loop
+   * thread as the subscriber requests them. After a restart it begins with the stored snapshot (if
+   * any), then the entries after it. One subscriber at a time; it must not block (use {@code
+   * publishOn} to move work elsewhere, keeping demand bounded so backpressure holds).
+   */
+  public Flux<ApplyEvent> applied() {
+    return Flux.create(sink -> {
+      if (closed) {
+        sink.error(new NodeClosedException(id));
+        return;
+      }
+      synchronized (this) {
+        if (applySubscribed) {
+          sink.error(new IllegalStateException("node " + id + ": applied() already has a subscriber"));
+          return;
+        }
+        applySubscribed = true;
+      }
+      enqueue(new ApplySubscribe(sink));
+      sink.onRequest(n -> enqueue(new ApplyDemand(n)));
+      sink.onDispose(() -> enqueue(new ApplySubscribe(null)));
+    }, FluxSink.OverflowStrategy.ERROR);
+  }
+
+  /**
+   * Tells the node that the service has taken a snapshot covering entries up to {@code index}, so
+   * the log up to it can be discarded. The future completes once the loop has taken it. A snapshot
+   * at or behind the current one is ignored (completes normally); one beyond the applied index
+   * fails with {@link IllegalArgumentException}.
+   */
+  public CompletableFuture<Void> snapshot(long index, byte[] data) {
+    Objects.requireNonNull(data, "data");
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (closed) {
+      done.completeExceptionally(new NodeClosedException(id));
+    } else {
+      enqueue(new TakeSnapshot(index, data, done));
+    }
+    return done;
+  }
+
+  /** Messages dropped because they came from an unknown member or were addressed elsewhere. */
+  public long droppedMessages() {
+    return droppedMessages.get();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Completes once the node has stopped and released its transport and store. */
+  public Mono<Void> onClose() {
+    return closedSink.asMono();
+  }
+
+  /**
+   * Stops the node without waiting: ticks and inbound messages stop, pending proposals fail with
+   * {@link NodeClosedException}, the apply stream completes, the transport and store are closed.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    enqueue(Close.INSTANCE);
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  private void enqueue(Object event) {
+    inbox.offer(event);
+    if (wip.getAndIncrement() == 0) {
+      try {
+        loop.schedule(this::drain);
+      } catch (RejectedExecutionException e) {
+        // the loop is gone: the node has terminated and drained what it will ever handle
+        inbox.clear();
+      }
+    }
+  }
+
+  private void onTick() {
+    if (terminated) {
+      return;
+    }
+    try {
+      core.tick();
+      flush();
+    } catch (RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  private void drain() {
+    int missed = 1;
+    do {
+      try {
+        int n = 0;
+        Object e;
+        while (n < MAX_EVENTS_PER_ROUND && (e = inbox.poll()) != null) {
+          n++;
+          handle(e);
+        }
+        proposeBatch();
+        if (!terminated) {
+          flush();
+          replenishInbound();
+        }
+        if (n == MAX_EVENTS_PER_ROUND) {
+          continue; // more is queued: go round again before giving up the signal count
+        }
+      } catch (RuntimeException ex) {
+        fail(ex);
+      }
+      missed = wip.addAndGet(-missed);
+    } while (missed != 0);
+  }
+
+  private void handle(Object e) {
+    if (terminated) {
+      if (e instanceof Propose p) {
+        p.fail(new NodeClosedException(id));
+      } else if (e instanceof TakeSnapshot t) {
+        t.done.completeExceptionally(new NodeClosedException(id));
+      }
+      return;
+    }
+    if (e instanceof Message m) {
+      inboundConsumed++;
+      if (!m.to().equals(id) || m.from().equals(id) || !members.contains(m.from())) {
+        long n = droppedMessages.incrementAndGet();
+        if (n == 1 || Long.bitCount(n) == 1) {
+          LOG.warn("{}: dropped message from {} to {} ({} so far): sender unknown or not addressed here",
+              id, m.from(), m.to(), n);
+        }
+        return;
+      }
+      core.step(m);
+    } else if (e instanceof Propose p) {
+      queuedProposals.decrementAndGet();
+      proposeBatch.add(p);
+    } else if (e instanceof PendingWrite w) {
+      completeWrites();
+    } else if (e instanceof TakeSnapshot t) {
+      proposeBatch(); // keep the order of calls
+      try {
+        core.snapshotTaken(t.index, t.data);
+        t.done.complete(null);
+      } catch (IllegalArgumentException ex) {
+        t.done.completeExceptionally(ex);
+      }
+    } else if (e instanceof ApplySubscribe a) {
+      applySink = a.sink;
+      applyDemand = 0;
+      if (a.sink == null) {
+        applySubscribed = false;
+      }
+    } else if (e instanceof ApplyDemand d) {
+      applyDemand = applyDemand + d.n < 0 ? Long.MAX_VALUE : applyDemand + d.n;
+    } else if (e == Close.INSTANCE) {
+      terminate(null);
+    }
+  }
+
+  private void proposeBatch() {
+    if (proposeBatch.isEmpty()) {
+      return;
+    }
+    for (Propose p : proposeBatch) {
+      commandBatch.add(p.command);
+    }
+    long first = core.propose(commandBatch);
+    long term = core.term();
+    for (int i = 0; i < proposeBatch.size(); i++) {
+      Propose p = proposeBatch.get(i);
+      if (first < 0) {
+        p.fail(new NotLeaderException(id, term, core.leaderId()));
+        continue;
+      }
+      LogPosition pos = new LogPosition(first + i, term);
+      if (p.accepted != null) {
+        p.accepted.complete(pos);
+      }
+      if (p.applied != null) {
+        awaitApply(pos, p.applied);
+      }
+    }
+    proposeBatch.clear();
+    commandBatch.clear();
+  }
+
+  private void awaitApply(LogPosition pos, MonoSink<LogPosition> sink) {
+    // an older proposal at this index or later was overwritten: our log no longer holds it
+    while (!pendingApplies.isEmpty() && pendingApplies.peekLast().position.index() >= pos.index()) {
+      PendingApply old = pendingApplies.pollLast();
+      old.sink.error(new ProposalDroppedException(old.position.index(), old.position.term()));
+    }
+    pendingApplies.addLast(new PendingApply(pos, sink));
+  }
+
+  /** Turns the core's output into sends, one log write, and apply events. */
+  private void flush() {
+    Ready rd = core.ready();
+    for (Message m : rd.messages()) {
+      transport.send(m);
+    }
+    LogWrite w = rd.write();
+    if (!w.isEmpty()) {
+      PendingWrite pw = new PendingWrite(w.lastIndex(), w.lastTerm(), rd.messagesAfterWrite());
+      pendingWrites.addLast(pw);
+      CompletableFuture<Void> f = store.write(w);
+      if (f.isDone()) {
+        pw.complete(f);
+        completeWrites();
+      } else {
+        f.whenComplete((v, err) -> {
+          pw.complete(f);
+          enqueue(pw);
+        });
+      }
+    } else if (!rd.messagesAfterWrite().isEmpty()) {
+      if (pendingWrites.isEmpty()) {
+        for (Message m : rd.messagesAfterWrite()) {
+          transport.send(m);
+        }
+      } else {
+        PendingWrite pw = new PendingWrite(-1, -1, rd.messagesAfterWrite());
+        pw.durable = true; // nothing to write, but must wait for the writes before it
+        pendingWrites.addLast(pw);
+      }
+    }
+    deliverApply();
+    publishState();
+  }
+
+  /** Handles, in order, every write at the head of the queue that is now durable. */
+  private void completeWrites() {
+    PendingWrite pw;
+    while ((pw = pendingWrites.peekFirst()) != null && pw.durable) {
+      pendingWrites.pollFirst();
+      if (pw.error != null) {
+        throw new IllegalStateException("log store write failed on node " + id, pw.error);
+      }
+      for (Message m : pw.afterWrite) {
+        transport.send(m);
+      }
+      if (pw.lastIndex >= 0) {
+        core.persisted(pw.lastIndex, pw.lastTerm);
+      }
+    }
+  }
+
+  private void deliverApply() {
+    if (applySink == null) {
+      return;
+    }
+    while (applyDemand > 0 && core.hasApply()) {
+      List<ApplyEvent> events = core.takeApply((int) Math.min(applyDemand, MAX_APPLY_PER_ROUND));
+      for (ApplyEvent ev : events) {
+        applyDemand--;
+        try {
+          applySink.next(ev);
+        } catch (RuntimeException ex) {
+          LOG.error("{}: apply subscriber failed at index {}", id, ev.index(), ex);
+        }
+        resolveApplied(ev);
+      }
+    }
+  }
+
+  private void resolveApplied(ApplyEvent ev) {
+    PendingApply p;
+    while ((p = pendingApplies.peekFirst()) != null && p.position.index() <= ev.index()) {
+      pendingApplies.pollFirst();
+      if (ev instanceof ApplyEvent.Entry e && p.position.index() == e.index()) {
+        if (p.position.term() == e.term()) {
+          p.sink.success(p.position);
+        } else {
+          p.sink.error(new ProposalDroppedException(p.position.index(), p.position.term()));
+        }
+      } else {
+        p.sink.error(new RaftException("proposal at index " + p.position.index()
+            + " is covered by a snapshot from the leader; its outcome is unknown"));
+      }
+    }
+  }
+
+  private void replenishInbound() {
+    if (inboundConsumed > 0 && inboundSubscription != null) {
+      int n = inboundConsumed;
+      inboundConsumed = 0;
+      inboundSubscription.request(n);
+    }
+  }
+
+  private void publishState() {
+    NodeState s = state;
+    if (s == null || s.term() != core.term() || s.role() != core.role() || s.commitIndex() != core.commitIndex()
+        || s.appliedIndex() != core.appliedIndex() || s.lastIndex() != core.lastIndex()
+        || !Objects.equals(s.leaderId(), core.leaderId())) {
+      state = new NodeState(core.term(), core.role(), core.leaderId(), core.commitIndex(), core.appliedIndex(),
+          core.lastIndex());
+    }
+  }
+
+  private void fail(Throwable error) {
+    LOG.error("{}: stopping after an internal error ({})", id, core, error);
+    closed = true;
+    terminate(error);
+  }
+
+  private void terminate(Throwable error) {
+    if (terminated) {
+      return;
+    }
+    terminated = true;
+    closed = true;
+    if (ticker != null) {
+      ticker.dispose();
+    }
+    if (inboundSubscription != null) {
+      inboundSubscription.cancel();
+    }
+    NodeClosedException closedError = new NodeClosedException(id);
+    for (Propose p : proposeBatch) {
+      p.fail(closedError);
+    }
+    proposeBatch.clear();
+    for (PendingApply p : pendingApplies) {
+      p.sink.error(closedError);
+    }
+    pendingApplies.clear();
+    Object e;
+    while ((e = inbox.poll()) != null) {
+      handle(e);
+    }
+    if (applySink != null) {
+      if (error != null) {
+        applySink.error(error);
+      } else {
+        applySink.complete();
+      }
+    }
+    try {
+      transport.close();
+    } catch (RuntimeException ex) {
+      LOG.warn("{}: transport close failed", id, ex);
+    }
+    try {
+      store.close();
+    } catch (RuntimeException ex) {
+      LOG.warn("{}: store close failed", id, ex);
+    }
+    publishState();
+    closedSink.tryEmitEmpty();
+    loop.dispose();
+    if (ownedScheduler != null) {
+      ownedScheduler.dispose();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RaftNode[" + id + " " + state + "]";
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private record Propose(byte[] command, CompletableFuture<LogPosition> accepted, MonoSink<LogPosition> applied) {
+    void fail(RaftException e) {
+      if (accepted != null) {
+        accepted.completeExceptionally(e);
+      }
+      if (applied != null) {
+        applied.error(e);
+      }
+    }
+  }
+
+  private record TakeSnapshot(long index, byte[] data, CompletableFuture<Void> done) {}
+
+  private record ApplySubscribe(FluxSink<ApplyEvent> sink) {}
+
+  private record ApplyDemand(long n) {}
+
+  private record PendingApply(LogPosition position, MonoSink<LogPosition> sink) {}
+
+  private enum Close {
+    INSTANCE
+  }
+
+  /** A log write on its way to durability, and the messages that must wait for it. */
+  private static final class PendingWrite {
+    final long lastIndex;
+    final long lastTerm;
+    final List<Message> afterWrite;
+    volatile boolean durable;
+    volatile Throwable error;
+
+    PendingWrite(long lastIndex, long lastTerm, List<Message> afterWrite) {
+      this.lastIndex = lastIndex;
+      this.lastTerm = lastTerm;
+      this.afterWrite = afterWrite;
+    }
+
+    void complete(CompletableFuture<Void> f) {
+      try {
+        f.join();
+      } catch (RuntimeException e) {
+        error = e;
+      }
+      durable = true;
+    }
+  }
+
+  private final class InboundSubscriber extends BaseSubscriber<Message> {
+    @Override
+    protected void hookOnSubscribe(Subscription s) {
+      inboundSubscription = s;
+      s.request(options.inboundPrefetch());
+    }
+
+    @Override
+    protected void hookOnNext(Message m) {
+      enqueue(m);
+    }
+
+    @Override
+    protected void hookOnError(Throwable t) {
+      if (!closed) {
+        LOG.error("{}: inbound message stream failed; the node no longer hears its peers", id, t);
+      }
+    }
+  }
+
+  /** Builds and starts a {@link RaftNode}. */
   public static final class Builder {
-    public Builder id(String id) { return this; }
-    public Builder members(List<String> members) { return this; }
-    public Builder transport(Transport t) { return this; }
-    public Builder logStore(LogStore s) { return this; }
-    public Builder options(RaftOptions o) { return this; }
-    public Builder scheduler(Scheduler s) { return this; }
-    public Builder random(Random r) { return this; }
-    public RaftNode start() { throw new UnsupportedOperationException(); }
+    private String id;
+    private List<String> members;
+    private Transport transport;
+    private LogStore store;
+    private RaftOptions options = RaftOptions.defaults();
+    private Scheduler scheduler;
+    private Random random;
+
+    private Builder() {}
+
+    /** This node's id (required). */
+    public Builder id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    /** Every voting member, this node included, without duplicates (required). */
+    public Builder members(List<String> members) {
+      this.members = members == null ? null : List.copyOf(members);
+      return this;
+    }
+
+    /** The transport bound to this node (required). The node closes it when it closes. */
+    public Builder transport(Transport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    /** The durable store (required). The node closes it when it closes. */
+    public Builder logStore(LogStore store) {
+      this.store = store;
+      return this;
+    }
+
+    public Builder options(RaftOptions options) {
+      this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * The scheduler whose worker runs this node's loop; several nodes may share one. Default: a
+     * single-thread scheduler of the node's own, disposed on close.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** The random source of election timeouts; seed it for reproducible runs. */
+    public Builder random(Random random) {
+      this.random = random;
+      return this;
+    }
+
+    /** Validates, recovers from the store, and starts the loop. */
+    public RaftNode start() {
+      if (id == null || id.isEmpty()) {
+        throw new IllegalArgumentException("id is required");
+      }
+      if (members == null || members.isEmpty()) {
+        throw new IllegalArgumentException("members is required");
+      }
+      if (new HashSet<>(members).size() != members.size()) {
+        throw new IllegalArgumentException("members has duplicates: " + members);
+      }
+      if (!members.contains(id)) {
+        throw new IllegalArgumentException("members " + members + " does not contain id " + id);
+      }
+      if (transport == null) {
+        throw new IllegalArgumentException("transport is required");
+      }
+      if (store == null) {
+        throw new IllegalArgumentException("logStore is required");
+      }
+      RaftNode node = new RaftNode(this);
+      node.startLoop();
+      return node;
+    }
   }
 }

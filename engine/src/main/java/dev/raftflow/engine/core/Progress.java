@@ -1,0 +1,97 @@
+package dev.raftflow.engine.core;
+
+/**
+ * The leader's view of one follower (etcd's Progress): what is known to match, what to send next,
+ * and how to send it.
+ *
+ * <ul>
+ *   <li>{@link State#PROBE}: the match point is unknown; one AppendEntries in flight at a time,
+ *       retried at each heartbeat.
+ *   <li>{@link State#REPLICATE}: the follower is in step; AppendEntries are pipelined, {@code next}
+ *       advances optimistically, at most a window of them in flight.
+ *   <li>{@link State#SNAPSHOT}: the follower needs the snapshot; nothing else is sent until it is
+ *       acknowledged (or retried after an election timeout).
+ * </ul>
+ */
+final class Progress {
+
+  enum State {
+    PROBE,
+    REPLICATE,
+    SNAPSHOT
+  }
+
+  final String id;
+  long match;
+  long next;
+  State state = State.PROBE;
+  /** In PROBE: a probe is outstanding, wait for its answer or the next heartbeat. */
+  boolean probeSent;
+  /** In SNAPSHOT: the index of the snapshot sent, and ticks since it was sent. */
+  long pendingSnapshot;
+  int ticksSinceSnapshot;
+  /** Ring of the last indexes of the AppendEntries in flight, oldest first. */
+  private final long[] inflight;
+  private int inflightStart;
+  private int inflightCount;
+  /** Whether the follower answered anything since the last check (for CheckQuorum later). */
+  boolean recentActive;
+
+  Progress(String id, long next, int window) {
+    this.id = id;
+    this.next = next;
+    this.inflight = new long[window];
+  }
+
+  boolean windowFull() {
+    return inflightCount == inflight.length;
+  }
+
+  int inflightCount() {
+    return inflightCount;
+  }
+
+  void addInflight(long lastIndex) {
+    inflight[(inflightStart + inflightCount) % inflight.length] = lastIndex;
+    inflightCount++;
+  }
+
+  /** Frees every in-flight message whose last index is at or below {@code index}. */
+  void freeInflightTo(long index) {
+    while (inflightCount > 0 && inflight[inflightStart] <= index) {
+      inflightStart = (inflightStart + 1) % inflight.length;
+      inflightCount--;
+    }
+  }
+
+  void becomeProbe() {
+    state = State.PROBE;
+    probeSent = false;
+    next = Math.max(next, match + 1);
+    resetInflight();
+  }
+
+  void becomeReplicate() {
+    state = State.REPLICATE;
+    next = match + 1;
+    resetInflight();
+  }
+
+  void becomeSnapshot(long snapshotIndex) {
+    state = State.SNAPSHOT;
+    pendingSnapshot = snapshotIndex;
+    ticksSinceSnapshot = 0;
+    resetInflight();
+  }
+
+  private void resetInflight() {
+    inflightStart = 0;
+    inflightCount = 0;
+  }
+
+  @Override
+  public String toString() {
+    return id + "{" + state + " match=" + match + " next=" + next + " inflight=" + inflightCount
+        + (probeSent ? " paused" : "") + "}";
+  }
+}

@@ -1,0 +1,650 @@
+package dev.raftflow.engine.core;
+
+import dev.raftflow.engine.ApplyEvent;
+import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.Role;
+import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.AppendResponse;
+import dev.raftflow.engine.message.InstallSnapshot;
+import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.engine.message.SnapshotResponse;
+import dev.raftflow.engine.message.VoteResponse;
+import dev.raftflow.engine.spi.HardState;
+import dev.raftflow.engine.spi.LogWrite;
+import dev.raftflow.engine.spi.PersistentState;
+import dev.raftflow.engine.spi.Snapshot;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The Raft state machine of one member, pure and deterministic: no threads, locks, clock or I/O.
+ * It holds Figure 2's state and the leader's per-follower {@link Progress}, takes one input at a time
+ * ({@link #tick()}, {@link #step(Message)}, {@link #propose(List)}, {@link #persisted(long, long)},
+ * {@link #snapshotTaken(long, byte[])}) and accumulates what must happen next, which the driver
+ * collects with {@link #ready()} and {@link #takeApply(int)}.
+ *
+ * <p>Randomness (election timeouts) comes only from the injected {@link Random}, so a run is a
+ * function of its inputs and seed.
+ *
+ * <p>Not thread-safe: one driver thread at a time (the node's event loop, or a simulation).
+ */
+public final class RaftCore {
+
+  private final String id;
+  private final List<String> peers;
+  private final int quorum;
+  private final RaftOptions options;
+  private final Random random;
+
+  // persistent state (Figure 2), written through ready()
+  private long term;
+  private String votedFor;
+  private final RaftLog log;
+  private Snapshot snapshot;
+
+  // volatile state
+  private Role role = Role.FOLLOWER;
+  private String leaderId;
+  private long commitIndex;
+  private long appliedIndex;
+  private long durableIndex;
+  private int electionElapsed;
+  private int heartbeatElapsed;
+  private int electionTimeout;
+  private final Set<String> votes = new HashSet<>();
+  private final Map<String, Progress> progress = new LinkedHashMap<>();
+
+  // outputs collected until the next ready()
+  private List<Message> messages = new ArrayList<>();
+  private List<Message> messagesAfterWrite = new ArrayList<>();
+  private boolean hardStateDirty;
+  private Snapshot snapshotToWrite;
+  private long writeFrom = Long.MAX_VALUE;
+  private Snapshot snapshotToApply;
+
+  /**
+   * @param id this member's id
+   * @param members every voting member, including {@code id}, without duplicates
+   * @param restored what the log store recovered
+   */
+  public RaftCore(String id, List<String> members, RaftOptions options, Random random, PersistentState restored) {
+    if (!members.contains(id)) {
+      throw new IllegalArgumentException("members " + members + " do not include this node's id " + id);
+    }
+    this.id = id;
+    this.peers = members.stream().filter(m -> !m.equals(id)).toList();
+    this.quorum = members.size() / 2 + 1;
+    this.options = options;
+    this.random = random;
+    this.term = restored.hardState().term();
+    this.votedFor = restored.hardState().votedFor();
+    this.snapshot = restored.snapshot();
+    this.log = new RaftLog(snapshot, restored.entries());
+    this.commitIndex = log.baseIndex();
+    this.appliedIndex = log.baseIndex();
+    this.durableIndex = log.lastIndex();
+    this.snapshotToApply = snapshot;
+    resetElectionTimer();
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  /** One tick of the logical clock: drives heartbeats and election timeouts. */
+  public void tick() {
+    if (role == Role.LEADER) {
+      if (++heartbeatElapsed >= options.heartbeatTicks()) {
+        heartbeatElapsed = 0;
+        heartbeat();
+      }
+    } else if (++electionElapsed >= electionTimeout) {
+      campaign();
+    }
+  }
+
+  /**
+   * Handles one message addressed to this member. The caller has checked that it comes from a
+   * member and is addressed here.
+   */
+  public void step(Message m) {
+    if (m.term() > term) {
+      boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
+      becomeFollower(m.term(), fromLeader ? m.from() : null);
+    } else if (m.term() < term) {
+      rejectStale(m);
+      return;
+    }
+    if (m instanceof RequestVote v) {
+      handleRequestVote(v);
+    } else if (m instanceof VoteResponse v) {
+      handleVoteResponse(v);
+    } else if (m instanceof AppendEntries a) {
+      handleAppendEntries(a);
+    } else if (m instanceof AppendResponse r) {
+      handleAppendResponse(r);
+    } else if (m instanceof InstallSnapshot s) {
+      handleInstallSnapshot(s);
+    } else if (m instanceof SnapshotResponse s) {
+      handleSnapshotResponse(s);
+    }
+  }
+
+  /**
+   * Appends commands as a leader. Returns the index of the first one (the others follow
+   * consecutively, all in {@link #term()}), or -1 when this member is not the leader.
+   */
+  public long propose(List<byte[]> commands) {
+    if (role != Role.LEADER) {
+      return -1;
+    }
+    long first = log.lastIndex() + 1;
+    for (byte[] c : commands) {
+      appendLocal(LogEntry.command(log.lastIndex() + 1, term, c));
+    }
+    return first;
+  }
+
+  /** The store made the log durable up to {@code index}, whose entry had {@code entryTerm}. */
+  public void persisted(long index, long entryTerm) {
+    if (index > durableIndex && index <= log.lastIndex() && log.termAt(index) == entryTerm) {
+      durableIndex = index;
+      if (role == Role.LEADER) {
+        maybeCommit();
+      }
+    }
+  }
+
+  /**
+   * The service took a snapshot covering entries up to {@code index}. Entries up to it are
+   * discarded. Returns false (and changes nothing) when {@code index} is not past the current
+   * snapshot.
+   *
+   * @throws IllegalArgumentException when {@code index} is beyond what was handed to the service
+   */
+  public boolean snapshotTaken(long index, byte[] data) {
+    if (index <= log.baseIndex()) {
+      return false;
+    }
+    if (index > appliedIndex) {
+      throw new IllegalArgumentException(
+          "snapshot index " + index + " is beyond the applied index " + appliedIndex);
+    }
+    long t = log.termAt(index);
+    log.compactTo(index, t);
+    snapshot = new Snapshot(index, t, data);
+    snapshotToWrite = snapshot;
+    return true;
+  }
+
+  // ------------------------------------------------------------------ outputs
+
+  /** Collects what must be sent and written since the last call. */
+  public Ready ready() {
+    if (role == Role.LEADER) {
+      for (Progress pr : progress.values()) {
+        sendAppends(pr);
+      }
+    }
+    HardState hs = hardStateDirty ? new HardState(term, votedFor) : null;
+    List<LogEntry> entries = List.of();
+    if (writeFrom != Long.MAX_VALUE) {
+      entries = log.suffix(Math.max(writeFrom, log.firstIndex()));
+    }
+    LogWrite write = new LogWrite(hs, snapshotToWrite, entries, log.lastIndex(), log.lastTerm());
+    Ready r = new Ready(messages, write, messagesAfterWrite);
+    messages = new ArrayList<>();
+    messagesAfterWrite = new ArrayList<>();
+    hardStateDirty = false;
+    snapshotToWrite = null;
+    writeFrom = Long.MAX_VALUE;
+    return r;
+  }
+
+  /** Whether {@link #takeApply} has something to hand out. */
+  public boolean hasApply() {
+    return snapshotToApply != null || appliedIndex < commitIndex;
+  }
+
+  /**
+   * Hands out, in log order, at most {@code max} committed entries (a pending snapshot first) and
+   * counts them as applied.
+   */
+  public List<ApplyEvent> takeApply(int max) {
+    List<ApplyEvent> out = new ArrayList<>(Math.min(max, 64));
+    if (snapshotToApply != null && max > 0) {
+      Snapshot s = snapshotToApply;
+      snapshotToApply = null;
+      if (s.index() >= appliedIndex) {
+        out.add(new ApplyEvent.SnapshotInstalled(s.index(), s.term(), s.data()));
+        appliedIndex = s.index();
+      }
+    }
+    appliedIndex = Math.max(appliedIndex, log.baseIndex());
+    while (appliedIndex < commitIndex && out.size() < max) {
+      LogEntry e = log.entry(++appliedIndex);
+      out.add(new ApplyEvent.Entry(e.index(), e.term(), e.data(), e.type() != dev.raftflow.engine.message.EntryType.COMMAND));
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ state
+
+  public String id() {
+    return id;
+  }
+
+  public long term() {
+    return term;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public String leaderId() {
+    return leaderId;
+  }
+
+  public String votedFor() {
+    return votedFor;
+  }
+
+  public long commitIndex() {
+    return commitIndex;
+  }
+
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  public long lastIndex() {
+    return log.lastIndex();
+  }
+
+  public long lastTerm() {
+    return log.lastTerm();
+  }
+
+  public long durableIndex() {
+    return durableIndex;
+  }
+
+  /** Index of the latest snapshot (0 when none): entries up to it are no longer held. */
+  public long snapshotIndex() {
+    return log.baseIndex();
+  }
+
+  /** Term of the entry at {@code index}, or -1 when it is not held. For checks and tests. */
+  public long termAt(long index) {
+    return log.termAt(index);
+  }
+
+  /** The entry at {@code index}; it must lie in (snapshotIndex, lastIndex]. For checks and tests. */
+  public LogEntry entryAt(long index) {
+    return log.entry(index);
+  }
+
+  /** Leader only: the progress of each follower, for diagnostics. */
+  public String progressSummary() {
+    return progress.values().toString();
+  }
+
+  // ------------------------------------------------------------------ roles
+
+  private void resetElectionTimer() {
+    electionElapsed = 0;
+    electionTimeout = options.electionTicks() + random.nextInt(options.electionTicks());
+  }
+
+  private void becomeFollower(long newTerm, String leader) {
+    if (newTerm > term) {
+      term = newTerm;
+      votedFor = null;
+      hardStateDirty = true;
+    }
+    role = Role.FOLLOWER;
+    leaderId = leader;
+    progress.clear();
+    votes.clear();
+    resetElectionTimer();
+  }
+
+  private void campaign() {
+    term++;
+    votedFor = id;
+    hardStateDirty = true;
+    role = Role.CANDIDATE;
+    leaderId = null;
+    progress.clear();
+    votes.clear();
+    votes.add(id);
+    resetElectionTimer();
+    if (votes.size() >= quorum) {
+      becomeLeader();
+      return;
+    }
+    for (String p : peers) {
+      messagesAfterWrite.add(new RequestVote(term, id, p, log.lastIndex(), log.lastTerm()));
+    }
+  }
+
+  private void becomeLeader() {
+    role = Role.LEADER;
+    leaderId = id;
+    heartbeatElapsed = 0;
+    votes.clear();
+    progress.clear();
+    for (String p : peers) {
+      progress.put(p, new Progress(p, log.lastIndex() + 1, options.maxInflightMessages()));
+    }
+    if (options.leaderNoop()) {
+      appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
+    }
+    maybeCommit(); // a single-member group commits alone
+  }
+
+  private void appendLocal(LogEntry e) {
+    log.append(e);
+    markWrite(e.index());
+  }
+
+  private void markWrite(long from) {
+    writeFrom = Math.min(writeFrom, from);
+  }
+
+  // ------------------------------------------------------------------ elections
+
+  private void handleRequestVote(RequestVote v) {
+    boolean free = votedFor == null || votedFor.equals(v.from());
+    boolean upToDate = v.lastLogTerm() > log.lastTerm()
+        || (v.lastLogTerm() == log.lastTerm() && v.lastLogIndex() >= log.lastIndex());
+    boolean grant = free && upToDate && role != Role.LEADER;
+    if (grant) {
+      if (!v.from().equals(votedFor)) {
+        votedFor = v.from();
+        hardStateDirty = true;
+      }
+      resetElectionTimer();
+    }
+    messagesAfterWrite.add(new VoteResponse(term, id, v.from(), grant));
+  }
+
+  private void handleVoteResponse(VoteResponse v) {
+    if (role != Role.CANDIDATE || !v.granted()) {
+      return;
+    }
+    votes.add(v.from());
+    if (votes.size() >= quorum) {
+      becomeLeader();
+    }
+  }
+
+  private void rejectStale(Message m) {
+    if (m instanceof AppendEntries a) {
+      messagesAfterWrite.add(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), 0, 0));
+    } else if (m instanceof InstallSnapshot s) {
+      messagesAfterWrite.add(new SnapshotResponse(term, id, s.from(), 0));
+    } else if (m instanceof RequestVote v) {
+      messagesAfterWrite.add(new VoteResponse(term, id, v.from(), false));
+    }
+    // stale responses are dropped
+  }
+
+  // ------------------------------------------------------------------ replication (follower)
+
+  private void followLeader(String leader) {
+    if (role != Role.FOLLOWER) {
+      becomeFollower(term, leader);
+    }
+    leaderId = leader;
+    electionElapsed = 0;
+  }
+
+  private void handleAppendEntries(AppendEntries a) {
+    if (role == Role.LEADER) {
+      return; // two leaders in one term cannot happen; never let one overwrite the other
+    }
+    followLeader(a.from());
+    long prev = a.prevLogIndex();
+    long prevTerm = a.prevLogTerm();
+    List<LogEntry> entries = a.entries();
+    if (prev < log.baseIndex()) {
+      // entries up to our snapshot are committed, so they match: skip them
+      int skip = (int) Math.min(entries.size(), log.baseIndex() - prev);
+      entries = entries.subList(skip, entries.size());
+      prev = log.baseIndex();
+      prevTerm = log.baseTerm();
+    }
+    if (prev > log.lastIndex()) {
+      messagesAfterWrite.add(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), 0, log.lastIndex() + 1));
+      return;
+    }
+    long localPrevTerm = log.termAt(prev);
+    if (localPrevTerm != prevTerm) {
+      long first = log.firstIndexOfTerm(prev, localPrevTerm);
+      messagesAfterWrite.add(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), localPrevTerm, first));
+      return;
+    }
+    for (LogEntry e : entries) {
+      if (e.index() <= log.lastIndex()) {
+        if (log.termAt(e.index()) == e.term()) {
+          continue; // already held
+        }
+        if (e.index() <= commitIndex) {
+          throw new IllegalStateException(id + ": leader " + a.from() + " conflicts with committed entry "
+              + e.index() + " (commit " + commitIndex + ")");
+        }
+        log.truncateFrom(e.index());
+        durableIndex = Math.min(durableIndex, e.index() - 1);
+      }
+      appendLocal(e);
+    }
+    long lastNew = prev + entries.size();
+    long newCommit = Math.min(a.leaderCommit(), lastNew);
+    if (newCommit > commitIndex) {
+      commitIndex = newCommit;
+    }
+    messagesAfterWrite.add(AppendResponse.accepted(term, id, a.from(), lastNew));
+  }
+
+  private void handleInstallSnapshot(InstallSnapshot s) {
+    if (role == Role.LEADER) {
+      return;
+    }
+    followLeader(s.from());
+    long index = s.lastIncludedIndex();
+    if (index <= commitIndex) {
+      // already covered: everything up to our commit index matches the leader
+      messagesAfterWrite.add(new SnapshotResponse(term, id, s.from(), commitIndex));
+      return;
+    }
+    if (log.termAt(index) == s.lastIncludedTerm()) {
+      log.compactTo(index, s.lastIncludedTerm());
+    } else {
+      log.resetTo(index, s.lastIncludedTerm());
+      durableIndex = Math.min(durableIndex, index);
+    }
+    snapshot = new Snapshot(index, s.lastIncludedTerm(), s.data());
+    snapshotToWrite = snapshot;
+    snapshotToApply = snapshot;
+    commitIndex = index;
+    messagesAfterWrite.add(new SnapshotResponse(term, id, s.from(), index));
+  }
+
+  // ------------------------------------------------------------------ replication (leader)
+
+  private void heartbeat() {
+    for (Progress pr : progress.values()) {
+      switch (pr.state) {
+        case PROBE -> {
+          pr.probeSent = false;
+          sendAppends(pr);
+        }
+        case REPLICATE -> {
+          if (pr.next > log.lastIndex() || pr.windowFull()) {
+            sendAppend(pr, true);
+          } else {
+            sendAppends(pr);
+          }
+        }
+        case SNAPSHOT -> {
+          pr.ticksSinceSnapshot += options.heartbeatTicks();
+          if (pr.ticksSinceSnapshot >= 2 * options.electionTicks()) {
+            pr.becomeProbe(); // lost or slow: send it again
+            sendAppends(pr);
+          }
+        }
+      }
+    }
+  }
+
+  /** Sends what the follower's state allows: one probe, or new entries up to the window. */
+  private void sendAppends(Progress pr) {
+    switch (pr.state) {
+      case PROBE -> {
+        if (!pr.probeSent) {
+          sendAppend(pr, false);
+          pr.probeSent = pr.state == Progress.State.PROBE;
+        }
+      }
+      case REPLICATE -> {
+        while (pr.state == Progress.State.REPLICATE && pr.next <= log.lastIndex() && !pr.windowFull()) {
+          sendAppend(pr, false);
+        }
+      }
+      case SNAPSHOT -> {}
+    }
+  }
+
+  /**
+   * Sends one AppendEntries from {@code pr.next} (none when {@code empty}), or the snapshot when the
+   * entry before {@code next} is compacted away.
+   */
+  private void sendAppend(Progress pr, boolean empty) {
+    long prev = pr.next - 1;
+    long prevTerm = log.termAt(prev);
+    if (prevTerm < 0) {
+      sendSnapshot(pr);
+      return;
+    }
+    List<LogEntry> entries = empty
+        ? List.of()
+        : log.slice(pr.next, options.maxEntriesPerMessage(), options.maxBytesPerMessage());
+    messages.add(new AppendEntries(term, id, pr.id, prev, prevTerm, entries, commitIndex));
+    if (pr.state == Progress.State.REPLICATE && !entries.isEmpty()) {
+      pr.next = prev + entries.size() + 1;
+      pr.addInflight(pr.next - 1);
+    }
+  }
+
+  private void sendSnapshot(Progress pr) {
+    Snapshot s = snapshot;
+    messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), s.data()));
+    pr.becomeSnapshot(s.index());
+  }
+
+  private void handleAppendResponse(AppendResponse r) {
+    Progress pr = role == Role.LEADER ? progress.get(r.from()) : null;
+    if (pr == null) {
+      return;
+    }
+    pr.recentActive = true;
+    if (r.success()) {
+      if (r.matchIndex() > log.lastIndex()) {
+        return; // cannot match what we never had: a confused peer; ignore
+      }
+      if (r.matchIndex() > pr.match) {
+        pr.match = r.matchIndex();
+      }
+      switch (pr.state) {
+        case PROBE -> pr.becomeReplicate();
+        case REPLICATE -> {
+          pr.freeInflightTo(r.matchIndex());
+          pr.next = Math.max(pr.next, pr.match + 1);
+        }
+        case SNAPSHOT -> {
+          if (pr.match >= pr.pendingSnapshot) {
+            pr.becomeReplicate();
+          }
+        }
+      }
+      maybeCommit();
+      return;
+    }
+    switch (pr.state) {
+      case REPLICATE -> {
+        if (r.rejectedIndex() <= pr.match) {
+          return; // stale
+        }
+        pr.next = nextAfterRejection(pr, r);
+        pr.becomeProbe();
+      }
+      case PROBE -> {
+        if (r.rejectedIndex() != pr.next - 1) {
+          return; // answer to an older probe
+        }
+        pr.next = nextAfterRejection(pr, r);
+        pr.probeSent = false;
+      }
+      case SNAPSHOT -> {}
+    }
+  }
+
+  /** The fast backtracking of the lab: skip a whole conflicting term, or to the follower's end. */
+  private long nextAfterRejection(Progress pr, AppendResponse r) {
+    long next = r.conflictIndex();
+    if (r.conflictTerm() > 0) {
+      long last = log.lastIndexOfTerm(r.conflictTerm(), r.rejectedIndex());
+      if (last > 0) {
+        next = last + 1;
+      }
+    }
+    next = Math.min(next, r.rejectedIndex());
+    return Math.max(Math.max(next, pr.match + 1), 1);
+  }
+
+  private void handleSnapshotResponse(SnapshotResponse r) {
+    Progress pr = role == Role.LEADER ? progress.get(r.from()) : null;
+    if (pr == null || r.matchIndex() == 0) {
+      return;
+    }
+    pr.recentActive = true;
+    if (r.matchIndex() <= log.lastIndex() && r.matchIndex() > pr.match) {
+      pr.match = r.matchIndex();
+    }
+    if (pr.state == Progress.State.SNAPSHOT) {
+      pr.next = pr.match + 1;
+      pr.becomeProbe();
+    }
+    maybeCommit();
+  }
+
+  /** Commits the highest index durable on a majority, if it is of the current term (Figure 8). */
+  private void maybeCommit() {
+    long[] matches = new long[peers.size() + 1];
+    matches[0] = durableIndex;
+    int i = 1;
+    for (Progress pr : progress.values()) {
+      matches[i++] = pr.match;
+    }
+    Arrays.sort(matches);
+    long n = matches[matches.length - quorum];
+    if (n > commitIndex && log.termAt(n) == term) {
+      commitIndex = n;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return id + "{" + role + " term=" + term + " vote=" + votedFor + " leader=" + leaderId + " commit=" + commitIndex
+        + " applied=" + appliedIndex + " durable=" + durableIndex + " log=(" + log.baseIndex() + "," + log.lastIndex()
+        + "]}";
+  }
+}

@@ -1,0 +1,25 @@
+package dev.raftflow.engine.core;
+
+import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.spi.LogWrite;
+import java.util.List;
+
+/**
+ * What the core asks its driver to do after a batch of inputs (etcd's {@code Ready}):
+ *
+ * <ol>
+ *   <li>send {@code messages} now (the leader's appends and snapshots, which may travel while its
+ *       own disk write is under way);
+ *   <li>make {@code write} durable (skip when empty), then send {@code messagesAfterWrite} (votes and
+ *       acknowledgements, which promise durable state), then report
+ *       {@link RaftCore#persisted(long, long)} with the write's last index and term.
+ * </ol>
+ *
+ * Readies must be handled in the order the core produced them.
+ */
+public record Ready(List<Message> messages, LogWrite write, List<Message> messagesAfterWrite) {
+
+  public boolean isEmpty() {
+    return messages.isEmpty() && write.isEmpty() && messagesAfterWrite.isEmpty();
+  }
+}
