@@ -1,0 +1,581 @@
+package dev.raftflow.engine.core;
+
+import dev.raftflow.engine.ApplyEvent;
+import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.Role;
+import dev.raftflow.engine.memory.MemoryLogStore;
+import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.spi.LogWrite;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+
+/**
+ * A seeded, deterministic simulation of a group of {@link RaftCore}s under faults, checking Raft's
+ * safety properties after every event.
+ *
+ * <p>Each member is driven the way {@code RaftNode} drives it: ticks, inbound messages, proposals;
+ * after each event its {@link Ready} is handled: messages sent at once, the log write made durable
+ * after a random disk delay (only then are the after-write messages sent and {@code persisted}
+ * reported). A crash loses every write not yet durable and restarts the member from its store.
+ * The network drops, delays (so reorders) and duplicates messages, and partitions the group into
+ * groups of any shape. The service applies entries, hashes them into its state, and snapshots every
+ * few entries.
+ *
+ * <p>Checked after every event: at most one leader per term; log matching between the member that
+ * changed and every other; a new leader holds every committed entry; no two members apply different
+ * commands (or states) at one index; apply and commit indexes never go back within a run of a
+ * member; committed entries are never lost. After the faults heal the group must commit again.
+ */
+final class RandomizedSimulation {
+
+  /** Raised on the first violated property; the message names the seed and what went wrong. */
+  static final class Violation extends AssertionError {
+    Violation(String message) {
+      super(message);
+    }
+  }
+
+  private static final long TICK_MS = 10;
+
+  private final long seed;
+  private final Random rnd;
+  private final int n;
+  private final List<String> ids = new ArrayList<>();
+  private final RaftOptions options;
+  private final Member[] members;
+  private final PriorityQueue<Event> queue = new PriorityQueue<>();
+  private long now;
+  private long seq;
+
+  // faults
+  private int[] group; // partition: members talk only within the same group
+  private double dropRate;
+  private double duplicateRate;
+  private long maxDelayMs;
+  private int maxDiskDelayMs = 3;
+
+  // global knowledge for the checks
+  private final Map<Long, String> leaderOfTerm = new HashMap<>();
+  private final Map<Long, LogEntry> committed = new HashMap<>();
+  private long maxCommitted;
+  private final Map<Long, Long> stateHashAt = new HashMap<>();
+  private final Map<Long, byte[]> appliedCommandAt = new HashMap<>();
+  private int proposalsAccepted;
+  private long events;
+
+  RandomizedSimulation(long seed, int n) {
+    this.seed = seed;
+    this.rnd = new Random(seed);
+    this.n = n;
+    for (int i = 0; i < n; i++) {
+      ids.add("s" + i);
+    }
+    this.options = RaftOptions.builder()
+        .tickInterval(java.time.Duration.ofMillis(TICK_MS))
+        .heartbeatTicks(5)
+        .electionTicks(15)
+        .maxEntriesPerMessage(1 + rnd.nextInt(8))
+        .maxInflightMessages(1 + rnd.nextInt(4))
+        .leaderNoop(rnd.nextBoolean())
+        .build();
+    this.members = new Member[n];
+    this.group = new int[n];
+    for (int i = 0; i < n; i++) {
+      members[i] = new Member(i);
+      members[i].boot();
+      schedule(rnd.nextInt((int) TICK_MS), new Tick(i, members[i].incarnation));
+    }
+  }
+
+  /** Runs {@code faultyMs} of faults, heals everything, and requires a commit within {@code healMs}. */
+  void run(long faultyMs, long healMs) {
+    schedule(0, new Chaos());
+    schedule(1, new Client());
+    runUntil(faultyMs);
+    heal();
+    long before = maxCommitted;
+    long deadline = now + healMs;
+    // propose until a new entry commits everywhere
+    while (now < deadline) {
+      runUntil(now + 50);
+      if (maxCommitted > before && allAppliedTo(maxCommitted)) {
+        return;
+      }
+    }
+    throw violation("no progress within " + healMs + " ms after the faults healed (committed " + before + " -> "
+        + maxCommitted + "); " + describe());
+  }
+
+  int proposalsAccepted() {
+    return proposalsAccepted;
+  }
+
+  long committedEntries() {
+    return maxCommitted;
+  }
+
+  long events() {
+    return events;
+  }
+
+  private boolean allAppliedTo(long index) {
+    for (Member m : members) {
+      if (m.appliedIndex < index) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void heal() {
+    Arrays.fill(group, 0);
+    dropRate = 0;
+    duplicateRate = 0;
+    maxDelayMs = 5;
+    for (Member m : members) {
+      if (m.down) {
+        m.boot();
+        schedule(rnd.nextInt((int) TICK_MS), new Tick(m.index, m.incarnation));
+      }
+    }
+    chaosOn = false;
+  }
+
+  private boolean chaosOn = true;
+
+  private void runUntil(long until) {
+    while (!queue.isEmpty() && queue.peek().at <= until) {
+      Event e = queue.poll();
+      now = e.at;
+      events++;
+      e.run();
+    }
+    now = until;
+  }
+
+  private void schedule(long delay, Runnable action) {
+    queue.add(new Event(now + delay, seq++, action));
+  }
+
+  private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
+    @Override
+    public int compareTo(Event o) {
+      return at != o.at ? Long.compare(at, o.at) : Long.compare(seq, o.seq);
+    }
+
+    void run() {
+      action.run();
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private final class Tick implements Runnable {
+    final int member;
+    final int incarnation;
+
+    Tick(int member, int incarnation) {
+      this.member = member;
+      this.incarnation = incarnation;
+    }
+
+    @Override
+    public void run() {
+      Member m = members[member];
+      if (m.down || m.incarnation != incarnation) {
+        return;
+      }
+      m.core.tick();
+      m.afterInput();
+      schedule(TICK_MS, this);
+    }
+  }
+
+  private final class Deliver implements Runnable {
+    final Message msg;
+    final int to;
+    final int toIncarnation;
+
+    Deliver(Message msg, int to, int toIncarnation) {
+      this.msg = msg;
+      this.to = to;
+      this.toIncarnation = toIncarnation;
+    }
+
+    @Override
+    public void run() {
+      Member m = members[to];
+      if (m.down || m.incarnation != toIncarnation) {
+        return;
+      }
+      m.core.step(msg);
+      m.afterInput();
+    }
+  }
+
+  private final class Durable implements Runnable {
+    final int member;
+    final int incarnation;
+
+    Durable(int member, int incarnation) {
+      this.member = member;
+      this.incarnation = incarnation;
+    }
+
+    @Override
+    public void run() {
+      Member m = members[member];
+      if (m.down || m.incarnation != incarnation) {
+        return;
+      }
+      m.completeOneWrite();
+    }
+  }
+
+  /** Changes the faults every so often while chaos is on. */
+  private final class Chaos implements Runnable {
+    @Override
+    public void run() {
+      if (!chaosOn) {
+        return;
+      }
+      int what = rnd.nextInt(10);
+      switch (what) {
+        case 0, 1 -> { // new partition of any shape
+          int groups = 1 + rnd.nextInt(3);
+          for (int i = 0; i < n; i++) {
+            group[i] = rnd.nextInt(groups);
+          }
+        }
+        case 2 -> Arrays.fill(group, 0);
+        case 3 -> { // crash one
+          Member m = members[rnd.nextInt(n)];
+          if (!m.down && downCount() < n / 2 + 1) {
+            m.crash();
+          }
+        }
+        case 4 -> { // crash the leader, or anyone, and reboot it soon: lost unsynced writes matter here
+          Member m = leader();
+          if (m == null || rnd.nextBoolean()) {
+            m = members[rnd.nextInt(n)];
+          }
+          if (!m.down) {
+            Member victim = m;
+            victim.crash();
+            schedule(rnd.nextInt(60), () -> {
+              if (victim.down) {
+                victim.boot();
+                schedule(rnd.nextInt((int) TICK_MS), new Tick(victim.index, victim.incarnation));
+              }
+            });
+          }
+        }
+        case 5, 6 -> { // restart one
+          for (Member m : members) {
+            if (m.down && rnd.nextBoolean()) {
+              m.boot();
+              schedule(rnd.nextInt((int) TICK_MS), new Tick(m.index, m.incarnation));
+              break;
+            }
+          }
+        }
+        default -> {
+          dropRate = rnd.nextInt(4) * 0.1;
+          duplicateRate = rnd.nextInt(3) * 0.05;
+          maxDelayMs = rnd.nextInt(4) == 0 ? 200 : 1 + rnd.nextInt(30);
+          maxDiskDelayMs = rnd.nextInt(3) == 0 ? 30 : 3;
+        }
+      }
+      schedule(20 + rnd.nextInt(300), this);
+    }
+  }
+
+  /** Proposes commands to whoever claims to lead (and now and then to someone who does not). */
+  private final class Client implements Runnable {
+    int counter;
+
+    @Override
+    public void run() {
+      int batch = 1 + rnd.nextInt(4);
+      for (int b = 0; b < batch; b++) {
+        Member target = leader();
+        if (target == null || rnd.nextInt(10) == 0) {
+          target = members[rnd.nextInt(n)];
+        }
+        if (target.down) {
+          continue;
+        }
+        byte[] cmd = ("c" + (counter++)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (target.core.propose(List.of(cmd)) > 0) {
+          proposalsAccepted++;
+        }
+        target.afterInput();
+      }
+      schedule(1 + rnd.nextInt(30), this);
+    }
+  }
+
+  private Member leader() {
+    Member best = null;
+    for (Member m : members) {
+      if (!m.down && m.core.role() == Role.LEADER && (best == null || m.core.term() > best.core.term())) {
+        best = m;
+      }
+    }
+    return best;
+  }
+
+  private int downCount() {
+    int d = 0;
+    for (Member m : members) {
+      if (m.down) {
+        d++;
+      }
+    }
+    return d;
+  }
+
+  // ------------------------------------------------------------------ members
+
+  private final class Member {
+    final int index;
+    final String id;
+    MemoryLogStore store = new MemoryLogStore();
+    RaftCore core;
+    int incarnation;
+    boolean down;
+    final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+    long appliedIndex;
+    long stateHash;
+    long lastCommit;
+    Role lastRole;
+    long lastTerm;
+    int appliedSinceSnapshot;
+    final int snapshotEvery;
+
+    Member(int index) {
+      this.index = index;
+      this.id = ids.get(index);
+      this.snapshotEvery = 5 + rnd.nextInt(20);
+    }
+
+    void boot() {
+      down = false;
+      incarnation++;
+      writes.clear();
+      core = new RaftCore(id, ids, options, new Random(rnd.nextLong()), store.load());
+      appliedIndex = 0;
+      stateHash = 0;
+      lastCommit = core.commitIndex();
+      lastRole = core.role();
+      lastTerm = core.term();
+      appliedSinceSnapshot = 0;
+      apply();
+    }
+
+    void crash() {
+      down = true;
+      writes.clear(); // never durable: lost
+    }
+
+    /** After every input: handle the ready, apply, snapshot, check. */
+    void afterInput() {
+      Ready rd = core.ready();
+      for (Message m : rd.messages()) {
+        send(m);
+      }
+      LogWrite w = rd.write();
+      if (!w.isEmpty() || !rd.messagesAfterWrite().isEmpty()) {
+        writes.addLast(new PendingWrite(w, rd.messagesAfterWrite()));
+        if (w.isEmpty() && writes.size() == 1) {
+          completeOneWrite();
+        } else {
+          schedule(rnd.nextInt(maxDiskDelayMs), new Durable(index, incarnation));
+        }
+      }
+      apply();
+      check(this);
+    }
+
+    void completeOneWrite() {
+      PendingWrite pw = writes.pollFirst();
+      if (pw == null) {
+        return;
+      }
+      if (!pw.write.isEmpty()) {
+        store.write(pw.write);
+      }
+      for (Message m : pw.after) {
+        send(m);
+      }
+      if (!pw.write.isEmpty()) {
+        core.persisted(pw.write.lastIndex(), pw.write.lastTerm());
+      }
+      // an empty write queued behind this one may go now
+      while (!writes.isEmpty() && writes.peekFirst().write.isEmpty()) {
+        for (Message m : writes.pollFirst().after) {
+          send(m);
+        }
+      }
+      apply();
+      check(this);
+      // the Ready after persisted (leader commit may move)
+      Ready rd = core.ready();
+      for (Message m : rd.messages()) {
+        send(m);
+      }
+      if (!rd.write().isEmpty() || !rd.messagesAfterWrite().isEmpty()) {
+        writes.addLast(new PendingWrite(rd.write(), rd.messagesAfterWrite()));
+        schedule(rnd.nextInt(maxDiskDelayMs), new Durable(index, incarnation));
+      }
+    }
+
+    void apply() {
+      for (ApplyEvent ev : core.takeApply(Integer.MAX_VALUE)) {
+        if (ev instanceof ApplyEvent.SnapshotInstalled s) {
+          if (s.index() < appliedIndex) {
+            throw violation(id + " installed snapshot " + s.index() + " behind applied " + appliedIndex);
+          }
+          ByteBuffer b = ByteBuffer.wrap(s.data());
+          long idx = b.getLong();
+          long hash = b.getLong();
+          if (idx != s.index()) {
+            throw violation(id + " snapshot at " + s.index() + " holds state of index " + idx);
+          }
+          agreeState(idx, hash, "snapshot");
+          appliedIndex = idx;
+          stateHash = hash;
+        } else if (ev instanceof ApplyEvent.Entry e) {
+          if (e.index() != appliedIndex + 1) {
+            throw violation(id + " applied " + e.index() + " after " + appliedIndex);
+          }
+          byte[] prev = appliedCommandAt.putIfAbsent(e.index(), e.command());
+          if (prev != null && !Arrays.equals(prev, e.command())) {
+            throw violation("state machine safety: two commands applied at index " + e.index());
+          }
+          appliedIndex = e.index();
+          stateHash = stateHash * 31 + Arrays.hashCode(e.command()) + e.index();
+          agreeState(appliedIndex, stateHash, "entry");
+          if (++appliedSinceSnapshot >= snapshotEvery) {
+            appliedSinceSnapshot = 0;
+            byte[] data = ByteBuffer.allocate(16).putLong(appliedIndex).putLong(stateHash).array();
+            core.snapshotTaken(appliedIndex, data);
+          }
+        }
+      }
+    }
+
+    private void agreeState(long idx, long hash, String how) {
+      Long prev = stateHashAt.putIfAbsent(idx, hash);
+      if (prev != null && prev != hash) {
+        throw violation(id + " state at index " + idx + " (" + how + ") differs from another member's");
+      }
+    }
+
+    void send(Message m) {
+      int to = ids.indexOf(m.to());
+      if (group[index] != group[to] || rnd.nextDouble() < dropRate) {
+        return;
+      }
+      int copies = rnd.nextDouble() < duplicateRate ? 2 : 1;
+      for (int c = 0; c < copies; c++) {
+        schedule(rnd.nextInt((int) maxDelayMs + 1), new Deliver(m, to, members[to].incarnation));
+      }
+    }
+  }
+
+  private record PendingWrite(LogWrite write, List<Message> after) {}
+
+  // ------------------------------------------------------------------ checks
+
+  private void check(Member m) {
+    RaftCore c = m.core;
+    // election safety
+    if (c.role() == Role.LEADER) {
+      String prev = leaderOfTerm.putIfAbsent(c.term(), m.id);
+      if (prev != null && !prev.equals(m.id)) {
+        throw violation("two leaders in term " + c.term() + ": " + prev + " and " + m.id);
+      }
+      if (m.lastRole != Role.LEADER || m.lastTerm != c.term()) {
+        // leader completeness: a new leader holds every committed entry
+        for (long i = c.snapshotIndex() + 1; i <= maxCommitted; i++) {
+          LogEntry e = committed.get(i);
+          if (e != null && c.termAt(i) != e.term()) {
+            throw violation("leader completeness: " + m.id + " leads term " + c.term() + " without committed entry "
+                + i + "@" + e.term());
+          }
+        }
+        if (c.lastIndex() < maxCommitted) {
+          throw violation("leader completeness: " + m.id + " leads with last index " + c.lastIndex() + " < committed "
+              + maxCommitted);
+        }
+      }
+    }
+    // commit never goes back within one incarnation; committed entries are recorded and must agree
+    if (c.commitIndex() < m.lastCommit) {
+      throw violation(m.id + " commit index went back from " + m.lastCommit + " to " + c.commitIndex());
+    }
+    for (long i = Math.max(m.lastCommit, c.snapshotIndex()) + 1; i <= c.commitIndex(); i++) {
+      LogEntry e = c.entryAt(i);
+      LogEntry prev = committed.putIfAbsent(i, e);
+      if (prev != null && (prev.term() != e.term() || !Arrays.equals(prev.data(), e.data()))) {
+        throw violation("committed entry " + i + " differs: " + prev + " vs " + e + " on " + m.id);
+      }
+      maxCommitted = Math.max(maxCommitted, i);
+    }
+    m.lastCommit = c.commitIndex();
+    m.lastRole = c.role();
+    m.lastTerm = c.term();
+    // log matching against every other live member
+    for (Member o : members) {
+      if (o == m || o.down) {
+        continue;
+      }
+      checkLogMatching(m, o);
+    }
+  }
+
+  private void checkLogMatching(Member a, Member b) {
+    RaftCore x = a.core;
+    RaftCore y = b.core;
+    long lo = Math.max(x.snapshotIndex(), y.snapshotIndex()) + 1;
+    long hi = Math.min(x.lastIndex(), y.lastIndex());
+    long match = -1;
+    for (long i = hi; i >= lo; i--) {
+      if (x.termAt(i) == y.termAt(i)) {
+        match = i;
+        break;
+      }
+    }
+    for (long i = match; i >= lo; i--) {
+      LogEntry ex = x.entryAt(i);
+      LogEntry ey = y.entryAt(i);
+      if (ex.term() != ey.term() || !Arrays.equals(ex.data(), ey.data())) {
+        throw violation("log matching: " + a.id + " and " + b.id + " agree at " + match + " but differ at " + i);
+      }
+    }
+  }
+
+  private Violation violation(String what) {
+    return new Violation("seed=" + seed + " t=" + now + "ms: " + what);
+  }
+
+  private String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (Member m : members) {
+      sb.append(m.down ? m.id + "{down}" : m.core.toString()).append(' ');
+      if (!m.down && m.core.role() == Role.LEADER) {
+        sb.append(m.core.progressSummary()).append(' ');
+      }
+    }
+    return sb.toString();
+  }
+}
