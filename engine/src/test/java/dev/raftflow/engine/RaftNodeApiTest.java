@@ -1,0 +1,177 @@
+package dev.raftflow.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.raftflow.engine.memory.MemoryLogStore;
+import dev.raftflow.engine.memory.MemoryNetwork;
+import dev.raftflow.engine.message.RequestVote;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The embedding API's promises on bad input, on a real single-node and three-node group. */
+class RaftNodeApiTest {
+
+  private static final RaftOptions FAST = RaftOptions.builder()
+      .tickInterval(Duration.ofMillis(2)).heartbeatTicks(2).electionTicks(10).build();
+
+  private static RaftNode single(MemoryNetwork net) {
+    return RaftNode.builder().id("a").members(List.of("a")).transport(net.transport("a"))
+        .logStore(new MemoryLogStore()).options(FAST).start();
+  }
+
+  private static void awaitLeader(RaftNode n) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!n.state().isLeader()) {
+      assertThat(System.nanoTime()).as("leader within 10 s").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void singleNodeCommitsAndAppliesInOrder() {
+    MemoryNetwork net = new MemoryNetwork();
+    try (RaftNode n = single(net)) {
+      List<ApplyEvent> applied = new CopyOnWriteArrayList<>();
+      n.applied().subscribe(applied::add);
+      awaitLeader(n);
+      LogPosition p1 = n.submit(new byte[] {1}).block(Duration.ofSeconds(5));
+      LogPosition p2 = n.submit(new byte[] {2}).block(Duration.ofSeconds(5));
+      assertThat(p2.index()).isEqualTo(p1.index() + 1);
+      assertThat(applied).extracting(ApplyEvent::index).containsSubsequence(p1.index(), p2.index());
+      assertThat(n.state().commitIndex()).isGreaterThanOrEqualTo(p2.index());
+    }
+  }
+
+  @Test
+  void proposalToAFollowerFailsWithNotLeaderNamingTheLeader() {
+    MemoryNetwork net = new MemoryNetwork();
+    List<String> ids = List.of("a", "b", "c");
+    List<RaftNode> nodes = ids.stream().map(id -> RaftNode.builder().id(id).members(ids).transport(net.transport(id))
+        .logStore(new MemoryLogStore()).options(FAST).start()).toList();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      RaftNode follower = null;
+      String leader = null;
+      while (follower == null) {
+        assertThat(System.nanoTime()).isLessThan(deadline);
+        for (RaftNode n : nodes) {
+          NodeState s = n.state();
+          if (s.role() == Role.FOLLOWER && s.leaderId() != null) {
+            follower = n;
+            leader = s.leaderId();
+          }
+        }
+      }
+      String expectedLeader = leader;
+      assertThatThrownBy(() -> nodes.stream().filter(n -> n.state().role() == Role.FOLLOWER && n.state().leaderId() != null)
+              .findFirst().orElseThrow().propose(new byte[] {1}).join())
+          .isInstanceOf(CompletionException.class)
+          .cause().isInstanceOf(NotLeaderException.class)
+          .satisfies(e -> assertThat(((NotLeaderException) e).leaderId()).isNotNull());
+      assertThat(expectedLeader).isIn(ids);
+    } finally {
+      nodes.forEach(RaftNode::close);
+    }
+  }
+
+  @Test
+  void closedNodeRefusesEverythingClearlyAndDoesNotHang() {
+    MemoryNetwork net = new MemoryNetwork();
+    RaftNode n = single(net);
+    awaitLeader(n);
+    n.close();
+    n.onClose().block(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> n.propose(new byte[] {1}).join()).cause().isInstanceOf(NodeClosedException.class);
+    assertThatThrownBy(() -> n.submit(new byte[] {1}).block(Duration.ofSeconds(1))).isInstanceOf(NodeClosedException.class);
+    assertThatThrownBy(() -> n.snapshot(1, new byte[0]).join()).cause().isInstanceOf(NodeClosedException.class);
+    assertThat(n.isClosed()).isTrue();
+    n.close(); // idempotent
+  }
+
+  @Test
+  void snapshotBeyondAppliedIsRejectedAndStaleSnapshotIgnored() {
+    MemoryNetwork net = new MemoryNetwork();
+    try (RaftNode n = single(net)) {
+      n.applied().subscribe();
+      awaitLeader(n);
+      LogPosition p = n.submit(new byte[] {1}).block(Duration.ofSeconds(5));
+      assertThatThrownBy(() -> n.snapshot(p.index() + 5, new byte[] {9}).join())
+          .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the applied index");
+      n.snapshot(p.index(), new byte[] {9}).join();
+      n.snapshot(p.index() - 1, new byte[] {8}).join(); // behind the current snapshot: ignored
+      assertThat(n.submit(new byte[] {2}).block(Duration.ofSeconds(5)).index()).isEqualTo(p.index() + 1);
+    }
+  }
+
+  @Test
+  void messagesFromUnknownPeersAreDroppedAndTheNodeKeepsWorking() {
+    MemoryNetwork net = new MemoryNetwork();
+    try (RaftNode n = single(net)) {
+      n.applied().subscribe();
+      awaitLeader(n);
+      net.transport("intruder").send(new RequestVote(999, "intruder", "a", 1000, 999));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (n.droppedMessages() == 0) {
+        assertThat(System.nanoTime()).isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      assertThat(n.state().term()).isLessThan(999);
+      assertThat(n.submit(new byte[] {1}).block(Duration.ofSeconds(5))).isNotNull();
+    }
+  }
+
+  @Test
+  void secondApplySubscriberIsRefused() {
+    MemoryNetwork net = new MemoryNetwork();
+    try (RaftNode n = single(net)) {
+      n.applied().subscribe();
+      assertThatThrownBy(() -> n.applied().blockFirst(Duration.ofSeconds(1)))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("already has a subscriber");
+    }
+  }
+
+  @Test
+  void fullProposalQueueSaysOverloaded() {
+    MemoryNetwork net = new MemoryNetwork();
+    RaftOptions tiny = FAST.toBuilder().maxPendingProposals(1).build();
+    try (RaftNode n = RaftNode.builder().id("a").members(List.of("a")).transport(net.transport("a"))
+        .logStore(new MemoryLogStore()).options(tiny).start()) {
+      awaitLeader(n);
+      int overloaded = 0;
+      var futures = new java.util.ArrayList<java.util.concurrent.CompletableFuture<LogPosition>>();
+      for (int i = 0; i < 10_000; i++) {
+        futures.add(n.propose(new byte[] {1}));
+      }
+      for (var f : futures) {
+        try {
+          f.join();
+        } catch (CompletionException e) {
+          assertThat(e.getCause()).isInstanceOf(OverloadedException.class).hasMessageContaining("maxPendingProposals");
+          overloaded++;
+        }
+      }
+      assertThat(overloaded).isPositive();
+    }
+  }
+
+  @Test
+  void invalidBuilderInputNamesTheOption() {
+    MemoryNetwork net = new MemoryNetwork();
+    assertThatThrownBy(() -> RaftNode.builder().id("a").members(List.of("a", "b", "a")).transport(net.transport("a"))
+        .logStore(new MemoryLogStore()).start()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duplicates");
+    assertThatThrownBy(() -> RaftNode.builder().id("z").members(List.of("a", "b")).transport(net.transport("z"))
+        .logStore(new MemoryLogStore()).start()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not contain id z");
+    assertThatThrownBy(() -> RaftNode.builder().id("a").members(List.of("a")).logStore(new MemoryLogStore()).start())
+        .hasMessageContaining("transport");
+    assertThatThrownBy(() -> RaftOptions.builder().heartbeatTicks(10).electionTicks(10).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("electionTicks");
+    assertThatThrownBy(() -> RaftOptions.builder().maxInflightMessages(0).build())
+        .hasMessageContaining("maxInflightMessages");
+    assertThatThrownBy(() -> RaftOptions.builder().tickInterval(Duration.ZERO).build()).hasMessageContaining("tickInterval");
+  }
+}
