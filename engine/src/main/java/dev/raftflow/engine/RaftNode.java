@@ -57,6 +57,7 @@ public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
   private static final int MAX_EVENTS_PER_ROUND = 4096;
   private static final int MAX_APPLY_PER_ROUND = 4096;
+  private static final int MAX_ROUNDS_PER_TASK = 4;
 
   private final String id;
   private final List<String> members;
@@ -88,6 +89,7 @@ public final class RaftNode implements AutoCloseable {
   private int inboundConsumed;
   private Disposable ticker;
   private boolean terminated;
+  private int drainMissed = 1;
 
   private RaftNode(Builder b) {
     this.id = b.id;
@@ -110,8 +112,7 @@ public final class RaftNode implements AutoCloseable {
 
   private void startLoop() {
     transport.inbound().subscribe(new InboundSubscriber());
-    long tickMs = options.tickInterval().toMillis();
-    ticker = loop.schedulePeriodically(this::onTick, tickMs, tickMs, TimeUnit.MILLISECONDS);
+    scheduleTick();
   }
 
   /** This node's id. */
@@ -264,6 +265,18 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Ticks re-arm themselves after each run (fixed delay), so a loop that was held up does not
+   * receive a burst of overdue ticks that would fire an election timeout at once.
+   */
+  private void scheduleTick() {
+    try {
+      ticker = loop.schedule(this::onTick, options.tickInterval().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException gone) {
+      // terminated
+    }
+  }
+
   private void onTick() {
     if (terminated) {
       return;
@@ -274,11 +287,15 @@ public final class RaftNode implements AutoCloseable {
     } catch (RuntimeException e) {
       fail(e);
     }
+    if (!terminated) {
+      scheduleTick();
+    }
   }
 
   private void drain() {
-    int missed = 1;
-    do {
+    int missed = drainMissed;
+    int rounds = 0;
+    while (true) {
       try {
         int n = 0;
         Object e;
@@ -291,14 +308,25 @@ public final class RaftNode implements AutoCloseable {
           flush();
           replenishInbound();
         }
-        if (n == MAX_EVENTS_PER_ROUND) {
-          continue; // more is queued: go round again before giving up the signal count
-        }
       } catch (RuntimeException ex) {
         fail(ex);
       }
+      if (!inbox.isEmpty() && ++rounds >= MAX_ROUNDS_PER_TASK && !terminated) {
+        // still busy: give the worker back (ticks, other nodes sharing it) and continue in a new task
+        drainMissed = missed;
+        try {
+          loop.schedule(this::drain);
+          return;
+        } catch (RejectedExecutionException gone) {
+          return;
+        }
+      }
       missed = wip.addAndGet(-missed);
-    } while (missed != 0);
+      if (missed == 0) {
+        drainMissed = 1;
+        return;
+      }
+    }
   }
 
   private void handle(Object e) {
