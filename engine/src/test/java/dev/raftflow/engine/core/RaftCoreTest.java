@@ -1,0 +1,245 @@
+package dev.raftflow.engine.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftflow.engine.ApplyEvent;
+import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.Role;
+import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.AppendResponse;
+import dev.raftflow.engine.message.InstallSnapshot;
+import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.engine.message.VoteResponse;
+import dev.raftflow.engine.spi.HardState;
+import dev.raftflow.engine.spi.PersistentState;
+import dev.raftflow.engine.spi.Snapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Targeted behaviour of the pure core, driven message by message. */
+class RaftCoreTest {
+
+  private static final List<String> ABC = List.of("a", "b", "c");
+  private static final RaftOptions OPTS = RaftOptions.builder()
+      .heartbeatTicks(1).electionTicks(10).leaderNoop(false).maxInflightMessages(2).maxEntriesPerMessage(2).build();
+
+  private static RaftCore core(String id, PersistentState ps) {
+    return new RaftCore(id, ABC, OPTS, new Random(1), ps);
+  }
+
+  private static List<LogEntry> entries(long... terms) {
+    List<LogEntry> out = new ArrayList<>();
+    for (int i = 0; i < terms.length; i++) {
+      out.add(LogEntry.command(i + 1, terms[i], new byte[] {(byte) i}));
+    }
+    return out;
+  }
+
+  private static void elect(RaftCore c) {
+    while (c.role() != Role.CANDIDATE) {
+      c.tick();
+    }
+    Ready r = c.ready();
+    assertThat(r.write().hardState()).isEqualTo(new HardState(c.term(), c.id()));
+    assertThat(r.messages()).as("votes wait for the durable vote").isEmpty();
+    assertThat(r.messagesAfterWrite()).hasSize(2).allMatch(m -> m instanceof RequestVote);
+    c.step(new VoteResponse(c.term(), "b", c.id(), true));
+    assertThat(c.role()).isEqualTo(Role.LEADER);
+  }
+
+  @Test
+  void candidatePersistsTermAndVoteBeforeAskingForVotes() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    assertThat(a.term()).isEqualTo(1);
+    assertThat(a.leaderId()).isEqualTo("a");
+  }
+
+  @Test
+  void voteIsRefusedToACandidateWithAStalerLog() {
+    RaftCore b = core("b", new PersistentState(new HardState(3, null), null, entries(1, 3)));
+    b.step(new RequestVote(4, "a", "b", 5, 2)); // longer but older last term
+    Ready r = b.ready();
+    assertThat(r.messagesAfterWrite()).containsExactly(new VoteResponse(4, "b", "a", false));
+    assertThat(r.write().hardState()).isEqualTo(new HardState(4, null));
+    b.step(new RequestVote(4, "c", "b", 2, 3)); // same last term, as long
+    assertThat(b.ready().messagesAfterWrite()).containsExactly(new VoteResponse(4, "b", "c", true));
+    b.step(new RequestVote(4, "a", "b", 9, 9)); // already voted in term 4
+    assertThat(b.ready().messagesAfterWrite()).containsExactly(new VoteResponse(4, "b", "a", false));
+  }
+
+  @Test
+  void proposalsWaitingAtOneTurnTravelAsOneMessagePerFollowerAndPipelineUpToTheWindow() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready(); // probes
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    a.step(AppendResponse.accepted(1, "c", "a", 0));
+    a.propose(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}, new byte[] {4}, new byte[] {5}, new byte[] {6}));
+    Ready r = a.ready();
+    // 6 entries, 2 per message, window of 2 messages: 2 messages of 2 entries per follower
+    List<AppendEntries> toB = r.messages().stream().filter(m -> m.to().equals("b")).map(m -> (AppendEntries) m).toList();
+    assertThat(toB).hasSize(2);
+    assertThat(toB.get(0).entries()).extracting(LogEntry::index).containsExactly(1L, 2L);
+    assertThat(toB.get(1).entries()).extracting(LogEntry::index).containsExactly(3L, 4L);
+    assertThat(r.write().entries()).hasSize(6);
+    // an ack frees the window and the rest goes out
+    a.step(AppendResponse.accepted(1, "b", "a", 2));
+    List<Message> next = a.ready().messages();
+    assertThat(next).filteredOn(m -> m.to().equals("b")).singleElement()
+        .satisfies(m -> assertThat(((AppendEntries) m).prevLogIndex()).isEqualTo(4));
+  }
+
+  @Test
+  void leaderCommitsOnlyWithItsOwnDurableIndexCounted() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    a.propose(List.of(new byte[] {1}));
+    a.ready();
+    a.step(AppendResponse.accepted(1, "b", "a", 1));
+    assertThat(a.commitIndex()).as("b alone is not a majority while a's write is pending").isZero();
+    a.persisted(1, 1);
+    assertThat(a.commitIndex()).as("a's durable index counts like a follower's").isEqualTo(1);
+  }
+
+  @Test
+  void commitWaitsForTheLeaderDurableIndex() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    a.propose(List.of(new byte[] {1}));
+    a.ready();
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    a.step(AppendResponse.accepted(1, "b", "a", 1));
+    a.step(AppendResponse.accepted(1, "c", "a", 1));
+    assertThat(a.commitIndex()).as("two followers durable: majority without the leader").isEqualTo(1);
+  }
+
+  @Test
+  void figure8LeaderDoesNotCommitAnOlderTermEntryByCountingReplicas() {
+    // a leads term 3 with an entry of term 2 it got from an earlier leader, uncommitted
+    RaftCore a = core("a", new PersistentState(new HardState(2, "a"), null, entries(1, 2)));
+    elect(a);
+    assertThat(a.term()).isEqualTo(3);
+    a.ready();
+    a.step(AppendResponse.accepted(3, "b", "a", 2)); // b holds index 2 (term 2)
+    assertThat(a.commitIndex()).as("index 2 is of term 2: not committed by replica count").isZero();
+    a.propose(List.of(new byte[] {9}));
+    a.ready();
+    a.persisted(3, 3);
+    a.step(AppendResponse.accepted(3, "b", "a", 3));
+    assertThat(a.commitIndex()).as("a term-3 entry on a majority commits everything before it").isEqualTo(3);
+  }
+
+  @Test
+  void followerRejectsWithAHintThatSkipsAWholeConflictingTerm() {
+    // follower b has 1@1, then five entries of term 2 that the leader never had
+    RaftCore b = core("b", new PersistentState(new HardState(2, null), null, entries(1, 2, 2, 2, 2, 2)));
+    b.step(new AppendEntries(3, "a", "b", 6, 3, List.of(), 0));
+    AppendResponse r = (AppendResponse) b.ready().messagesAfterWrite().get(0);
+    assertThat(r.success()).isFalse();
+    assertThat(r.conflictTerm()).isEqualTo(2);
+    assertThat(r.conflictIndex()).isEqualTo(2);
+    // too short a log: the hint is its length
+    b.step(new AppendEntries(3, "a", "b", 20, 3, List.of(), 0));
+    AppendResponse shortLog = (AppendResponse) b.ready().messagesAfterWrite().get(0);
+    assertThat(shortLog.conflictTerm()).isZero();
+    assertThat(shortLog.conflictIndex()).isEqualTo(7);
+  }
+
+  @Test
+  void leaderBacksUpAWholeTermPerRoundTrip() {
+    RaftCore a = core("a", new PersistentState(new HardState(2, "a"), null, entries(1, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
+    elect(a);
+    a.propose(List.of(new byte[] {1}));
+    a.ready();
+    // b has index 1..2 of term 1 then term-2 entries up to 30: its hint skips to index 3
+    a.step(AppendResponse.rejected(3, "b", "a", 10, 2, 3));
+    AppendEntries probe = (AppendEntries) a.ready().messages().stream().filter(m -> m.to().equals("b")).findFirst().orElseThrow();
+    assertThat(probe.prevLogIndex()).isEqualTo(2);
+  }
+
+  @Test
+  void followerTruncatesAConflictingSuffixButNeverOnAStaleDuplicate() {
+    RaftCore b = core("b", new PersistentState(new HardState(2, null), null, entries(1, 2, 2)));
+    b.step(new AppendEntries(3, "a", "b", 1, 1, List.of(LogEntry.command(2, 3, new byte[] {7})), 0));
+    Ready r = b.ready();
+    assertThat(r.write().entries()).extracting(LogEntry::index).containsExactly(2L);
+    assertThat(b.lastIndex()).isEqualTo(2);
+    // a delayed copy of an older, shorter message must not truncate what followed
+    b.step(new AppendEntries(3, "a", "b", 2, 3, List.of(LogEntry.command(3, 3, new byte[] {8})), 0));
+    b.ready();
+    b.step(new AppendEntries(3, "a", "b", 1, 1, List.of(LogEntry.command(2, 3, new byte[] {7})), 0));
+    assertThat(b.lastIndex()).isEqualTo(3);
+    assertThat(b.ready().write().entries()).isEmpty();
+  }
+
+  @Test
+  void laggingFollowerGetsTheSnapshotThenTheEntriesAfterIt() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    for (int i = 0; i < 10; i++) {
+      a.propose(List.of(new byte[] {(byte) i}));
+    }
+    a.ready();
+    a.persisted(10, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", 10));
+    assertThat(a.commitIndex()).isEqualTo(10);
+    a.takeApply(100);
+    assertThat(a.snapshotTaken(8, new byte[] {42})).isTrue();
+    assertThat(a.ready().write().snapshot().index()).as("the snapshot is written").isEqualTo(8);
+    // c never answered its probe at index 0; the next heartbeat re-probes, and index 0 is compacted
+    a.tick();
+    InstallSnapshot snap = (InstallSnapshot) a.ready().messages().stream().filter(m -> m.to().equals("c")).findFirst().orElseThrow();
+    assertThat(snap.lastIncludedIndex()).isEqualTo(8);
+    assertThat(snap.data()).containsExactly(42);
+
+    RaftCore c = core("c", PersistentState.EMPTY);
+    c.step(snap);
+    Ready cr = c.ready();
+    assertThat(cr.write().snapshot()).isNotNull();
+    assertThat(c.takeApply(10)).singleElement().isInstanceOf(ApplyEvent.SnapshotInstalled.class);
+    a.step(cr.messagesAfterWrite().get(0));
+    AppendEntries rest = (AppendEntries) a.ready().messages().stream().filter(m -> m.to().equals("c")).findFirst().orElseThrow();
+    assertThat(rest.prevLogIndex()).isEqualTo(8);
+    c.step(rest);
+    c.ready();
+    assertThat(c.lastIndex()).isEqualTo(10);
+    assertThat(c.takeApply(10)).extracting(ApplyEvent::index).containsExactly(9L, 10L);
+  }
+
+  @Test
+  void restartKeepsTermVoteLogAndDeliversTheSnapshotFirst() {
+    Snapshot s = new Snapshot(5, 2, new byte[] {1, 2});
+    List<LogEntry> tail = List.of(LogEntry.command(6, 2, new byte[] {6}), LogEntry.command(7, 3, new byte[] {7}));
+    RaftCore b = core("b", new PersistentState(new HardState(3, "c"), s, tail));
+    assertThat(b.term()).isEqualTo(3);
+    assertThat(b.votedFor()).isEqualTo("c");
+    assertThat(b.lastIndex()).isEqualTo(7);
+    assertThat(b.takeApply(10)).singleElement()
+        .satisfies(ev -> assertThat(ev).isEqualTo(ev).isInstanceOf(ApplyEvent.SnapshotInstalled.class));
+    b.step(new RequestVote(3, "a", "b", 100, 3));
+    assertThat(b.ready().messagesAfterWrite()).containsExactly(new VoteResponse(3, "b", "a", false));
+  }
+
+  @Test
+  void staleLeaderLearnsTheNewTermFromARejection() {
+    RaftCore b = core("b", new PersistentState(new HardState(5, null), null, List.of()));
+    b.step(new AppendEntries(3, "a", "b", 0, 0, List.of(), 0));
+    AppendResponse r = (AppendResponse) b.ready().messagesAfterWrite().get(0);
+    assertThat(r.term()).isEqualTo(5);
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.step(r);
+    assertThat(a.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(a.term()).isEqualTo(5);
+  }
+}
