@@ -382,12 +382,22 @@ public final class RaftNode implements AutoCloseable {
     for (Propose p : proposeBatch) {
       commandBatch.add(p.command);
     }
-    long first = core.propose(commandBatch);
+    // admit only what keeps the leader within maxUnappliedEntries of its service
+    long room = options.maxUnappliedEntries() - (core.lastIndex() - core.appliedIndex());
+    int admitted = (int) Math.max(0, Math.min(room, commandBatch.size()));
+    long first = core.role() == Role.LEADER && admitted > 0
+        ? core.propose(admitted == commandBatch.size() ? commandBatch : commandBatch.subList(0, admitted))
+        : -1;
     long term = core.term();
     for (int i = 0; i < proposeBatch.size(); i++) {
       Propose p = proposeBatch.get(i);
-      if (first < 0) {
+      if (core.role() != Role.LEADER) {
         p.fail(new NotLeaderException(id, term, core.leaderId()));
+        continue;
+      }
+      if (i >= admitted) {
+        p.fail(new OverloadedException("node " + id + " holds " + (core.lastIndex() - core.appliedIndex())
+            + " entries its service has not applied yet (maxUnappliedEntries " + options.maxUnappliedEntries() + ")"));
         continue;
       }
       LogPosition pos = new LogPosition(first + i, term);

@@ -22,6 +22,7 @@ public final class RaftOptions {
   private final int maxPendingProposals;
   private final boolean leaderNoop;
   private final int inboundPrefetch;
+  private final int maxUnappliedEntries;
 
   private RaftOptions(Builder b) {
     this.tickInterval = b.tickInterval;
@@ -33,6 +34,7 @@ public final class RaftOptions {
     this.maxPendingProposals = b.maxPendingProposals;
     this.leaderNoop = b.leaderNoop;
     this.inboundPrefetch = b.inboundPrefetch;
+    this.maxUnappliedEntries = b.maxUnappliedEntries;
   }
 
   public static RaftOptions defaults() {
@@ -53,7 +55,8 @@ public final class RaftOptions {
         .maxInflightMessages(maxInflightMessages)
         .maxPendingProposals(maxPendingProposals)
         .leaderNoop(leaderNoop)
-        .inboundPrefetch(inboundPrefetch);
+        .inboundPrefetch(inboundPrefetch)
+        .maxUnappliedEntries(maxUnappliedEntries);
   }
 
   /** Length of one tick of the core's logical clock. Default 10 ms. */
@@ -101,13 +104,22 @@ public final class RaftOptions {
     return inboundPrefetch;
   }
 
+  /**
+   * Most entries a leader holds beyond what its service has taken from the apply stream; beyond it,
+   * proposals fail Overloaded. This bounds memory when followers or the service fall behind.
+   * Default 262144.
+   */
+  public int maxUnappliedEntries() {
+    return maxUnappliedEntries;
+  }
+
   @Override
   public String toString() {
     return "RaftOptions{tick=" + tickInterval + ", heartbeatTicks=" + heartbeatTicks
         + ", electionTicks=" + electionTicks + ", maxEntriesPerMessage=" + maxEntriesPerMessage
         + ", maxBytesPerMessage=" + maxBytesPerMessage + ", maxInflightMessages=" + maxInflightMessages
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
-        + ", inboundPrefetch=" + inboundPrefetch + "}";
+        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + "}";
   }
 
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
@@ -121,8 +133,14 @@ public final class RaftOptions {
     private int maxPendingProposals = 8192;
     private boolean leaderNoop = true;
     private int inboundPrefetch = 1024;
+    private int maxUnappliedEntries = 1 << 18;
 
     private Builder() {}
+
+    public Builder maxUnappliedEntries(int v) {
+      this.maxUnappliedEntries = v;
+      return this;
+    }
 
     public Builder tickInterval(Duration v) {
       this.tickInterval = Objects.requireNonNull(v, "tickInterval");
@@ -184,6 +202,7 @@ public final class RaftOptions {
       positive("maxInflightMessages", maxInflightMessages);
       positive("maxPendingProposals", maxPendingProposals);
       positive("inboundPrefetch", inboundPrefetch);
+      positive("maxUnappliedEntries", maxUnappliedEntries);
       return new RaftOptions(this);
     }
 

@@ -160,6 +160,36 @@ class RaftNodeApiTest {
   }
 
   @Test
+  void aServiceThatStopsConsumingMakesProposalsOverloadedInsteadOfGrowingTheLog() {
+    MemoryNetwork net = new MemoryNetwork();
+    RaftOptions bounded = FAST.toBuilder().maxUnappliedEntries(100).build();
+    try (RaftNode n = RaftNode.builder().id("a").members(List.of("a")).transport(net.transport("a"))
+        .logStore(new MemoryLogStore()).options(bounded).start()) {
+      n.applied().subscribe(new reactor.core.publisher.BaseSubscriber<ApplyEvent>() {
+        @Override
+        protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
+          s.request(10); // takes ten entries, then stalls
+        }
+      });
+      awaitLeader(n);
+      int accepted = 0;
+      int overloaded = 0;
+      for (int i = 0; i < 1000; i++) {
+        try {
+          n.propose(new byte[] {1}).join();
+          accepted++;
+        } catch (CompletionException e) {
+          assertThat(e.getCause()).isInstanceOf(OverloadedException.class).hasMessageContaining("maxUnappliedEntries");
+          overloaded++;
+        }
+      }
+      assertThat(accepted).isBetween(100, 111);
+      assertThat(overloaded).isEqualTo(1000 - accepted);
+      assertThat(n.state().lastIndex() - n.state().appliedIndex()).isLessThanOrEqualTo(100);
+    }
+  }
+
+  @Test
   void invalidBuilderInputNamesTheOption() {
     MemoryNetwork net = new MemoryNetwork();
     assertThatThrownBy(() -> RaftNode.builder().id("a").members(List.of("a", "b", "a")).transport(net.transport("a"))
