@@ -13,12 +13,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * N members of one group in this process, each with a trivial state machine that counts applied
- * commands and bytes. Members share a small pool of event loops, as Netty event loops are shared.
+ * commands and bytes and snapshots its counters every {@link #SNAPSHOT_EVERY} entries. Members share
+ * a small pool of event loops, as Netty event loops are shared. A member can be crashed and
+ * restarted from what its store made durable.
  */
 final class LocalCluster implements AutoCloseable {
 
@@ -29,17 +33,27 @@ final class LocalCluster implements AutoCloseable {
   final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
   final Map<String, AtomicLong> appliedCommands = new ConcurrentHashMap<>();
   final Map<String, AtomicLong> appliedBytes = new ConcurrentHashMap<>();
+  private final Map<String, MemoryLogStore> stores = new ConcurrentHashMap<>();
   private final MemoryNetwork network = new MemoryNetwork();
   private final Scheduler loops;
+  private final Scheduler appliers;
   private final RaftOptions options;
+  private final long applyDelayNanos;
 
-  LocalCluster(int size, RaftOptions options) {
+  /**
+   * @param applyDelayMicros busy work per applied entry on a separate applier thread (a slow state
+   *     machine); 0 applies on the node's loop
+   */
+  LocalCluster(int size, RaftOptions options, long applyDelayMicros) {
     this.options = options;
+    this.applyDelayNanos = applyDelayMicros * 1000;
     this.loops = Schedulers.newParallel("raftflow-loop", Math.min(size, Runtime.getRuntime().availableProcessors()));
+    this.appliers = applyDelayMicros > 0 ? Schedulers.newParallel("raftflow-apply", size) : null;
     for (int i = 1; i <= size; i++) {
       ids.add("n" + i);
     }
     for (String id : ids) {
+      stores.put(id, new MemoryLogStore());
       start(id);
     }
   }
@@ -51,18 +65,27 @@ final class LocalCluster implements AutoCloseable {
         .id(id)
         .members(ids)
         .transport(network.transport(id))
-        .logStore(new MemoryLogStore())
+        .logStore(stores.get(id))
         .options(options)
         .scheduler(loops)
         .start();
-    node.applied().subscribe(ev -> {
+    Flux<ApplyEvent> stream = node.applied();
+    if (appliers != null) {
+      stream = stream.publishOn(appliers, 256); // bounded hand-off: demand holds the node back
+    }
+    stream.subscribe(ev -> {
       if (ev instanceof ApplyEvent.Entry e) {
         if (!e.noop()) {
           commands.incrementAndGet();
           bytes.addAndGet(e.command().length);
+          if (applyDelayNanos > 0) {
+            long until = System.nanoTime() + applyDelayNanos;
+            while (System.nanoTime() < until) {
+              Thread.onSpinWait();
+            }
+          }
         }
         if (e.index() % SNAPSHOT_EVERY == 0) {
-          // the counters are the whole state: snapshot them so the log stays bounded
           node.snapshot(e.index(), ByteBuffer.allocate(16).putLong(commands.get()).putLong(bytes.get()).array());
         }
       } else if (ev instanceof ApplyEvent.SnapshotInstalled s) {
@@ -72,6 +95,16 @@ final class LocalCluster implements AutoCloseable {
       }
     });
     nodes.put(id, node);
+  }
+
+  /** Crashes {@code id} (its store keeps only what was durable) and starts it again. */
+  void crashAndRestart(String id) {
+    RaftNode old = nodes.remove(id);
+    MemoryLogStore durable = stores.get(id).copy();
+    old.close();
+    old.onClose().block(Duration.ofSeconds(5));
+    stores.put(id, durable);
+    start(id);
   }
 
   /** The member that leads the highest term, or null. */
@@ -86,14 +119,14 @@ final class LocalCluster implements AutoCloseable {
     return best;
   }
 
-  RaftNode awaitLeader(Duration timeout) throws InterruptedException {
+  RaftNode awaitLeader(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     RaftNode l;
     while ((l = leader()) == null) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("no leader elected within " + timeout);
       }
-      Thread.sleep(5);
+      LockSupport.parkNanos(2_000_000);
     }
     return l;
   }
@@ -106,6 +139,17 @@ final class LocalCluster implements AutoCloseable {
     return appliedCommands.values().stream().mapToLong(AtomicLong::get).max().orElse(0);
   }
 
+  /** Proposals waiting in every member's queue. */
+  long queuedProposals() {
+    return nodes.values().stream().mapToLong(RaftNode::queuedProposals).sum();
+  }
+
+  /** The leader's entries not yet taken by its service. */
+  long leaderUnapplied() {
+    RaftNode l = leader();
+    return l == null ? 0 : l.state().lastIndex() - l.state().appliedIndex();
+  }
+
   @Override
   public void close() {
     nodes.values().forEach(RaftNode::close);
@@ -113,5 +157,8 @@ final class LocalCluster implements AutoCloseable {
       n.onClose().block(Duration.ofSeconds(5));
     }
     loops.dispose();
+    if (appliers != null) {
+      appliers.dispose();
+    }
   }
 }

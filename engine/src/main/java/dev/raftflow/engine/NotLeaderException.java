@@ -7,7 +7,7 @@ public final class NotLeaderException extends RaftException {
 
   public NotLeaderException(String nodeId, long term, String leaderId) {
     super(nodeId + " is not the leader in term " + term
-        + (leaderId == null ? "; leader unknown" : "; leader is " + leaderId));
+        + (leaderId == null ? "; leader unknown" : "; leader is " + leaderId), false);
     this.leaderId = leaderId;
     this.term = term;
   }

@@ -9,4 +9,9 @@ public class RaftException extends RuntimeException {
   public RaftException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /** For signals raised often on purpose (redirects, overload), where a stack trace is waste. */
+  protected RaftException(String message, boolean withStackTrace) {
+    super(message, null, false, withStackTrace);
+  }
 }

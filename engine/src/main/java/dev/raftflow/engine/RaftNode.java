@@ -160,6 +160,10 @@ public final class RaftNode implements AutoCloseable {
       refusal = new NodeClosedException(id);
     } else if (s.role() != Role.LEADER) {
       refusal = new NotLeaderException(id, s.term(), s.leaderId());
+    } else if (s.lastIndex() - s.appliedIndex() + queuedProposals.get() >= options.maxUnappliedEntries()) {
+      // refused here, on the caller's thread, so an overload does not flood the loop
+      refusal = new OverloadedException("node " + id + " holds " + (s.lastIndex() - s.appliedIndex())
+          + " entries its service has not applied yet (maxUnappliedEntries " + options.maxUnappliedEntries() + ")");
     } else if (queuedProposals.incrementAndGet() > options.maxPendingProposals()) {
       queuedProposals.decrementAndGet();
       refusal = new OverloadedException(
@@ -221,6 +225,11 @@ public final class RaftNode implements AutoCloseable {
       enqueue(new TakeSnapshot(index, data, done));
     }
     return done;
+  }
+
+  /** Proposals queued for the loop and not yet taken (bounded by maxPendingProposals). */
+  public int queuedProposals() {
+    return Math.max(0, queuedProposals.get());
   }
 
   /** Messages dropped because they came from an unknown member or were addressed elsewhere. */

@@ -107,7 +107,7 @@ public final class RaftOptions {
   /**
    * Most entries a leader holds beyond what its service has taken from the apply stream; beyond it,
    * proposals fail Overloaded. This bounds memory when followers or the service fall behind.
-   * Default 262144.
+   * Default 16384.
    */
   public int maxUnappliedEntries() {
     return maxUnappliedEntries;
@@ -133,7 +133,7 @@ public final class RaftOptions {
     private int maxPendingProposals = 8192;
     private boolean leaderNoop = true;
     private int inboundPrefetch = 1024;
-    private int maxUnappliedEntries = 1 << 18;
+    private int maxUnappliedEntries = 1 << 14;
 
     private Builder() {}
 

@@ -1,0 +1,117 @@
+package dev.raftflow.bench;
+
+import dev.raftflow.engine.OverloadedException;
+import dev.raftflow.engine.RaftNode;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Drives proposals into whichever node leads. Closed loop: {@code concurrency} proposals outstanding,
+ * a new one as each completes. Open loop: {@code rate} proposals per second on a fixed schedule,
+ * latency measured from the scheduled send time (no coordinated omission), at most {@code
+ * maxOutstanding} in flight; a send that would exceed it, or that the client itself is too late to
+ * make, is counted as shed.
+ */
+final class LoadDriver implements AutoCloseable {
+
+  private final Supplier<RaftNode> leader;
+  private final byte[] payload;
+  private final int concurrency;
+  private final long rate;
+  private final int maxOutstanding;
+  final Recorder latency = new Recorder(3);
+  final AtomicLong acked = new AtomicLong();
+  final AtomicLong errors = new AtomicLong();
+  final AtomicLong overloaded = new AtomicLong();
+  final AtomicLong shed = new AtomicLong();
+  final AtomicLong outstanding = new AtomicLong();
+  private volatile boolean countErrors;
+  private volatile boolean stopping;
+  private final Thread thread;
+
+  LoadDriver(Supplier<RaftNode> leader, int size, int concurrency, long rate, int maxOutstanding) {
+    this.leader = leader;
+    this.payload = new byte[size];
+    this.concurrency = concurrency;
+    this.rate = rate;
+    this.maxOutstanding = maxOutstanding;
+    this.thread = new Thread(rate > 0 ? this::openLoop : this::closedLoop, "raftflow-client");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** From now on, failed proposals count as errors (not during warm-up or injected failover). */
+  void countErrors(boolean on) {
+    countErrors = on;
+  }
+
+  private void closedLoop() {
+    Semaphore window = new Semaphore(concurrency);
+    while (!stopping) {
+      try {
+        window.acquire();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (!send(System.nanoTime(), window::release)) {
+        window.release();
+        LockSupport.parkNanos(100_000);
+      }
+    }
+  }
+
+  private void openLoop() {
+    long intervalNs = Math.max(1, 1_000_000_000L / rate);
+    long next = System.nanoTime();
+    while (!stopping) {
+      long now = System.nanoTime();
+      while (next <= now && !stopping) {
+        // a send more than 10 ms behind its schedule means this client cannot keep up: shed it
+        // rather than let the client's own backlog pass for the cluster's latency
+        boolean late = now - next > 10_000_000L;
+        if (late || outstanding.get() >= maxOutstanding || !send(next, () -> {})) {
+          shed.incrementAndGet();
+        }
+        next += intervalNs;
+      }
+      LockSupport.parkNanos(Math.max(1000, next - System.nanoTime()));
+    }
+  }
+
+  private boolean send(long startNs, Runnable done) {
+    RaftNode l = leader.get();
+    if (l == null) {
+      return false;
+    }
+    outstanding.incrementAndGet();
+    l.submit(payload).subscribe(
+        pos -> {
+          latency.recordValue(Math.max(1, System.nanoTime() - startNs));
+          acked.incrementAndGet();
+          outstanding.decrementAndGet();
+          done.run();
+        },
+        err -> {
+          if (err instanceof OverloadedException) {
+            overloaded.incrementAndGet();
+          } else if (countErrors) {
+            errors.incrementAndGet();
+          }
+          outstanding.decrementAndGet();
+          done.run();
+        });
+    return true;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stopping = true;
+    thread.join(5000);
+  }
+}
