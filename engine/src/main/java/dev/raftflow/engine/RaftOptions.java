@@ -23,6 +23,7 @@ public final class RaftOptions {
   private final boolean leaderNoop;
   private final int inboundPrefetch;
   private final int maxUnappliedEntries;
+  private final boolean checkQuorum;
 
   private RaftOptions(Builder b) {
     this.tickInterval = b.tickInterval;
@@ -35,6 +36,7 @@ public final class RaftOptions {
     this.leaderNoop = b.leaderNoop;
     this.inboundPrefetch = b.inboundPrefetch;
     this.maxUnappliedEntries = b.maxUnappliedEntries;
+    this.checkQuorum = b.checkQuorum;
   }
 
   public static RaftOptions defaults() {
@@ -56,7 +58,8 @@ public final class RaftOptions {
         .maxPendingProposals(maxPendingProposals)
         .leaderNoop(leaderNoop)
         .inboundPrefetch(inboundPrefetch)
-        .maxUnappliedEntries(maxUnappliedEntries);
+        .maxUnappliedEntries(maxUnappliedEntries)
+        .checkQuorum(checkQuorum);
   }
 
   /** Length of one tick of the core's logical clock. Default 10 ms. */
@@ -113,13 +116,21 @@ public final class RaftOptions {
     return maxUnappliedEntries;
   }
 
+  /**
+   * Whether a leader that has not heard from a majority within {@link #electionTicks()} ticks steps
+   * down, so that clients of a cut-off leader are redirected instead of waiting. Default true.
+   */
+  public boolean checkQuorum() {
+    return checkQuorum;
+  }
+
   @Override
   public String toString() {
     return "RaftOptions{tick=" + tickInterval + ", heartbeatTicks=" + heartbeatTicks
         + ", electionTicks=" + electionTicks + ", maxEntriesPerMessage=" + maxEntriesPerMessage
         + ", maxBytesPerMessage=" + maxBytesPerMessage + ", maxInflightMessages=" + maxInflightMessages
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
-        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + "}";
+        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + "}";
   }
 
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
@@ -134,8 +145,14 @@ public final class RaftOptions {
     private boolean leaderNoop = true;
     private int inboundPrefetch = 1024;
     private int maxUnappliedEntries = 1 << 14;
+    private boolean checkQuorum = true;
 
     private Builder() {}
+
+    public Builder checkQuorum(boolean v) {
+      this.checkQuorum = v;
+      return this;
+    }
 
     public Builder maxUnappliedEntries(int v) {
       this.maxUnappliedEntries = v;

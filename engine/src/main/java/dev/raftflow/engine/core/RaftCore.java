@@ -58,6 +58,7 @@ public final class RaftCore {
   private long durableIndex;
   private int electionElapsed;
   private int heartbeatElapsed;
+  private int quorumCheckElapsed;
   private int electionTimeout;
   private final Set<String> votes = new HashSet<>();
   private final Map<String, Progress> progress = new LinkedHashMap<>();
@@ -100,6 +101,13 @@ public final class RaftCore {
   /** One tick of the logical clock: drives heartbeats and election timeouts. */
   public void tick() {
     if (role == Role.LEADER) {
+      if (options.checkQuorum() && ++quorumCheckElapsed >= options.electionTicks()) {
+        quorumCheckElapsed = 0;
+        if (!heardFromQuorum()) {
+          becomeFollower(term, null); // cut off from a majority: stop accepting proposals
+          return;
+        }
+      }
       if (++heartbeatElapsed >= options.heartbeatTicks()) {
         heartbeatElapsed = 0;
         heartbeat();
@@ -335,10 +343,23 @@ public final class RaftCore {
     }
   }
 
+  /** Whether a majority (this leader included) answered since the last check; resets the marks. */
+  private boolean heardFromQuorum() {
+    int active = 1;
+    for (Progress pr : progress.values()) {
+      if (pr.recentActive) {
+        active++;
+      }
+      pr.recentActive = false;
+    }
+    return active >= quorum;
+  }
+
   private void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
     heartbeatElapsed = 0;
+    quorumCheckElapsed = 0;
     votes.clear();
     progress.clear();
     for (String p : peers) {

@@ -242,4 +242,23 @@ class RaftCoreTest {
     assertThat(a.role()).isEqualTo(Role.FOLLOWER);
     assertThat(a.term()).isEqualTo(5);
   }
+
+  @Test
+  void leaderCutOffFromAMajorityStepsDownAfterAnElectionTimeout() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    for (int i = 0; i < OPTS.electionTicks() - 1; i++) {
+      a.tick();
+      a.step(AppendResponse.accepted(1, "b", "a", 0)); // b keeps answering
+    }
+    a.tick();
+    assertThat(a.role()).as("b answered: a majority (a, b) is alive").isEqualTo(Role.LEADER);
+    for (int i = 0; i < OPTS.electionTicks(); i++) {
+      a.tick();
+    }
+    assertThat(a.role()).as("nobody answered for an election timeout").isEqualTo(Role.FOLLOWER);
+    assertThat(a.term()).isEqualTo(1);
+    assertThat(a.propose(List.of(new byte[] {1}))).isEqualTo(-1);
+  }
 }
