@@ -261,4 +261,30 @@ class RaftCoreTest {
     assertThat(a.term()).isEqualTo(1);
     assertThat(a.propose(List.of(new byte[] {1}))).isEqualTo(-1);
   }
+
+  @Test
+  void compactedEntriesBecomeUnreachable() throws InterruptedException {
+    RaftCore a = new RaftCore("a", List.of("a"), OPTS, new Random(1), PersistentState.EMPTY);
+    while (a.role() != Role.LEADER) {
+      a.tick();
+    }
+    List<java.lang.ref.WeakReference<byte[]>> refs = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      byte[] big = new byte[1 << 20];
+      refs.add(new java.lang.ref.WeakReference<>(big));
+      a.propose(List.of(big));
+    }
+    a.ready();
+    a.persisted(20, a.term());
+    a.ready();
+    assertThat(a.takeApply(100)).hasSize(20);
+    a.snapshotTaken(20, new byte[] {1});
+    a.ready();
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (refs.stream().anyMatch(r -> r.get() != null) && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertThat(refs).as("entries up to the snapshot are garbage").allMatch(r -> r.get() == null);
+  }
 }
