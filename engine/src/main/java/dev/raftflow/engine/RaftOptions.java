@@ -24,6 +24,7 @@ public final class RaftOptions {
   private final int inboundPrefetch;
   private final int maxUnappliedEntries;
   private final boolean checkQuorum;
+  private final boolean preVote;
 
   private RaftOptions(Builder b) {
     this.tickInterval = b.tickInterval;
@@ -37,6 +38,7 @@ public final class RaftOptions {
     this.inboundPrefetch = b.inboundPrefetch;
     this.maxUnappliedEntries = b.maxUnappliedEntries;
     this.checkQuorum = b.checkQuorum;
+    this.preVote = b.preVote;
   }
 
   public static RaftOptions defaults() {
@@ -59,7 +61,8 @@ public final class RaftOptions {
         .leaderNoop(leaderNoop)
         .inboundPrefetch(inboundPrefetch)
         .maxUnappliedEntries(maxUnappliedEntries)
-        .checkQuorum(checkQuorum);
+        .checkQuorum(checkQuorum)
+        .preVote(preVote);
   }
 
   /** Length of one tick of the core's logical clock. Default 10 ms. */
@@ -124,13 +127,22 @@ public final class RaftOptions {
     return checkQuorum;
   }
 
+  /**
+   * Whether a member runs a pre-vote before a real election (Raft thesis §9.6): it raises its term
+   * only if a majority would vote for it, so a member cut off and coming back does not depose a
+   * healthy leader. Members that hear from a leader refuse pre-votes. Default true.
+   */
+  public boolean preVote() {
+    return preVote;
+  }
+
   @Override
   public String toString() {
     return "RaftOptions{tick=" + tickInterval + ", heartbeatTicks=" + heartbeatTicks
         + ", electionTicks=" + electionTicks + ", maxEntriesPerMessage=" + maxEntriesPerMessage
         + ", maxBytesPerMessage=" + maxBytesPerMessage + ", maxInflightMessages=" + maxInflightMessages
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
-        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + "}";
+        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + "}";
   }
 
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
@@ -146,8 +158,14 @@ public final class RaftOptions {
     private int inboundPrefetch = 1024;
     private int maxUnappliedEntries = 1 << 14;
     private boolean checkQuorum = true;
+    private boolean preVote = true;
 
     private Builder() {}
+
+    public Builder preVote(boolean v) {
+      this.preVote = v;
+      return this;
+    }
 
     public Builder checkQuorum(boolean v) {
       this.checkQuorum = v;

@@ -44,7 +44,7 @@ public final class MessageCodec {
   public static int encodedSize(Message m) {
     int n = 2 + varLen(m.term()) + strLen(m.from()) + strLen(m.to());
     if (m instanceof RequestVote v) {
-      n += varLen(v.lastLogIndex()) + varLen(v.lastLogTerm());
+      n += varLen(v.lastLogIndex()) + varLen(v.lastLogTerm()) + 1;
     } else if (m instanceof VoteResponse) {
       n += 1;
     } else if (m instanceof AppendEntries a) {
@@ -89,8 +89,9 @@ public final class MessageCodec {
     if (m instanceof RequestVote v) {
       putVar(buf, v.lastLogIndex());
       putVar(buf, v.lastLogTerm());
+      buf.put((byte) (v.preVote() ? 1 : 0));
     } else if (m instanceof VoteResponse v) {
-      buf.put((byte) (v.granted() ? 1 : 0));
+      buf.put((byte) ((v.granted() ? 1 : 0) | (v.preVote() ? 2 : 0)));
     } else if (m instanceof AppendEntries a) {
       putVar(buf, a.prevLogIndex());
       putVar(buf, a.prevLogTerm());
@@ -139,8 +140,12 @@ public final class MessageCodec {
     String to = getStr(buf, "to");
     Message m =
         switch (type) {
-          case T_REQUEST_VOTE -> new RequestVote(term, from, to, getVar(buf, "lastLogIndex"), getVar(buf, "lastLogTerm"));
-          case T_VOTE_RESPONSE -> new VoteResponse(term, from, to, getBool(buf, "granted"));
+          case T_REQUEST_VOTE -> new RequestVote(term, from, to, getVar(buf, "lastLogIndex"), getVar(buf, "lastLogTerm"),
+              getBool(buf, "preVote"));
+          case T_VOTE_RESPONSE -> {
+            int flags = getFlags(buf, "vote flags", 3);
+            yield new VoteResponse(term, from, to, (flags & 1) != 0, (flags & 2) != 0);
+          }
           case T_APPEND_ENTRIES -> decodeAppend(buf, term, from, to);
           case T_APPEND_RESPONSE -> {
             boolean ok = getBool(buf, "success");
@@ -273,6 +278,17 @@ public final class MessageCodec {
       throw new MalformedMessageException("field " + field + " is " + b + ", not a boolean");
     }
     return b == 1;
+  }
+
+  private static int getFlags(ByteBuffer buf, String field, int allowed) {
+    if (!buf.hasRemaining()) {
+      throw new MalformedMessageException("truncated field " + field);
+    }
+    int b = buf.get() & 0xFF;
+    if ((b & ~allowed) != 0) {
+      throw new MalformedMessageException("field " + field + " has unknown bits " + Integer.toBinaryString(b));
+    }
+    return b;
   }
 
   private static String getStr(ByteBuffer buf, String field) {

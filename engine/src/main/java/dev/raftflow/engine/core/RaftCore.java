@@ -61,6 +61,8 @@ public final class RaftCore {
   private int quorumCheckElapsed;
   private int electionTimeout;
   private final Set<String> votes = new HashSet<>();
+  /** A pre-vote round is under way (role stays FOLLOWER or CANDIDATE; term unchanged). */
+  private boolean preCampaigning;
   private final Map<String, Progress> progress = new LinkedHashMap<>();
 
   // outputs collected until the next ready()
@@ -113,7 +115,11 @@ public final class RaftCore {
         heartbeat();
       }
     } else if (++electionElapsed >= electionTimeout) {
-      campaign();
+      if (options.preVote()) {
+        preCampaign();
+      } else {
+        campaign();
+      }
     }
   }
 
@@ -122,6 +128,18 @@ public final class RaftCore {
    * member and is addressed here.
    */
   public void step(Message m) {
+    if (m instanceof RequestVote v && v.preVote()) {
+      handlePreVote(v); // changes neither term nor vote
+      return;
+    }
+    if (m instanceof VoteResponse v && v.preVote()) {
+      if (v.term() > term && !v.granted()) {
+        becomeFollower(v.term(), null); // the voter is ahead of us
+      } else {
+        handlePreVoteResponse(v);
+      }
+      return;
+    }
     if (m.term() > term) {
       boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
       becomeFollower(m.term(), fromLeader ? m.from() : null);
@@ -321,10 +339,47 @@ public final class RaftCore {
     leaderId = leader;
     progress.clear();
     votes.clear();
+    preCampaigning = false;
     resetElectionTimer();
   }
 
+  /** Asks whether a majority would elect us in the next term, without raising our term. */
+  private void preCampaign() {
+    preCampaigning = true;
+    leaderId = null;
+    votes.clear();
+    votes.add(id);
+    resetElectionTimer();
+    if (votes.size() >= quorum) {
+      campaign();
+      return;
+    }
+    for (String p : peers) {
+      messages.add(new RequestVote(term + 1, id, p, log.lastIndex(), log.lastTerm(), true));
+    }
+  }
+
+  private void handlePreVote(RequestVote v) {
+    boolean leaderAlive = role == Role.LEADER
+        || (leaderId != null && electionElapsed < options.electionTicks());
+    boolean upToDate = v.lastLogTerm() > log.lastTerm()
+        || (v.lastLogTerm() == log.lastTerm() && v.lastLogIndex() >= log.lastIndex());
+    boolean grant = v.term() > term && upToDate && !leaderAlive;
+    messages.add(new VoteResponse(grant ? v.term() : term, id, v.from(), grant, true));
+  }
+
+  private void handlePreVoteResponse(VoteResponse v) {
+    if (!preCampaigning || !v.granted() || v.term() != term + 1) {
+      return;
+    }
+    votes.add(v.from());
+    if (votes.size() >= quorum) {
+      campaign();
+    }
+  }
+
   private void campaign() {
+    preCampaigning = false;
     term++;
     votedFor = id;
     hardStateDirty = true;
@@ -424,6 +479,7 @@ public final class RaftCore {
     if (role != Role.FOLLOWER) {
       becomeFollower(term, leader);
     }
+    preCampaigning = false;
     leaderId = leader;
     electionElapsed = 0;
   }

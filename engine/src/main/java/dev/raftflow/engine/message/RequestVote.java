@@ -1,5 +1,16 @@
 package dev.raftflow.engine.message;
 
-/** A candidate asks for a vote (Raft §5.2), describing its log so the voter can apply §5.4.1. */
-public record RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm)
-    implements Message {}
+/**
+ * A candidate asks for a vote (Raft §5.2), describing its log so the voter can apply §5.4.1.
+ *
+ * @param preVote true for a pre-vote (Raft thesis §9.6): "would you vote for me in {@code term}?",
+ *     asked before a real election; it changes no one's term or vote
+ */
+public record RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm, boolean preVote)
+    implements Message {
+
+  /** A real (not pre-) vote request. */
+  public RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm) {
+    this(term, from, to, lastLogIndex, lastLogTerm, false);
+  }
+}

@@ -25,7 +25,8 @@ class RaftCoreTest {
 
   private static final List<String> ABC = List.of("a", "b", "c");
   private static final RaftOptions OPTS = RaftOptions.builder()
-      .heartbeatTicks(1).electionTicks(10).leaderNoop(false).maxInflightMessages(2).maxEntriesPerMessage(2).build();
+      .heartbeatTicks(1).electionTicks(10).leaderNoop(false).maxInflightMessages(2).maxEntriesPerMessage(2)
+      .preVote(false).build();
 
   private static RaftCore core(String id, PersistentState ps) {
     return new RaftCore(id, ABC, OPTS, new Random(1), ps);
@@ -286,5 +287,47 @@ class RaftCoreTest {
       Thread.sleep(20);
     }
     assertThat(refs).as("entries up to the snapshot are garbage").allMatch(r -> r.get() == null);
+  }
+
+  @Test
+  void preVoteRaisesNoTermUnlessAMajorityWouldElect() {
+    RaftOptions pre = OPTS.toBuilder().preVote(true).build();
+    RaftCore a = new RaftCore("a", ABC, pre, new Random(1), PersistentState.EMPTY);
+    RaftCore b = new RaftCore("b", ABC, pre, new Random(2), PersistentState.EMPTY);
+    for (int i = 0; i < 2 * pre.electionTicks() && a.votedFor() == null; i++) {
+      a.tick();
+    }
+    Ready r = a.ready();
+    assertThat(a.term()).as("a pre-vote changes no term").isZero();
+    assertThat(r.write().hardState()).isNull();
+    RequestVote ask = (RequestVote) r.messages().stream().filter(m -> m.to().equals("b")).findFirst().orElseThrow();
+    assertThat(ask.preVote()).isTrue();
+    assertThat(ask.term()).isEqualTo(1);
+    // b hears from a live leader (term 0 has none here, so simulate one in term 0 via an append)
+    b.step(new AppendEntries(0, "c", "b", 0, 0, List.of(), 0));
+    b.ready();
+    b.step(ask);
+    VoteResponse no = (VoteResponse) b.ready().messages().get(0);
+    assertThat(no.granted()).as("b follows a live leader").isFalse();
+    assertThat(b.term()).isZero();
+    // once b has not heard from its leader for an election timeout, it would vote
+    for (int i = 0; i < pre.electionTicks(); i++) {
+      b.tick();
+      b.ready();
+      if (b.role() != Role.FOLLOWER) {
+        break;
+      }
+    }
+    RaftCore c = new RaftCore("c", ABC, pre, new Random(3), PersistentState.EMPTY);
+    c.step(ask);
+    VoteResponse yes = (VoteResponse) c.ready().messages().get(0);
+    assertThat(yes.granted()).isTrue();
+    assertThat(yes.preVote()).isTrue();
+    assertThat(c.term()).as("granting a pre-vote changes nothing").isZero();
+    assertThat(c.votedFor()).isNull();
+    a.step(yes);
+    assertThat(a.role()).as("a majority would elect a: the real election starts").isEqualTo(Role.CANDIDATE);
+    assertThat(a.term()).isEqualTo(1);
+    assertThat(a.ready().messagesAfterWrite()).allMatch(m -> m instanceof RequestVote v && !v.preVote());
   }
 }

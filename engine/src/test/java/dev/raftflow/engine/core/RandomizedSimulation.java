@@ -85,6 +85,8 @@ final class RandomizedSimulation {
         .maxEntriesPerMessage(1 + rnd.nextInt(8))
         .maxInflightMessages(1 + rnd.nextInt(4))
         .leaderNoop(rnd.nextBoolean())
+        .preVote(rnd.nextBoolean())
+        .checkQuorum(rnd.nextBoolean())
         .build();
     this.members = new Member[n];
     this.group = new int[n];
