@@ -1,0 +1,163 @@
+package dev.raftflow.transport.rsocket;
+
+import dev.raftflow.engine.codec.MalformedMessageException;
+import dev.raftflow.engine.message.Message;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The receiving end of one peer's request-channel. It grants the peer a window of {@code window}
+ * messages of RSocket credit (REQUEST_N) and returns credit only as the node takes messages out of
+ * the {@link InboundBuffer}, in batches of half a window, so credit on the wire tracks the node's
+ * own demand.
+ *
+ * <p>Every payload is decoded and released at once (zero-copy decoding: nothing retains the Netty
+ * buffer). A malformed frame, a hello or message claiming another sender, or a message addressed to
+ * another node is rejected with a logged reason and the connection is closed; the peer reconnects
+ * and the node keeps serving everyone else.
+ */
+final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Source {
+
+  private static final Logger log = LoggerFactory.getLogger(InboundChannel.class);
+
+  private final RSocketTransport transport;
+  private final String peerId;
+  private final RSocket connection;
+  private final int window;
+  private final AtomicInteger toReturn = new AtomicInteger();
+  final Sinks.Empty<Void> ended = Sinks.empty();
+  private volatile Subscription subscription;
+  private volatile boolean stopped;
+
+  InboundChannel(RSocketTransport transport, String peerId, RSocket connection, int window) {
+    this.transport = transport;
+    this.peerId = peerId;
+    this.connection = connection;
+    this.window = window;
+  }
+
+  String peerId() {
+    return peerId;
+  }
+
+  @Override
+  public void onSubscribe(Subscription s) {
+    subscription = s;
+    if (stopped) {
+      s.cancel();
+    } else {
+      s.request(window);
+    }
+  }
+
+  @Override
+  public void onNext(Payload p) {
+    try {
+      if (stopped) {
+        return;
+      }
+      WireFormat.Frame f = WireFormat.decode(p.sliceData());
+      if (f.kind() == WireFormat.KIND_HELLO) {
+        if (!f.helloFrom().equals(peerId)) {
+          reject("hello from '" + f.helloFrom() + "' on a connection set up by '" + peerId + "'");
+          return;
+        }
+        consumed();
+        return;
+      }
+      List<Message> ms = f.messages();
+      for (Message m : ms) {
+        if (!m.from().equals(peerId)) {
+          reject(m.getClass().getSimpleName() + " claims sender '" + m.from() + "' on a connection set up by '" + peerId + "'");
+          return;
+        }
+        if (!m.to().equals(transport.nodeId())) {
+          reject(m.getClass().getSimpleName() + " addressed to '" + m.to() + "', this node is '" + transport.nodeId() + "'");
+          return;
+        }
+      }
+      // one frame = one credit, returned when the node has taken every message of it
+      InboundBuffer.Source source = ms.size() == 1 ? this : new BatchSource(ms.size());
+      for (Message m : ms) {
+        if (!transport.inbound.offer(m, source)) {
+          source.consumed(); // dropped (buffer full or closing): keep the window honest
+        }
+      }
+    } catch (MalformedMessageException | IllegalArgumentException e) {
+      reject("malformed frame: " + e.getMessage());
+    } finally {
+      p.release();
+    }
+  }
+
+  private void reject(String reason) {
+    transport.rejectedFrames.increment();
+    log.warn("{}: rejected a frame from peer '{}': {}; closing that connection", transport.nodeId(), peerId, reason);
+    stop();
+    connection.dispose();
+  }
+
+  /** Closes the whole connection this channel rides on. */
+  void closeConnection() {
+    connection.dispose();
+  }
+
+  /** Stops taking from the channel (it was replaced, rejected, or the transport closes). */
+  void stop() {
+    stopped = true;
+    Subscription s = subscription;
+    if (s != null) {
+      s.cancel();
+    }
+    ended.tryEmitEmpty();
+  }
+
+  /** Counts down the messages of one batch frame; the last one returns the frame's credit. */
+  private final class BatchSource implements InboundBuffer.Source {
+    private final AtomicInteger remaining;
+
+    BatchSource(int n) {
+      remaining = new AtomicInteger(n);
+    }
+
+    @Override
+    public void consumed() {
+      if (remaining.decrementAndGet() == 0) {
+        InboundChannel.this.consumed();
+      }
+    }
+  }
+
+  @Override
+  public void consumed() {
+    if (toReturn.incrementAndGet() >= Math.max(1, window / 2)) {
+      int n = toReturn.getAndSet(0);
+      Subscription s = subscription;
+      if (n > 0 && s != null && !stopped) {
+        s.request(n);
+      }
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    log.debug("{}: channel from '{}' ended: {}", transport.nodeId(), peerId, t.toString());
+    stopped = true;
+    ended.tryEmitEmpty();
+    transport.channelEnded(this);
+  }
+
+  @Override
+  public void onComplete() {
+    stopped = true;
+    ended.tryEmitEmpty();
+    transport.channelEnded(this);
+  }
+}

@@ -1,0 +1,394 @@
+package dev.raftflow.transport.rsocket;
+
+import dev.raftflow.engine.message.Message;
+import io.netty.buffer.ByteBuf;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.util.ByteBufPayload;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's outbound side towards one peer: a bounded queue of messages and, while connected, one
+ * RSocket request-channel whose upstream drains that queue only as far as the peer's REQUEST_N
+ * credit allows. Messages are encoded on the connection's Netty event loop, not on the node's loop.
+ *
+ * <p>States: IDLE (never dialed, or healed after isolation) → CONNECTING → CONNECTED; a failed dial
+ * or a lost connection → BACKOFF until {@code retryAt}, with capped exponential backoff and jitter.
+ * Dialing is lazy: it starts from {@link #send} (the node sends heartbeats or votes often enough).
+ * While backing off, messages are dropped at once rather than queued, and whatever was queued when
+ * the connection failed is discarded: Raft retransmits from the follower's progress, so stale
+ * messages are worth nothing.
+ *
+ * <p>Threading: {@link #send} runs on the node's loop; connection callbacks on Netty threads; state
+ * changes are guarded by this object's monitor (held briefly, never across I/O).
+ */
+final class PeerLink {
+
+  private static final Logger log = LoggerFactory.getLogger(PeerLink.class);
+
+  enum State { IDLE, CONNECTING, CONNECTED, BACKOFF, CLOSED }
+
+  private record Queued(Message message, int bytes) {}
+
+  private final RSocketTransport t;
+  final String peerId;
+  private final Queue<Queued> queue = new ConcurrentLinkedQueue<>();
+  final AtomicLong queuedBytes = new AtomicLong();
+  final AtomicInteger queuedMessages = new AtomicInteger();
+
+  private volatile State state = State.IDLE;
+  private long retryAtNanos;
+  private int failures;
+  private long connectedAtNanos;
+  /** Bumped by every dial and every disconnect: a dial that completes under an older epoch is stale. */
+  private long epoch;
+  private RSocket rsocket;
+  private volatile Emitter emitter;
+
+  PeerLink(RSocketTransport t, String peerId) {
+    this.t = t;
+    this.peerId = peerId;
+  }
+
+  synchronized State state() {
+    return state;
+  }
+
+  /** Credit the peer has granted and this side has not used yet (0 when not connected). */
+  long credit() {
+    Emitter e = emitter;
+    return e == null ? 0 : e.requested.get();
+  }
+
+  void send(Message m, int frameBytes) {
+    if (state != State.CONNECTED) { // fast path without the monitor while connected
+      long dialEpoch = 0;
+      synchronized (this) {
+        switch (state) {
+          case CLOSED -> {
+            t.droppedUnreachable.increment();
+            return;
+          }
+          case BACKOFF -> {
+            if (System.nanoTime() - retryAtNanos < 0) {
+              t.droppedUnreachable.increment();
+              return;
+            }
+            state = State.CONNECTING;
+            dialEpoch = ++epoch;
+          }
+          case IDLE -> {
+            state = State.CONNECTING;
+            dialEpoch = ++epoch;
+          }
+          default -> {}
+        }
+      }
+      if (dialEpoch != 0) {
+        dial(dialEpoch);
+      }
+    }
+    if (queuedMessages.get() >= t.maxQueuedMessages || queuedBytes.get() + frameBytes > t.maxQueuedBytes) {
+      t.droppedQueueFull.increment();
+      return;
+    }
+    queuedMessages.incrementAndGet();
+    queuedBytes.addAndGet(frameBytes);
+    queue.offer(new Queued(m, frameBytes));
+    Emitter e = emitter;
+    if (e != null) {
+      e.signal();
+    }
+  }
+
+  /**
+   * Dials without ever cancelling the attempt: RSocket 1.1.5 leaks its encoded SETUP frame when a
+   * connect is cancelled mid-way, so a dial made stale by {@link #disconnect} runs to its end and
+   * its connection is then closed.
+   */
+  private void dial(long myEpoch) {
+    InetSocketAddress address = t.addressOf(peerId);
+    if (address == null) {
+      dialFailed(myEpoch, new IllegalStateException("no address known for peer '" + peerId + "'"));
+      return;
+    }
+    AtomicReference<Executor> loop = new AtomicReference<>();
+    t.connect(peerId, address, loop::set)
+        .subscribe(r -> connected(myEpoch, r, loop.get()), err -> dialFailed(myEpoch, err));
+  }
+
+  private void connected(long myEpoch, RSocket r, Executor loop) {
+    Emitter e;
+    synchronized (this) {
+      if (state != State.CONNECTING || myEpoch != epoch || !t.mayConnect(peerId)) {
+        if (state == State.CONNECTING && myEpoch == epoch) {
+          state = State.IDLE; // isolated or blocked while dialing
+        }
+        r.dispose(); // closed, isolated, blocked or redialed meanwhile
+        return;
+      }
+      state = State.CONNECTED;
+      rsocket = r;
+      connectedAtNanos = System.nanoTime();
+      e = new Emitter(loop);
+      emitter = e;
+    }
+    t.connects.increment();
+    log.debug("{}: connected to '{}'", t.nodeId(), peerId);
+    r.requestChannel(e).subscribe(Payload::release, err -> lost(r, err), () -> lost(r, null));
+    r.onClose().subscribe(null, err -> lost(r, err), () -> lost(r, null));
+  }
+
+  private void dialFailed(long myEpoch, Throwable err) {
+    long delayMs;
+    synchronized (this) {
+      if (state != State.CONNECTING || myEpoch != epoch) {
+        return;
+      }
+      failures++;
+      delayMs = enterBackoff();
+    }
+    t.connectFailures.increment();
+    discardQueue();
+    if (failures == 1) {
+      log.info("{}: cannot reach '{}' ({}); retrying with backoff, next in {} ms", t.nodeId(), peerId, err.toString(), delayMs);
+    } else {
+      log.debug("{}: still cannot reach '{}' ({}); next try in {} ms", t.nodeId(), peerId, err.toString(), delayMs);
+    }
+  }
+
+  private void lost(RSocket r, Throwable err) {
+    long delayMs;
+    synchronized (this) {
+      if (rsocket != r) {
+        return; // already handled, or an older connection
+      }
+      rsocket = null;
+      Emitter e = emitter;
+      emitter = null;
+      if (e != null) {
+        e.cancel();
+      }
+      if (state != State.CONNECTED) {
+        return;
+      }
+      boolean quick = System.nanoTime() - connectedAtNanos < t.stableConnectionNanos;
+      failures = quick ? failures + 1 : 1;
+      delayMs = enterBackoff();
+    }
+    r.dispose();
+    discardQueue();
+    log.info("{}: connection to '{}' lost ({}); reconnecting in {} ms", t.nodeId(), peerId,
+        err == null ? "closed" : err.toString(), delayMs);
+  }
+
+  /** Moves to BACKOFF; caller holds the monitor. Returns the delay chosen. */
+  private long enterBackoff() {
+    long base = t.backoffMin.toMillis();
+    long max = t.backoffMax.toMillis();
+    long delay = Math.min(max, base << Math.min(20, Math.max(0, failures - 1)));
+    delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+    state = State.BACKOFF;
+    retryAtNanos = System.nanoTime() + delay * 1_000_000L;
+    return delay;
+  }
+
+  /** Closes the connection and forgets backoff: the next send dials at once (isolation switch). */
+  void disconnect(boolean close) {
+    RSocket r;
+    synchronized (this) {
+      r = rsocket;
+      rsocket = null;
+      epoch++;
+      Emitter e = emitter;
+      emitter = null;
+      if (e != null) {
+        e.cancel();
+      }
+      failures = 0;
+      state = close ? State.CLOSED : State.IDLE;
+    }
+    if (r != null) {
+      r.dispose();
+    }
+    discardQueue();
+  }
+
+  private void dequeued(Queued q) {
+    queuedMessages.decrementAndGet();
+    queuedBytes.addAndGet(-q.bytes());
+  }
+
+  private void discardQueue() {
+    Queued q;
+    while ((q = queue.poll()) != null) {
+      queuedMessages.decrementAndGet();
+      queuedBytes.addAndGet(-q.bytes());
+      t.droppedUnreachable.increment();
+    }
+  }
+
+  /**
+   * The upstream of one connection's request-channel: the hello frame, then queued messages, never
+   * more than the peer has requested. One per connection; cancelled when the connection goes.
+   */
+  private final class Emitter implements Publisher<Payload>, Subscription {
+    final AtomicLong requested = new AtomicLong();
+    private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Executor loop;
+    private final Runnable scheduledDrain = () -> {
+      scheduled.set(false);
+      drain();
+    };
+
+    Emitter(Executor loop) {
+      this.loop = loop;
+    }
+
+    /**
+     * New messages were queued (node's thread): drain on the connection's event loop, once per
+     * burst. The hop costs what RSocket's own send hop costs anyway, keeps encoding off the node's
+     * loop, and lets whatever the node queues meanwhile leave as one batch.
+     */
+    void signal() {
+      if (loop == null) {
+        drain();
+      } else if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+        try {
+          loop.execute(scheduledDrain);
+        } catch (java.util.concurrent.RejectedExecutionException gone) {
+          scheduled.set(false);
+        }
+      }
+    }
+    private volatile Subscriber<? super Payload> actual;
+    private volatile boolean cancelled;
+    private boolean helloSent;
+    private final List<Message> batch = new ArrayList<>();
+    private final int[] sizes = new int[Math.max(1, t.maxBatchMessages)];
+
+    /**
+     * Encodes {@code first} alone, or with what is queued behind it as one batch frame (up to
+     * {@code maxBatchBytes} / {@code maxBatchMessages}). Returns null if encoding failed.
+     */
+    private ByteBuf nextFrame(Queued first) {
+      Queued next = t.maxBatchMessages > 1 ? queue.peek() : null;
+      batch.clear();
+      batch.add(first.message());
+      try {
+        if (next == null || first.bytes() + next.bytes() > t.maxBatchBytes) {
+          t.sentMessages.increment();
+          return WireFormat.encodeMessage(t.allocator, first.message());
+        }
+        int total = first.bytes() - WireFormat.HEADER_BYTES;
+        sizes[0] = total;
+        int prefixes = WireFormat.varLen(total);
+        while (batch.size() < t.maxBatchMessages && (next = queue.peek()) != null) {
+          int cs = next.bytes() - WireFormat.HEADER_BYTES;
+          int grown = WireFormat.batchFrameSize(batch.size() + 1, total + cs, prefixes + WireFormat.varLen(cs));
+          if (grown > t.maxBatchBytes) {
+            break;
+          }
+          queue.poll();
+          dequeued(next);
+          sizes[batch.size()] = cs;
+          batch.add(next.message());
+          total += cs;
+          prefixes += WireFormat.varLen(cs);
+        }
+        t.sentMessages.add(batch.size());
+        if (batch.size() == 1) {
+          return WireFormat.encodeMessage(t.allocator, first.message());
+        }
+        return WireFormat.encodeBatch(t.allocator, batch, sizes, WireFormat.batchFrameSize(batch.size(), total, prefixes));
+      } catch (RuntimeException ex) {
+        t.droppedOversize.add(batch.size());
+        log.warn("{}: cannot encode {} message(s) for '{}': {}", t.nodeId(), batch.size(), peerId, ex.toString());
+        return null;
+      } finally {
+        batch.clear();
+      }
+    }
+
+    @Override
+    public void subscribe(Subscriber<? super Payload> s) {
+      if (actual != null) {
+        s.onSubscribe(this);
+        s.onError(new IllegalStateException("one subscriber per connection"));
+        return;
+      }
+      actual = s;
+      s.onSubscribe(this);
+    }
+
+    @Override
+    public void request(long n) {
+      if (n > 0) {
+        Demand.add(requested, n);
+        drain();
+      }
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+    }
+
+    void drain() {
+      if (wip.getAndIncrement() != 0) {
+        return;
+      }
+      int missed = 1;
+      for (;;) {
+        Subscriber<? super Payload> a = actual;
+        if (a != null && !cancelled) {
+          long r = requested.get();
+          long e = 0;
+          if (!helloSent && r != 0) {
+            helloSent = true;
+            a.onNext(ByteBufPayload.create(WireFormat.encodeHello(t.allocator, t.nodeId())));
+            e++;
+          }
+          while (e != r && !cancelled) {
+            Queued q = queue.poll();
+            if (q == null) {
+              break;
+            }
+            dequeued(q);
+            ByteBuf frame = nextFrame(q);
+            if (frame == null) {
+              continue;
+            }
+            t.sentFrames.increment();
+            t.sentBytes.add(frame.readableBytes());
+            a.onNext(ByteBufPayload.create(frame));
+            e++;
+          }
+          if (e != 0) {
+            Demand.produced(requested, e);
+          }
+        }
+        missed = wip.addAndGet(-missed);
+        if (missed == 0) {
+          return;
+        }
+      }
+    }
+  }
+}

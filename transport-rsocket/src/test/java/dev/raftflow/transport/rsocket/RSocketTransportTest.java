@@ -1,0 +1,276 @@
+package dev.raftflow.transport.rsocket;
+
+import static dev.raftflow.transport.rsocket.TestKit.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.transport.rsocket.TestKit.Inbox;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The transport between live nodes on 127.0.0.1: delivery, backpressure, restarts, isolation. */
+@Timeout(30)
+class RSocketTransportTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  @AfterAll
+  static void noLeaks() {
+    LeakRecorder.assertNoLeaks();
+  }
+
+  private static AppendEntries append(String from, String to, long prev, int n, int bytes) {
+    List<LogEntry> es = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      es.add(LogEntry.command(prev + 1 + i, 1, new byte[bytes]));
+    }
+    return new AppendEntries(1, from, to, prev, prev == 0 ? 0 : 1, es, 0);
+  }
+
+  @Test
+  void deliversEveryMessageTypeInOrderBetweenThreeNodes() {
+    List<String> ids = List.of("n1", "n2", "n3");
+    Map<String, RSocketTransport> ts = TestKit.cluster(ids, b -> b);
+    try {
+      Map<String, Inbox> inboxes = new java.util.HashMap<>();
+      ts.forEach((id, t) -> inboxes.put(id, Inbox.unbounded(t)));
+      Random r = new Random(3);
+      for (String from : ids) {
+        for (String to : ids) {
+          if (from.equals(to)) {
+            continue;
+          }
+          // the first message also dials the link; it is queued meanwhile and delivered
+          List<Message> sent = new ArrayList<>();
+          for (int i = 0; i < 60; i++) {
+            Message m = TestKit.anyMessage(r, i % 6, from, to);
+            sent.add(m);
+            ts.get(from).send(m);
+          }
+          List<Message> got = new ArrayList<>();
+          while (got.size() < sent.size()) {
+            got.add(inboxes.get(to).take());
+          }
+          for (int i = 0; i < sent.size(); i++) {
+            WireFormatTest.assertSame(got.get(i), sent.get(i));
+          }
+        }
+      }
+      for (RSocketTransport t : ts.values()) {
+        assertThat(t.metrics().rejectedFrames()).isZero();
+        assertThat(t.metrics().connects()).isEqualTo(2);
+      }
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  @Test
+  void pausedReceiverBoundsTheSendersQueuedBytesAndCreditResumesIt() {
+    int window = 32;
+    long maxQueuedBytes = 256 * 1024;
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("leader", "follower"),
+        b -> b.inboundWindow(window).maxQueued(maxQueuedBytes, 100_000).maxBatch(8 * 1024, 64));
+    RSocketTransport leader = ts.get("leader");
+    RSocketTransport follower = ts.get("follower");
+    try {
+      Inbox paused = new Inbox(10); // takes ten messages, then stops requesting
+      follower.inbound().subscribe(paused);
+      AppendEntries probe = append("leader", "follower", 0, 1, 1024);
+      leader.send(probe);
+      await("the link is up", WAIT, () -> leader.isConnected("follower"));
+
+      long peakQueued = 0;
+      int frame = WireFormat.frameSize(probe);
+      for (int i = 0; i < 20_000; i++) {
+        leader.send(append("leader", "follower", i + 1, 1, 1024));
+        peakQueued = Math.max(peakQueued, leader.queuedBytes("follower"));
+        assertThat(leader.queuedBytes("follower")).isLessThanOrEqualTo(maxQueuedBytes);
+      }
+      await("the sender's credit is used up", WAIT, () -> leader.credit("follower") == 0
+          && follower.metrics().inboundBuffered() + paused.received.size() == leader.metrics().sentMessages());
+      TransportMetrics lm = leader.metrics();
+      TransportMetrics fm = follower.metrics();
+      assertThat(paused.received).hasSize(10);
+      assertThat(lm.sentFrames()).as("no more than one credit window of frames crossed the wire").isLessThanOrEqualTo(window);
+      assertThat(lm.sentBytes()).as("each frame is at most one batch").isLessThanOrEqualTo(window * 8L * 1024);
+      assertThat(fm.inboundBuffered()).isLessThanOrEqualTo(window * 64L);
+      assertThat(lm.queuedBytes()).isLessThanOrEqualTo(maxQueuedBytes).isGreaterThan(maxQueuedBytes - 2L * frame);
+      assertThat(peakQueued).isLessThanOrEqualTo(maxQueuedBytes);
+      assertThat(lm.droppedQueueFull()).as("what did not fit was dropped, not buffered")
+          .isEqualTo(20_001 - lm.sentMessages() - lm.queuedMessages());
+
+      // the receiver asks again: credit flows back across the wire and the queue drains
+      paused.request(Long.MAX_VALUE);
+      long expected = lm.sentMessages() + lm.queuedMessages();
+      await("the queued messages arrive", WAIT, () -> paused.received.size() == expected);
+      assertThat(leader.queuedBytes("follower")).isZero();
+      assertThat(follower.metrics().inboundBuffered()).isZero();
+      // the backlog left in batches as credit came back (8 KiB holds 7 of these messages)
+      TransportMetrics after = leader.metrics();
+      assertThat(after.sentFrames() - lm.sentFrames()).isLessThan((after.sentMessages() - lm.sentMessages()) / 3);
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  @Test
+  void reconnectsAfterThePeersServerRestartsOnTheSamePort() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    RSocketTransport a = ts.get("a");
+    RSocketTransport b = ts.get("b");
+    RSocketTransport b2 = null;
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      Inbox inB = Inbox.unbounded(b);
+      TestKit.sendUntilReceived(a, new RequestVote(1, "a", "b", 0, 0), inB, WAIT);
+      InetSocketAddress bAddress = b.localAddress();
+      b.close();
+      assertThat(inB.completed).as("closing completes the inbound stream").isTrue();
+      await("a notices b is gone", WAIT, () -> !a.isConnected("b"));
+
+      b2 = RSocketTransport.builder().clusterId("test").nodeId("b").bind("127.0.0.1", bAddress.getPort())
+          .peers(List.of("a", "b")).start();
+      b2.peerAddress("a", a.localAddress());
+      Inbox inB2 = Inbox.unbounded(b2);
+      Message got = TestKit.sendUntilReceived(a, new RequestVote(2, "a", "b", 5, 1), inB2, WAIT);
+      assertThat(got.term()).isEqualTo(2);
+      TestKit.sendUntilReceived(b2, new RequestVote(2, "b", "a", 5, 1), inA, WAIT);
+      assertThat(a.metrics().connects()).isGreaterThanOrEqualTo(2);
+    } finally {
+      TestKit.closeAll(ts);
+      if (b2 != null) {
+        b2.close();
+      }
+    }
+  }
+
+  @Test
+  void unreachablePeerIsDroppedNotQueuedAndBackoffIsCapped() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort(); // a port nobody listens on once closed
+    }
+    RSocketTransport a = RSocketTransport.builder().clusterId("test").nodeId("a")
+        .peer("b", new InetSocketAddress("127.0.0.1", port)).backoff(Duration.ofMillis(20), Duration.ofMillis(100)).start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+      while (System.nanoTime() < deadline) {
+        a.send(new RequestVote(1, "a", "b", 0, 0));
+        Thread.sleep(5); // a node's ticks: sends spaced in time
+      }
+      TransportMetrics m = a.metrics();
+      assertThat(m.connects()).isZero();
+      // with a 100 ms cap, 1.5 s of tries gives at least ~10 dials, not one per send
+      assertThat(m.connectFailures()).isBetween(5L, 100L);
+      assertThat(m.droppedUnreachable()).isGreaterThan(100);
+      // only while a dial is in flight does anything wait in the queue; its failure discards it
+      await("the last failed dial discards its queue", WAIT, () -> a.metrics().queuedBytes() == 0);
+    } finally {
+      a.close();
+    }
+  }
+
+  @Test
+  void isolationClosesConnectionsAtTheSocketAndRefusesNewOnesUntilHealed() {
+    List<String> ids = List.of("n1", "n2", "n3");
+    Map<String, RSocketTransport> ts = TestKit.cluster(ids, b -> b);
+    try {
+      Inbox in1 = Inbox.unbounded(ts.get("n1"));
+      Inbox in2 = Inbox.unbounded(ts.get("n2"));
+      Inbox in3 = Inbox.unbounded(ts.get("n3"));
+      TestKit.sendUntilReceived(ts.get("n2"), new RequestVote(1, "n2", "n1", 0, 0), in1, WAIT);
+      TestKit.sendUntilReceived(ts.get("n1"), new RequestVote(1, "n1", "n2", 0, 0), in2, WAIT);
+
+      ts.get("n1").isolate(true);
+      await("n2 sees its link to n1 close", WAIT, () -> !ts.get("n2").isConnected("n1"));
+      long refusedBefore = ts.get("n1").metrics().refusedConnections();
+      for (int i = 0; i < 50; i++) {
+        ts.get("n2").send(new RequestVote(2, "n2", "n1", 0, 0));
+        ts.get("n1").send(new RequestVote(2, "n1", "n2", 0, 0));
+        ts.get("n2").send(new RequestVote(2, "n2", "n3", 0, 0));
+      }
+      // the others still talk to each other
+      TestKit.sendUntilReceived(ts.get("n2"), new RequestVote(3, "n2", "n3", 0, 0), in3, WAIT);
+      in1.received.clear();
+      assertThat(in1.poll(Duration.ofMillis(300))).as("nothing reaches an isolated node").isNull();
+      assertThat(in2.received).noneMatch(m -> m.from().equals("n1") && m.term() == 2);
+      assertThat(ts.get("n1").metrics().refusedConnections()).isGreaterThanOrEqualTo(refusedBefore);
+
+      ts.get("n1").isolate(false);
+      TestKit.sendUntilReceived(ts.get("n2"), new RequestVote(4, "n2", "n1", 0, 0), in1, WAIT);
+      TestKit.sendUntilReceived(ts.get("n1"), new RequestVote(4, "n1", "n3", 0, 0), in3, WAIT);
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  @Test
+  void oversizedAppendIsSplitByTheSenderAndArrivesWhole() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b.maxFrameBytes(4096));
+    try {
+      Inbox in = Inbox.unbounded(ts.get("b"));
+      AppendEntries big = append("a", "b", 10, 50, 500);
+      ts.get("a").send(big);
+      List<LogEntry> got = new ArrayList<>();
+      int pieces = 0;
+      while (got.size() < 50) {
+        AppendEntries p = (AppendEntries) in.take();
+        assertThat(p.prevLogIndex()).isEqualTo(10 + got.size());
+        got.addAll(p.entries());
+        pieces++;
+      }
+      assertThat(pieces).isGreaterThan(5);
+      assertThat(got).extracting(LogEntry::index).containsExactlyElementsOf(big.entries().stream().map(LogEntry::index).toList());
+      // a single entry over the cap is dropped and counted, never sent
+      ts.get("a").send(append("a", "b", 60, 1, 5000));
+      assertThat(ts.get("a").metrics().droppedOversize()).isEqualTo(1);
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  @Test
+  void closeReleasesThePortAndIsIdempotent() throws Exception {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    Inbox inB = Inbox.unbounded(ts.get("b"));
+    TestKit.sendUntilReceived(ts.get("a"), new RequestVote(1, "a", "b", 0, 0), inB, WAIT);
+    int port = ts.get("b").localAddress().getPort();
+    TestKit.closeAll(ts);
+    TestKit.closeAll(ts);
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress("127.0.0.1", port));
+      assertThat(s.getLocalPort()).isEqualTo(port);
+    }
+    assertThat(inB.completed).isTrue();
+    ts.get("a").send(new RequestVote(1, "a", "b", 0, 0)); // no throw after close
+    assertThat(ts.get("a").metrics().droppedUnreachable()).isPositive();
+  }
+
+  @Test
+  void unknownPeerAndSecondSubscriberGetClearAnswers() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    try {
+      Inbox.unbounded(ts.get("a"));
+      ts.get("a").send(new RequestVote(1, "a", "zz", 0, 0));
+      assertThat(ts.get("a").metrics().droppedUnreachable()).isEqualTo(1);
+      Throwable[] err = new Throwable[1];
+      ts.get("a").inbound().subscribe(m -> {}, e -> err[0] = e);
+      assertThat(err[0]).isInstanceOf(IllegalStateException.class).hasMessageContaining("subscribed only once");
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+}
