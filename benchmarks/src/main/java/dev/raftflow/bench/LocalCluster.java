@@ -6,7 +6,16 @@ import dev.raftflow.engine.RaftNode;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.memory.MemoryNetwork;
+import dev.raftflow.engine.spi.LogStore;
+import dev.raftflow.engine.spi.Transport;
+import dev.raftflow.storage.chronicle.ChronicleLogStore;
+import dev.raftflow.transport.rsocket.RSocketTransport;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +30,9 @@ import reactor.core.scheduler.Schedulers;
 /**
  * N members of one group in this process, each with a trivial state machine that counts applied
  * commands and bytes and snapshots its counters every {@link #SNAPSHOT_EVERY} entries. Members share
- * a small pool of event loops, as Netty event loops are shared. A member can be crashed and
+ * a small pool of event loops, as Netty event loops are shared. Members talk over the in-memory
+ * network or RSocket on 127.0.0.1, and keep their logs in memory or in Chronicle Queue directories
+ * (a temporary directory deleted at close unless one is given). A member can be crashed and
  * restarted from what its store made durable.
  */
 final class LocalCluster implements AutoCloseable {
@@ -33,8 +44,12 @@ final class LocalCluster implements AutoCloseable {
   final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
   final Map<String, AtomicLong> appliedCommands = new ConcurrentHashMap<>();
   final Map<String, AtomicLong> appliedBytes = new ConcurrentHashMap<>();
-  private final Map<String, MemoryLogStore> stores = new ConcurrentHashMap<>();
+  private final Map<String, LogStore> stores = new ConcurrentHashMap<>();
+  private final Map<String, RSocketTransport> sockets = new ConcurrentHashMap<>();
   private final MemoryNetwork network = new MemoryNetwork();
+  private final ClusterOptions config;
+  private final Path dataDir;
+  private final boolean deleteDataDir;
   private final Scheduler loops;
   private final Scheduler appliers;
   private final RaftOptions options;
@@ -44,18 +59,53 @@ final class LocalCluster implements AutoCloseable {
    * @param applyDelayMicros busy work per applied entry on a separate applier thread (a slow state
    *     machine); 0 applies on the node's loop
    */
-  LocalCluster(int size, RaftOptions options, long applyDelayMicros) {
+  LocalCluster(ClusterOptions config, RaftOptions options) throws IOException {
+    this.config = config;
+    int size = config.nodes;
+    long applyDelayMicros = config.applyDelayMicros;
     this.options = options;
     this.applyDelayNanos = applyDelayMicros * 1000;
+    if (config.storage.equals("chronicle")) {
+      this.deleteDataDir = config.dataDir == null;
+      this.dataDir = config.dataDir != null ? config.dataDir : Files.createTempDirectory("raftflow-run-");
+    } else {
+      this.deleteDataDir = false;
+      this.dataDir = null;
+    }
     this.loops = Schedulers.newParallel("raftflow-loop", Math.min(size, Runtime.getRuntime().availableProcessors()));
     this.appliers = applyDelayMicros > 0 ? Schedulers.newParallel("raftflow-apply", size) : null;
     for (int i = 1; i <= size; i++) {
       ids.add("n" + i);
     }
     for (String id : ids) {
-      stores.put(id, new MemoryLogStore());
+      stores.put(id, openStore(id));
       start(id);
     }
+  }
+
+  private LogStore openStore(String id) {
+    if (dataDir == null) {
+      return new MemoryLogStore();
+    }
+    ChronicleLogStore.Options o = ChronicleLogStore.Options.defaults().withDurability(config.durability());
+    return ChronicleLogStore.open(dataDir.resolve(id), o);
+  }
+
+  private Transport openTransport(String id) {
+    if (!config.transport.equals("rsocket")) {
+      return network.transport(id);
+    }
+    RSocketTransport t = RSocketTransport.builder().clusterId("raftflow-run").nodeId(id).bind("127.0.0.1", 0)
+        .peers(ids).start();
+    sockets.put(id, t);
+    // tell everyone where this member listens now, and it where the others do
+    for (Map.Entry<String, RSocketTransport> other : sockets.entrySet()) {
+      if (!other.getKey().equals(id)) {
+        other.getValue().peerAddress(id, t.localAddress());
+        t.peerAddress(other.getKey(), other.getValue().localAddress());
+      }
+    }
+    return t;
   }
 
   private void start(String id) {
@@ -64,7 +114,7 @@ final class LocalCluster implements AutoCloseable {
     RaftNode node = RaftNode.builder()
         .id(id)
         .members(ids)
-        .transport(network.transport(id))
+        .transport(openTransport(id))
         .logStore(stores.get(id))
         .options(options)
         .scheduler(loops)
@@ -100,10 +150,21 @@ final class LocalCluster implements AutoCloseable {
   /** Crashes {@code id} (its store keeps only what was durable) and starts it again. */
   void crashAndRestart(String id) {
     RaftNode old = nodes.remove(id);
-    MemoryLogStore durable = stores.get(id).copy();
+    LogStore store = stores.get(id);
+    LogStore reopened;
+    if (store instanceof MemoryLogStore m) {
+      reopened = m.copy();
+    } else {
+      ((ChronicleLogStore) store).crash(); // unsynced writes are lost, as in a process crash
+      reopened = null;
+    }
     old.close();
-    old.onClose().block(Duration.ofSeconds(5));
-    stores.put(id, durable);
+    old.onClose().block(Duration.ofSeconds(10));
+    RSocketTransport socket = sockets.remove(id);
+    if (socket != null) {
+      socket.onClose().block(Duration.ofSeconds(10));
+    }
+    stores.put(id, reopened != null ? reopened : openStore(id));
     start(id);
   }
 
@@ -156,9 +217,47 @@ final class LocalCluster implements AutoCloseable {
     for (RaftNode n : nodes.values()) {
       n.onClose().block(Duration.ofSeconds(5));
     }
+    for (RSocketTransport t : sockets.values()) {
+      t.onClose().block(Duration.ofSeconds(10));
+    }
     loops.dispose();
     if (appliers != null) {
       appliers.dispose();
+    }
+    if (deleteDataDir) {
+      deleteRecursively(dataDir);
+    }
+  }
+
+  /** Disk used by the members' data directories, in bytes (0 in memory). */
+  long diskBytes() {
+    if (dataDir == null) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> {
+        try {
+          return Files.size(p);
+        } catch (IOException e) {
+          return 0;
+        }
+      }).sum();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static void deleteRecursively(Path root) {
+    try (Stream<Path> files = Files.walk(root)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // best effort: a temp directory
+        }
+      });
+    } catch (IOException e) {
+      // already gone
     }
   }
 }

@@ -96,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
             + "proc_cpu_cores=%.2f cpu_us_per_op=%.1f gc_ms=%d fsync=%s transport=%s storage=%s%n",
         cluster.size, concurrency, concurrency == 1 && rate == 0 ? "sync" : "async", m.seconds, m.opsPerSecond(), m.us(50),
         m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0, d.errors.get(), m.cpuCores, m.cpuMicrosPerOp(),
-        m.gcMs, cluster.storage.equals("memory") ? "off" : "on", cluster.transport, cluster.storage);
+        m.gcMs, cluster.fsync() ? "on" : "off", cluster.transport, cluster.storage);
   }
 
   private void writeReport(Measurement m) throws java.io.IOException {

@@ -258,8 +258,14 @@ public final class MessageCodec {
         throw new MalformedMessageException("truncated varint in field " + field);
       }
       byte b = buf.get();
+      if (shift == 63 && (b & 0x7F) > 1) {
+        throw new MalformedMessageException("varint overflows 64 bits in field " + field);
+      }
       v |= (long) (b & 0x7F) << shift;
       if ((b & 0x80) == 0) {
+        if (b == 0 && shift > 0) {
+          throw new MalformedMessageException("non-minimal varint in field " + field);
+        }
         if (v < 0) {
           throw new MalformedMessageException("field " + field + " out of range");
         }

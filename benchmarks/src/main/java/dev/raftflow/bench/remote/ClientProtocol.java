@@ -1,0 +1,92 @@
+package dev.raftflow.bench.remote;
+
+import dev.raftflow.engine.LogPosition;
+import dev.raftflow.engine.NodeState;
+import dev.raftflow.engine.Role;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The client protocol of a raftflow node, carried as RSocket request-response payloads. A request
+ * is one op byte followed by its body; a reply is one status byte followed by its body:
+ *
+ * <pre>
+ * PROPOSE  command bytes           -> OK index:long term:long | NOT_LEADER leader:str | OVERLOADED msg:str | ERROR msg:str
+ * STATE    (empty)                 -> OK term:long role:byte leader:str commit:long applied:long last:long
+ * READ     index:long              -> OK command bytes | ERROR msg:str   (nodes that record commands)
+ * </pre>
+ *
+ * A proposal is answered once it is committed and applied on the node that took it. Strings are a
+ * short length + UTF-8 ({@code -1} for none).
+ */
+final class ClientProtocol {
+
+  static final byte OP_PROPOSE = 1;
+  static final byte OP_STATE = 2;
+  static final byte OP_READ = 3;
+
+  static final byte OK = 0;
+  static final byte NOT_LEADER = 1;
+  static final byte OVERLOADED = 2;
+  static final byte ERROR = 3;
+
+  private ClientProtocol() {}
+
+  static ByteBuffer request(byte op, byte[] body) {
+    ByteBuffer b = ByteBuffer.allocate(1 + body.length);
+    b.put(op).put(body).flip();
+    return b;
+  }
+
+  static ByteBuffer position(LogPosition p) {
+    ByteBuffer b = ByteBuffer.allocate(17);
+    b.put(OK).putLong(p.index()).putLong(p.term()).flip();
+    return b;
+  }
+
+  static ByteBuffer failure(byte status, String text) {
+    byte[] t = text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(3 + (t == null ? 0 : t.length));
+    b.put(status);
+    putStr(b, t);
+    b.flip();
+    return b;
+  }
+
+  static ByteBuffer state(NodeState s) {
+    byte[] leader = s.leaderId() == null ? null : s.leaderId().getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(1 + 8 + 1 + 2 + (leader == null ? 0 : leader.length) + 24);
+    b.put(OK).putLong(s.term()).put((byte) s.role().ordinal());
+    putStr(b, leader);
+    b.putLong(s.commitIndex()).putLong(s.appliedIndex()).putLong(s.lastIndex()).flip();
+    return b;
+  }
+
+  static NodeState readState(ByteBuffer b) {
+    long term = b.getLong();
+    Role role = Role.values()[b.get()];
+    String leader = getStr(b);
+    return new NodeState(term, role, leader, b.getLong(), b.getLong(), b.getLong());
+  }
+
+  static void putStr(ByteBuffer b, byte[] s) {
+    if (s == null) {
+      b.putShort((short) -1);
+    } else {
+      b.putShort((short) s.length).put(s);
+    }
+  }
+
+  static String getStr(ByteBuffer b) {
+    int n = b.getShort();
+    if (n < 0) {
+      return null;
+    }
+    if (n > b.remaining()) {
+      throw new IllegalArgumentException("string of " + n + " bytes in a reply of " + b.remaining());
+    }
+    byte[] s = new byte[n];
+    b.get(s);
+    return new String(s, StandardCharsets.UTF_8);
+  }
+}

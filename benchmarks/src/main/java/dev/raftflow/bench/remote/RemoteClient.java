@@ -1,0 +1,143 @@
+package dev.raftflow.bench.remote;
+
+import dev.raftflow.engine.LogPosition;
+import dev.raftflow.engine.NodeState;
+import dev.raftflow.engine.NotLeaderException;
+import dev.raftflow.engine.OverloadedException;
+import dev.raftflow.engine.RaftException;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.transport.netty.client.TcpClientTransport;
+import io.rsocket.util.DefaultPayload;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import reactor.core.publisher.Mono;
+
+/**
+ * A client of a group's {@link ClientEndpoint}s: proposes to the member it believes leads and
+ * follows NOT_LEADER redirects. One RSocket connection per member, opened lazily. Thread-safe.
+ */
+public final class RemoteClient implements AutoCloseable {
+
+  private final Map<String, InetSocketAddress> endpoints;
+  private final Map<String, RSocket> connections = new ConcurrentHashMap<>();
+  private volatile String leader;
+
+  /** @param endpoints member id → client endpoint address */
+  public RemoteClient(Map<String, InetSocketAddress> endpoints) {
+    this.endpoints = Map.copyOf(endpoints);
+    this.leader = endpoints.keySet().iterator().next();
+  }
+
+  /** The member proposals currently go to. */
+  public String leaderHint() {
+    return leader;
+  }
+
+  /** Proposes to the believed leader; completes when committed and applied there. */
+  public Mono<LogPosition> propose(byte[] command) {
+    String target = leader;
+    return call(target, ClientProtocol.request(ClientProtocol.OP_PROPOSE, command)).flatMap(b -> {
+      byte status = b.get();
+      switch (status) {
+        case ClientProtocol.OK:
+          return Mono.just(new LogPosition(b.getLong(), b.getLong()));
+        case ClientProtocol.NOT_LEADER: {
+          String hint = ClientProtocol.getStr(b);
+          if (hint != null && endpoints.containsKey(hint)) {
+            leader = hint;
+          } else {
+            rotate(target);
+          }
+          return Mono.error(new NotLeaderException(target, -1, hint));
+        }
+        case ClientProtocol.OVERLOADED:
+          return Mono.error(new OverloadedException(ClientProtocol.getStr(b)));
+        default:
+          return Mono.error(new RaftException(target + ": " + ClientProtocol.getStr(b)));
+      }
+    }).doOnError(e -> {
+      if (!(e instanceof RaftException)) {
+        rotate(target); // connection trouble: try the next member
+      }
+    });
+  }
+
+  /** Reads one member's state. */
+  public Mono<NodeState> state(String member) {
+    return call(member, ClientProtocol.request(ClientProtocol.OP_STATE, new byte[0])).map(b -> {
+      if (b.get() != ClientProtocol.OK) {
+        throw new RaftException(member + ": " + ClientProtocol.getStr(b));
+      }
+      return ClientProtocol.readState(b);
+    });
+  }
+
+  /** The command a member applied at {@code index} (members started with command recording). */
+  public Mono<byte[]> read(String member, long index) {
+    ByteBuffer req = ByteBuffer.allocate(8).putLong(index);
+    return call(member, ClientProtocol.request(ClientProtocol.OP_READ, req.array())).map(b -> {
+      if (b.get() != ClientProtocol.OK) {
+        throw new RaftException(member + ": " + ClientProtocol.getStr(b));
+      }
+      byte[] cmd = new byte[b.remaining()];
+      b.get(cmd);
+      return cmd;
+    });
+  }
+
+  private Mono<ByteBuffer> call(String member, ByteBuffer request) {
+    return connection(member).flatMap(rs -> rs.requestResponse(DefaultPayload.create(request))).map(p -> {
+      try {
+        ByteBuffer data = p.getData();
+        ByteBuffer copy = ByteBuffer.allocate(data.remaining());
+        copy.put(data).flip();
+        return copy;
+      } finally {
+        p.release();
+      }
+    });
+  }
+
+  private Mono<RSocket> connection(String member) {
+    RSocket rs = connections.get(member);
+    if (rs != null && !rs.isDisposed()) {
+      return Mono.just(rs);
+    }
+    InetSocketAddress a = endpoints.get(member);
+    return RSocketConnector.create()
+        .connect(TcpClientTransport.create(a.getHostString(), a.getPort()))
+        .timeout(Duration.ofSeconds(2))
+        .doOnNext(c -> {
+          RSocket old = connections.put(member, c);
+          if (old != null && old != c) {
+            old.dispose();
+          }
+        });
+  }
+
+  private void rotate(String from) {
+    if (!from.equals(leader)) {
+      return;
+    }
+    String[] ids = endpoints.keySet().toArray(new String[0]);
+    java.util.Arrays.sort(ids);
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i].equals(from)) {
+        leader = ids[(i + 1) % ids.length];
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    connections.values().forEach(RSocket::dispose);
+    connections.clear();
+  }
+
+}
