@@ -251,6 +251,20 @@ public final class MessageCodec {
     buf.put(b);
   }
 
+  /**
+   * Reads one unsigned LEB128 varint, refusing truncated, overlong (past 64 bits) and non-minimal
+   * encodings with a {@link MalformedMessageException} naming {@code field}. For framing layers that
+   * share this codec's integer encoding.
+   */
+  public static long readVarint(ByteBuffer buf, String field) {
+    return getVar(buf, field);
+  }
+
+  /** Bytes the unsigned LEB128 encoding of {@code v} takes. */
+  public static int varintLength(long v) {
+    return varLen(v);
+  }
+
   static long getVar(ByteBuffer buf, String field) {
     long v = 0;
     for (int shift = 0; shift < 64; shift += 7) {

@@ -241,18 +241,7 @@ public final class WireFormat {
   }
 
   private static long getVar(ByteBuffer buf, String field) {
-    long v = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-      if (!buf.hasRemaining()) {
-        throw new MalformedMessageException("truncated varint in " + field);
-      }
-      byte b = buf.get();
-      v |= (long) (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        return v;
-      }
-    }
-    throw new MalformedMessageException("varint too long in " + field);
+    return MessageCodec.readVarint(buf, field);
   }
 
   /** Decodes a frame held in an array (tests and tools). */
