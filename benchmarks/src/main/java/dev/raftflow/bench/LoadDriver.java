@@ -1,5 +1,6 @@
 package dev.raftflow.bench;
 
+import dev.raftflow.engine.LogPosition;
 import dev.raftflow.engine.OverloadedException;
 import dev.raftflow.engine.RaftNode;
 import java.util.concurrent.Semaphore;
@@ -7,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.HdrHistogram.Recorder;
+import reactor.core.publisher.Mono;
 
 /**
  * Drives proposals into whichever node leads. Closed loop: {@code concurrency} proposals outstanding,
@@ -17,7 +19,7 @@ import org.HdrHistogram.Recorder;
  */
 final class LoadDriver implements AutoCloseable {
 
-  private final Supplier<RaftNode> leader;
+  private final Proposer proposer;
   private final byte[] payload;
   private final int concurrency;
   private final long rate;
@@ -32,8 +34,22 @@ final class LoadDriver implements AutoCloseable {
   private volatile boolean stopping;
   private final Thread thread;
 
-  LoadDriver(Supplier<RaftNode> leader, int size, int concurrency, long rate, int maxOutstanding) {
-    this.leader = leader;
+  /** Where proposals go: the leader in this process, or a remote client. */
+  interface Proposer {
+    /** A proposal that completes once committed and applied, or null when no leader is known now. */
+    Mono<LogPosition> propose(byte[] command);
+  }
+
+  /** Proposes to whichever node of this process leads. */
+  static Proposer embedded(Supplier<RaftNode> leader) {
+    return command -> {
+      RaftNode l = leader.get();
+      return l == null ? null : l.submit(command);
+    };
+  }
+
+  LoadDriver(Proposer proposer, int size, int concurrency, long rate, int maxOutstanding) {
+    this.proposer = proposer;
     this.payload = new byte[size];
     this.concurrency = concurrency;
     this.rate = rate;
@@ -85,12 +101,12 @@ final class LoadDriver implements AutoCloseable {
   }
 
   private boolean send(long startNs, Runnable done) {
-    RaftNode l = leader.get();
-    if (l == null) {
+    Mono<LogPosition> call = proposer.propose(payload);
+    if (call == null) {
       return false;
     }
     outstanding.incrementAndGet();
-    l.submit(payload).subscribe(
+    call.subscribe(
         pos -> {
           latency.recordValue(Math.max(1, System.nanoTime() - startNs));
           acked.incrementAndGet();

@@ -1,5 +1,6 @@
 package dev.raftflow.bench;
 
+import dev.raftflow.bench.remote.ClientEndpoint;
 import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.RaftNode;
@@ -46,6 +47,7 @@ final class LocalCluster implements AutoCloseable {
   final Map<String, AtomicLong> appliedBytes = new ConcurrentHashMap<>();
   private final Map<String, LogStore> stores = new ConcurrentHashMap<>();
   private final Map<String, RSocketTransport> sockets = new ConcurrentHashMap<>();
+  private final List<ClientEndpoint> endpoints = new ArrayList<>();
   private final MemoryNetwork network = new MemoryNetwork();
   private final ClusterOptions config;
   private final Path dataDir;
@@ -168,6 +170,17 @@ final class LocalCluster implements AutoCloseable {
     start(id);
   }
 
+  /** Starts a client-protocol endpoint for every member on 127.0.0.1; returns member id → address. */
+  Map<String, java.net.InetSocketAddress> startClientEndpoints() {
+    Map<String, java.net.InetSocketAddress> out = new java.util.LinkedHashMap<>();
+    for (String id : ids) {
+      ClientEndpoint e = ClientEndpoint.start(() -> nodes.get(id), "127.0.0.1", 0);
+      endpoints.add(e);
+      out.put(id, e.address());
+    }
+    return out;
+  }
+
   /** The member that leads the highest term, or null. */
   RaftNode leader() {
     RaftNode best = null;
@@ -213,6 +226,7 @@ final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    endpoints.forEach(ClientEndpoint::close);
     nodes.values().forEach(RaftNode::close);
     for (RaftNode n : nodes.values()) {
       n.onClose().block(Duration.ofSeconds(5));

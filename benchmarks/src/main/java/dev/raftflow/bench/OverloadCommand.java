@@ -43,7 +43,7 @@ final class OverloadCommand implements Callable<Integer> {
     try (LocalCluster c = cluster.start()) {
       c.awaitLeader(Duration.ofSeconds(10));
       double capacity;
-      try (LoadDriver probe = new LoadDriver(c::leader, cluster.size, 256, 0, Integer.MAX_VALUE)) {
+      try (LoadDriver probe = new LoadDriver(LoadDriver.embedded(c::leader), cluster.size, 256, 0, Integer.MAX_VALUE)) {
         probe.start();
         Thread.sleep(2000);
         capacity = Measurement.run(c, probe, 3, false, s -> {}).opsPerSecond();
@@ -52,7 +52,7 @@ final class OverloadCommand implements Callable<Integer> {
       System.out.printf("capacity (closed loop, 256 outstanding): %,.0f ops/s; offering %,d ops/s for %d s%n",
           capacity, rate, seconds);
       System.out.println("  sec    acked/s     p50 us     p99 us  live MB  queued  unapplied  overloaded/s    shed/s");
-      try (LoadDriver d = new LoadDriver(c::leader, cluster.size, 1, rate, maxOutstanding)) {
+      try (LoadDriver d = new LoadDriver(LoadDriver.embedded(c::leader), cluster.size, 1, rate, maxOutstanding)) {
         d.start();
         long[] last = {0, 0};
         Measurement m = Measurement.run(c, d, seconds, false, s -> {});

@@ -1,6 +1,7 @@
 package dev.raftflow.bench;
 
 import dev.raftflow.engine.RaftNode;
+import dev.raftflow.bench.remote.RemoteClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -45,11 +46,18 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--report", description = "Write an HTML report (throughput and latency over time) to this file.")
   Path report;
 
+  @Option(names = "--client", defaultValue = "embedded",
+      description = "embedded (propose in-process) or remote (through each node's RSocket client endpoint, one loopback hop) (default ${DEFAULT-VALUE}).")
+  String client;
+
   @Override
   public Integer call() throws Exception {
     String problem = cluster.validate();
     if (problem == null && (concurrency < 1 || seconds < 1 || warmup < 0 || rate < 0 || killLeaderEvery < 0)) {
       problem = "--concurrency and --seconds must be positive; --warmup, --rate, --kill-leader-every not negative";
+    }
+    if (problem == null && !client.equals("embedded") && !client.equals("remote")) {
+      problem = "--client must be embedded or remote, was " + client;
     }
     if (problem != null) {
       System.err.println(problem);
@@ -60,7 +68,9 @@ final class RunCommand implements Callable<Integer> {
     try (LocalCluster c = cluster.start()) {
       RaftNode first = c.awaitLeader(Duration.ofSeconds(10));
       System.out.printf("leader %s elected in term %d%n", first.id(), first.state().term());
-      try (LoadDriver driver = new LoadDriver(c::leader, cluster.size, concurrency, rate, maxOutstanding)) {
+      RemoteClient remote = client.equals("remote") ? new RemoteClient(c.startClientEndpoints()) : null;
+      LoadDriver.Proposer proposer = remote == null ? LoadDriver.embedded(c::leader) : remote::propose;
+      try (remote; LoadDriver driver = new LoadDriver(proposer, cluster.size, concurrency, rate, maxOutstanding)) {
         driver.start();
         Thread.sleep(warmup * 1000L);
         driver.countErrors(killLeaderEvery == 0);
@@ -91,10 +101,10 @@ final class RunCommand implements Callable<Integer> {
     System.out.printf("applied per node: min %,d max %,d; errors %d; overloaded %d; shed %d; CPU %.2f cores (%.1f us/op); GC %d ms%n",
         c.minApplied(), c.maxApplied(), d.errors.get(), d.overloaded.get(), d.shed.get(), m.cpuCores, m.cpuMicrosPerOp(),
         m.gcMs);
-    System.out.printf("RESULT peer=raftflow version=0.1.0-SNAPSHOT settings=default size=%d conc=%d mode=%s client=embedded "
+    System.out.printf("RESULT peer=raftflow version=0.1.0-SNAPSHOT settings=default size=%d conc=%d mode=%s client=%s "
             + "seconds=%.2f ops_per_s=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f errors=%d "
             + "proc_cpu_cores=%.2f cpu_us_per_op=%.1f gc_ms=%d fsync=%s transport=%s storage=%s%n",
-        cluster.size, concurrency, concurrency == 1 && rate == 0 ? "sync" : "async", m.seconds, m.opsPerSecond(), m.us(50),
+        cluster.size, concurrency, concurrency == 1 && rate == 0 ? "sync" : "async", client, m.seconds, m.opsPerSecond(), m.us(50),
         m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0, d.errors.get(), m.cpuCores, m.cpuMicrosPerOp(),
         m.gcMs, cluster.fsync() ? "on" : "off", cluster.transport, cluster.storage);
   }

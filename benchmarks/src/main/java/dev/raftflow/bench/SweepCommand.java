@@ -46,7 +46,7 @@ final class SweepCommand implements Callable<Integer> {
     try (LocalCluster c = cluster.start()) {
       c.awaitLeader(Duration.ofSeconds(10));
       for (int conc : steps) {
-        try (LoadDriver d = new LoadDriver(c::leader, cluster.size, conc, 0, Integer.MAX_VALUE)) {
+        try (LoadDriver d = new LoadDriver(LoadDriver.embedded(c::leader), cluster.size, conc, 0, Integer.MAX_VALUE)) {
           d.start();
           Thread.sleep(warmup * 1000L);
           Measurement m = Measurement.run(c, d, seconds, false, s -> {});

@@ -24,7 +24,7 @@ import reactor.core.publisher.Mono;
 public final class RemoteClient implements AutoCloseable {
 
   private final Map<String, InetSocketAddress> endpoints;
-  private final Map<String, RSocket> connections = new ConcurrentHashMap<>();
+  private final Map<String, Mono<RSocket>> connections = new ConcurrentHashMap<>();
   private volatile String leader;
 
   /** @param endpoints member id → client endpoint address */
@@ -104,20 +104,24 @@ public final class RemoteClient implements AutoCloseable {
   }
 
   private Mono<RSocket> connection(String member) {
-    RSocket rs = connections.get(member);
-    if (rs != null && !rs.isDisposed()) {
-      return Mono.just(rs);
-    }
+    // one shared connection attempt per member: concurrent callers wait for the same one
+    return connections.compute(member, (id, cached) -> cached != null ? cached : connect(id))
+        .flatMap(rs -> {
+          if (!rs.isDisposed()) {
+            return Mono.just(rs);
+          }
+          connections.remove(member);
+          return connection(member);
+        });
+  }
+
+  private Mono<RSocket> connect(String member) {
     InetSocketAddress a = endpoints.get(member);
     return RSocketConnector.create()
         .connect(TcpClientTransport.create(a.getHostString(), a.getPort()))
         .timeout(Duration.ofSeconds(2))
-        .doOnNext(c -> {
-          RSocket old = connections.put(member, c);
-          if (old != null && old != c) {
-            old.dispose();
-          }
-        });
+        .doOnError(e -> connections.remove(member))
+        .cache(rs -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
   }
 
   private void rotate(String from) {
@@ -136,7 +140,9 @@ public final class RemoteClient implements AutoCloseable {
 
   @Override
   public void close() {
-    connections.values().forEach(RSocket::dispose);
+    for (Mono<RSocket> c : connections.values()) {
+      c.subscribe(RSocket::dispose, e -> {});
+    }
     connections.clear();
   }
 
