@@ -68,7 +68,10 @@ class RaftCoreTest {
     assertThat(r.messagesAfterWrite()).containsExactly(new VoteResponse(4, "b", "a", false));
     assertThat(r.write().hardState()).isEqualTo(new HardState(4, null));
     b.step(new RequestVote(4, "c", "b", 2, 3)); // same last term, as long
-    assertThat(b.ready().messagesAfterWrite()).containsExactly(new VoteResponse(4, "b", "c", true));
+    Ready granted = b.ready();
+    assertThat(granted.messagesAfterWrite()).containsExactly(new VoteResponse(4, "b", "c", true));
+    assertThat(granted.write().hardState()).as("the vote is written before the grant is sent")
+        .isEqualTo(new HardState(4, "c"));
     b.step(new RequestVote(4, "a", "b", 9, 9)); // already voted in term 4
     assertThat(b.ready().messagesAfterWrite()).containsExactly(new VoteResponse(4, "b", "a", false));
   }
