@@ -36,7 +36,7 @@ import reactor.core.scheduler.Schedulers;
  * (a temporary directory deleted at close unless one is given). A member can be crashed and
  * restarted from what its store made durable.
  */
-final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
 
   /** Applied entries between two snapshots of the counting state machine. */
   static final long SNAPSHOT_EVERY = 50_000;
@@ -170,6 +170,23 @@ final class LocalCluster implements AutoCloseable {
     start(id);
   }
 
+  /**
+   * A cluster for benchmarks outside the command line (JMH): {@code transport} rsocket|memory,
+   * {@code storage} chronicle|memory, {@code durability} fsync|os-cache.
+   */
+  public static LocalCluster create(int nodes, String transport, String storage, String durability) throws IOException {
+    ClusterOptions o = new ClusterOptions();
+    o.nodes = nodes;
+    o.transport = transport;
+    o.storage = storage;
+    o.durability = durability;
+    String problem = o.validate();
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    return o.start();
+  }
+
   /** Starts a client-protocol endpoint for every member on 127.0.0.1; returns member id → address. */
   Map<String, java.net.InetSocketAddress> startClientEndpoints() {
     Map<String, java.net.InetSocketAddress> out = new java.util.LinkedHashMap<>();
@@ -182,7 +199,7 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /** The member that leads the highest term, or null. */
-  RaftNode leader() {
+  public RaftNode leader() {
     RaftNode best = null;
     for (RaftNode n : nodes.values()) {
       NodeState s = n.state();
@@ -193,7 +210,7 @@ final class LocalCluster implements AutoCloseable {
     return best;
   }
 
-  RaftNode awaitLeader(Duration timeout) {
+  public RaftNode awaitLeader(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     RaftNode l;
     while ((l = leader()) == null) {
