@@ -145,7 +145,7 @@ public final class LocalCluster implements AutoCloseable {
         commands.set(b.getLong());
         bytes.set(b.getLong());
       }
-    });
+    }, error -> { /* the node stopped (crash injected or store failure): already logged */ });
     nodes.put(id, node);
   }
 
@@ -154,13 +154,13 @@ public final class LocalCluster implements AutoCloseable {
     RaftNode old = nodes.remove(id);
     LogStore store = stores.get(id);
     LogStore reopened;
+    old.close(); // stops the node's loop; its store is crashed below before the node can close it
     if (store instanceof MemoryLogStore m) {
       reopened = m.copy();
     } else {
       ((ChronicleLogStore) store).crash(); // unsynced writes are lost, as in a process crash
       reopened = null;
     }
-    old.close();
     old.onClose().block(Duration.ofSeconds(10));
     RSocketTransport socket = sockets.remove(id);
     if (socket != null) {

@@ -114,7 +114,7 @@ final class NodeCommand implements Callable<Integer> {
       } else if (ev instanceof ApplyEvent.SnapshotInstalled s) {
         commands.set(ByteBuffer.wrap(s.data()).getLong());
       }
-    });
+    }, error -> System.err.println("apply stream ended: " + error));
     InetSocketAddress clientBind = address(clientListen);
     ClientEndpoint endpoint = ClientEndpoint.start(() -> node, recorded::get, clientBind.getHostString(), clientBind.getPort());
     System.out.printf("READY id=%s peer=%s client=%s members=%s%n", id, hostPort(transport.localAddress()),

@@ -536,7 +536,11 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void fail(Throwable error) {
-    LOG.error("{}: stopping after an internal error ({})", id, core, error);
+    if (closed) {
+      LOG.warn("{}: failed while closing: {}", id, error.toString()); // e.g. its store was closed first
+    } else {
+      LOG.error("{}: stopping after an internal error ({})", id, core, error);
+    }
     closed = true;
     terminate(error);
   }
