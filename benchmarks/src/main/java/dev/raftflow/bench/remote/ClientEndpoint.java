@@ -15,13 +15,19 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Serves the {@link ClientProtocol} for one node on a TCP port: proposals (answered when committed
- * and applied) and state reads. Thread-safe; {@link #close()} releases the port.
+ * and applied) and state reads, as single request-responses or pipelined on a request-channel
+ * (requests and replies tagged with an id, replies in completion order). Thread-safe; {@link #close()} releases the port.
  */
 public final class ClientEndpoint implements AutoCloseable {
+
+  /** Requests of one client channel being served at once; beyond it, RSocket credit holds the client. */
+  static final int MAX_IN_FLIGHT_PER_CHANNEL = 4096;
 
   private final CloseableChannel server;
 
@@ -42,40 +48,69 @@ public final class ClientEndpoint implements AutoCloseable {
     RSocket handler = new RSocket() {
       @Override
       public Mono<Payload> requestResponse(Payload payload) {
-        ByteBuffer req;
         try {
-          req = payload.getData();
+          ByteBuffer req = payload.getData();
           byte op = req.get();
           byte[] body = new byte[req.remaining()];
           req.get(body);
-          RaftNode n = node.get();
-          if (n == null) {
-            return Mono.just(reply(ClientProtocol.failure(ClientProtocol.ERROR, "node is restarting")));
-          }
-          return switch (op) {
-            case ClientProtocol.OP_PROPOSE -> n.submit(body)
-                .map(pos -> reply(ClientProtocol.position(pos)))
-                .onErrorResume(e -> Mono.just(reply(failure(e))));
-            case ClientProtocol.OP_STATE -> Mono.just(reply(ClientProtocol.state(n.state())));
-            case ClientProtocol.OP_READ -> {
-              byte[] cmd = reader.apply(ByteBuffer.wrap(body).getLong());
-              yield Mono.just(reply(cmd == null
-                  ? ClientProtocol.failure(ClientProtocol.ERROR, "no applied command recorded at that index")
-                  : (ByteBuffer) ByteBuffer.allocate(1 + cmd.length).put(ClientProtocol.OK).put(cmd).flip()));
-            }
-            default -> Mono.just(reply(ClientProtocol.failure(ClientProtocol.ERROR, "unknown op " + op)));
-          };
+          return handle(node, reader, op, body).map(ClientEndpoint::reply);
         } catch (RuntimeException e) {
           return Mono.just(reply(ClientProtocol.failure(ClientProtocol.ERROR, "malformed request: " + e)));
         } finally {
           payload.release();
         }
       }
+
+      /** The pipelined form: each request is [id][op][body], each reply [id][reply], in completion order. */
+      @Override
+      public Flux<Payload> requestChannel(Publisher<Payload> payloads) {
+        return Flux.from(payloads).flatMap(payload -> {
+          long id;
+          byte op;
+          byte[] body;
+          try {
+            ByteBuffer req = payload.getData();
+            id = req.getLong();
+            op = req.get();
+            body = new byte[req.remaining()];
+            req.get(body);
+          } catch (RuntimeException e) {
+            return Mono.just(reply(ClientProtocol.failure(ClientProtocol.ERROR, "malformed request: " + e)));
+          } finally {
+            payload.release();
+          }
+          return handle(node, reader, op, body).map(r -> {
+            ByteBuffer out = ByteBuffer.allocate(8 + r.remaining());
+            out.putLong(id).put(r).flip();
+            return reply(out);
+          });
+        }, MAX_IN_FLIGHT_PER_CHANNEL);
+      }
     };
     CloseableChannel server = RSocketServer.create(SocketAcceptor.with(handler))
         .bind(TcpServerTransport.create(host, port))
         .block(Duration.ofSeconds(10));
     return new ClientEndpoint(server);
+  }
+
+  private static Mono<ByteBuffer> handle(Supplier<RaftNode> node, LongFunction<byte[]> reader, byte op, byte[] body) {
+    RaftNode n = node.get();
+    if (n == null) {
+      return Mono.just(ClientProtocol.failure(ClientProtocol.ERROR, "node is restarting"));
+    }
+    return switch (op) {
+      case ClientProtocol.OP_PROPOSE -> n.submit(body)
+          .map(ClientProtocol::position)
+          .onErrorResume(e -> Mono.just(failure(e)));
+      case ClientProtocol.OP_STATE -> Mono.just(ClientProtocol.state(n.state()));
+      case ClientProtocol.OP_READ -> {
+        byte[] cmd = body.length == 8 ? reader.apply(ByteBuffer.wrap(body).getLong()) : null;
+        yield Mono.just(cmd == null
+            ? ClientProtocol.failure(ClientProtocol.ERROR, "no applied command recorded at that index")
+            : (ByteBuffer) ByteBuffer.allocate(1 + cmd.length).put(ClientProtocol.OK).put(cmd).flip());
+      }
+      default -> Mono.just(ClientProtocol.failure(ClientProtocol.ERROR, "unknown op " + op));
+    };
   }
 
   private static ByteBuffer failure(Throwable e) {

@@ -15,16 +15,21 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
 
 /**
  * A client of a group's {@link ClientEndpoint}s: proposes to the member it believes leads and
- * follows NOT_LEADER redirects. One RSocket connection per member, opened lazily. Thread-safe.
+ * follows NOT_LEADER redirects. One RSocket connection per member, opened lazily; proposals are
+ * pipelined on one request-channel per member. Thread-safe.
  */
 public final class RemoteClient implements AutoCloseable {
 
   private final Map<String, InetSocketAddress> endpoints;
   private final Map<String, Mono<RSocket>> connections = new ConcurrentHashMap<>();
+  private final Map<String, Mono<Channel>> channels = new ConcurrentHashMap<>();
   private volatile String leader;
 
   /** @param endpoints member id → client endpoint address */
@@ -41,7 +46,7 @@ public final class RemoteClient implements AutoCloseable {
   /** Proposes to the believed leader; completes when committed and applied there. */
   public Mono<LogPosition> propose(byte[] command) {
     String target = leader;
-    return call(target, ClientProtocol.request(ClientProtocol.OP_PROPOSE, command)).flatMap(b -> {
+    return channel(target).flatMap(ch -> ch.call(ClientProtocol.OP_PROPOSE, command)).flatMap(b -> {
       byte status = b.get();
       switch (status) {
         case ClientProtocol.OK:
@@ -62,8 +67,75 @@ public final class RemoteClient implements AutoCloseable {
       }
     }).doOnError(e -> {
       if (!(e instanceof RaftException)) {
+        channels.remove(target);
         rotate(target); // connection trouble: try the next member
       }
+    });
+  }
+
+  /** One pipelined request-channel to a member: requests tagged with ids, replies matched by id. */
+  private static final class Channel {
+    private final Sinks.Many<Payload> out = Sinks.many().unicast().onBackpressureBuffer();
+    private final Map<Long, MonoSink<ByteBuffer>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile Throwable failed;
+
+    Channel(RSocket rs) {
+      rs.requestChannel(out.asFlux()).subscribe(this::onReply, this::onEnd, () -> onEnd(new RaftException("channel closed")));
+    }
+
+    Mono<ByteBuffer> call(byte op, byte[] body) {
+      return Mono.create(sink -> {
+        Throwable f = failed;
+        if (f != null) {
+          sink.error(f);
+          return;
+        }
+        long id = ids.incrementAndGet();
+        pending.put(id, sink);
+        ByteBuffer req = ByteBuffer.allocate(9 + body.length);
+        req.putLong(id).put(op).put(body).flip();
+        synchronized (this) { // one emitter at a time
+          out.emitNext(DefaultPayload.create(req), Sinks.EmitFailureHandler.FAIL_FAST);
+        }
+      });
+    }
+
+    private void onReply(Payload p) {
+      try {
+        ByteBuffer data = p.getData();
+        long id = data.getLong();
+        ByteBuffer copy = ByteBuffer.allocate(data.remaining());
+        copy.put(data).flip();
+        MonoSink<ByteBuffer> sink = pending.remove(id);
+        if (sink != null) {
+          sink.success(copy);
+        }
+      } finally {
+        p.release();
+      }
+    }
+
+    private void onEnd(Throwable t) {
+      failed = t;
+      pending.values().forEach(s -> s.error(t));
+      pending.clear();
+    }
+
+    boolean isBroken() {
+      return failed != null;
+    }
+  }
+
+  private Mono<Channel> channel(String member) {
+    Mono<Channel> cached = channels.computeIfAbsent(member,
+        id -> connection(id).map(Channel::new).cache(c -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO));
+    return cached.flatMap(c -> {
+      if (c.isBroken()) {
+        channels.remove(member, cached);
+        return channel(member);
+      }
+      return Mono.just(c);
     });
   }
 
@@ -140,6 +212,7 @@ public final class RemoteClient implements AutoCloseable {
 
   @Override
   public void close() {
+    channels.clear();
     for (Mono<RSocket> c : connections.values()) {
       c.subscribe(RSocket::dispose, e -> {});
     }
