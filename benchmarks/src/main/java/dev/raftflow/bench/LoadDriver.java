@@ -42,8 +42,12 @@ final class LoadDriver implements AutoCloseable {
 
   /** Proposes to whichever node of this process leads. */
   static Proposer embedded(Supplier<RaftNode> leader) {
+    RaftNode[] cached = new RaftNode[1]; // looked up again only when it stops leading
     return command -> {
-      RaftNode l = leader.get();
+      RaftNode l = cached[0];
+      if (l == null || !l.state().isLeader() || l.isClosed()) {
+        l = cached[0] = leader.get();
+      }
       return l == null ? null : l.submit(command);
     };
   }

@@ -61,6 +61,7 @@ public final class RaftNode implements AutoCloseable {
 
   private final String id;
   private final List<String> members;
+  private final java.util.Set<String> memberSet;
   private final RaftOptions options;
   private final Transport transport;
   private final LogStore store;
@@ -94,6 +95,7 @@ public final class RaftNode implements AutoCloseable {
   private RaftNode(Builder b) {
     this.id = b.id;
     this.members = b.members;
+    this.memberSet = java.util.Set.copyOf(b.members);
     this.options = b.options;
     this.transport = b.transport;
     this.store = b.store;
@@ -349,7 +351,7 @@ public final class RaftNode implements AutoCloseable {
     }
     if (e instanceof Message m) {
       inboundConsumed++;
-      if (!m.to().equals(id) || m.from().equals(id) || !members.contains(m.from())) {
+      if (!m.to().equals(id) || m.from().equals(id) || !memberSet.contains(m.from())) {
         long n = droppedMessages.incrementAndGet();
         if (n == 1 || Long.bitCount(n) == 1) {
           LOG.warn("{}: dropped message from {} to {} ({} so far): sender unknown or not addressed here",
