@@ -3,6 +3,7 @@ package dev.raftflow.storage.chronicle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,7 +15,8 @@ import java.util.zip.CRC32C;
  * raftLastIndex | crc32c}; the valid slot with the higher seq wins, so a torn slot write loses at
  * most the newest value.
  *
- * <p>It is written (to the page cache) after every completed round, and fsynced at most once per
+ * <p>It is written (to the page cache, through a memory mapping: no system call) after every
+ * completed round, and fsynced at most once per
  * {@code syncInterval} and on close. After a process crash the watermark is exact; after a power
  * loss it may lag by up to the sync interval, and damage beyond it is treated as a torn tail.
  * Only ever written after the data it names is durable, so it never names data that is not.
@@ -25,6 +27,7 @@ final class AckFile implements AutoCloseable {
   private static final int SLOT = 32;
 
   private final FileChannel ch;
+  private final MappedByteBuffer map;
   private final ByteBuffer buf = ByteBuffer.allocate(SLOT).order(ByteOrder.LITTLE_ENDIAN);
   private final CRC32C crc = new CRC32C();
   private long seq;
@@ -53,6 +56,8 @@ final class AckFile implements AutoCloseable {
         raftLastIndex = b.getLong(20);
       }
     }
+    map = ch.map(FileChannel.MapMode.READ_WRITE, 0, 2 * SLOT);
+    map.order(ByteOrder.LITTLE_ENDIAN);
   }
 
   long queueIndex() {
@@ -72,9 +77,9 @@ final class AckFile implements AutoCloseable {
     buf.clear();
     buf.putInt(MAGIC).putLong(seq).putLong(queueIndex).putLong(raftLastIndex);
     crc.reset();
-    crc.update(buf.duplicate().flip());
-    buf.putInt((int) crc.getValue()).flip();
-    ch.write(buf, (seq & 1) * SLOT);
+    crc.update(buf.array(), 0, SLOT - 4);
+    buf.putInt((int) crc.getValue());
+    map.put((int) (seq & 1) * SLOT, buf.array());
     this.queueIndex = queueIndex;
     this.raftLastIndex = raftLastIndex;
     dirty = true;

@@ -6,37 +6,56 @@ import dev.raftflow.engine.spi.HardState;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * The binary records stored as Chronicle Queue documents. Every record starts with a type byte
- * and ends with the CRC32C of all bytes before it (little-endian throughout):
+ * The binary records stored as Chronicle Queue documents, storage format {@value #FORMAT}
+ * (little-endian throughout):
  *
  * <pre>
- * ENTRY     1 | index i64 | term i64 | entryType u8 | length i32 | data | crc i32
- * HARD      2 | term i64 | voteLength i32 (-1: none) | vote UTF-8 | crc i32
+ * BATCH     4 | flags u8 (bit 0: hard state) | firstIndex i64 | count i32
+ *             | [hardTerm i64 | voteLength i32 (-1: none) | vote UTF-8] | headerCrc i32
+ *             | count x ( term i64 | entryType u8 | length i32 | data | entryCrc i32 )
  * SNAPSHOT  3 | seq i64 | index i64 | term i64 | keep u8 | hardTerm i64 | voteLength i32 | vote | crc i32
  * </pre>
  *
- * A SNAPSHOT record is the commit point of snapshot file {@code seq}: replay drops entries up to
+ * A BATCH holds a hard state (optional) and a run of consecutive entries {@code firstIndex ..
+ * firstIndex + count - 1} (possibly none; {@code firstIndex} is then 0). {@code headerCrc} is the
+ * CRC32C of the header bytes before it; each {@code entryCrc} is the CRC32C of that entry's bytes
+ * before it, so one entry is readable and verifiable on its own. The entries replace every stored
+ * entry at or after {@code firstIndex}. A BATCH is one Chronicle document, so it is written and
+ * recovered whole: a batch with any damage is a damaged record.
+ *
+ * <p>A SNAPSHOT record is the commit point of snapshot file {@code seq}: replay drops entries up to
  * {@code index} when {@code keep} is 1, every entry otherwise, and takes the hard state it carries
  * (so the latest hard state is never in a compacted file).
+ *
+ * <p>Format 1 (before batching) stored one ENTRY (type 1) or HARD (type 2) record per document;
+ * those types are refused with a message naming the format.
  */
 final class Records {
-  static final byte ENTRY = 1;
-  static final byte HARD = 2;
-  static final byte SNAPSHOT = 3;
+  /** The storage format these records make up; see {@link ChronicleLogStore}'s format file. */
+  static final int FORMAT = 2;
 
-  static final int ENTRY_OVERHEAD = 1 + 8 + 8 + 1 + 4 + 4;
+  static final byte SNAPSHOT = 3;
+  static final byte BATCH = 4;
+
+  /** Bytes of an entry in a batch besides its data. */
+  static final int ENTRY_OVERHEAD = 8 + 1 + 4 + 4;
+
+  private static final int FIRST_INDEX_AT = 2;
+  private static final int COUNT_AT = 10;
+  private static final int FIXED_HEADER = 14;
 
   private Records() {}
 
   /** A decoded record. */
-  sealed interface Record permits Entry, Hard, SnapshotMark {}
+  sealed interface Record permits Batch, SnapshotMark {}
 
-  record Entry(LogEntry entry) implements Record {}
-
-  record Hard(HardState hardState) implements Record {}
+  /** A decoded batch: hard state or null, and its entries (indexes firstIndex...). */
+  record Batch(HardState hardState, long firstIndex, List<LogEntry> entries) implements Record {}
 
   record SnapshotMark(long seq, long index, long term, boolean keep, HardState hardState) implements Record {}
 
@@ -51,30 +70,111 @@ final class Records {
     return ENTRY_OVERHEAD + e.data().length;
   }
 
-  /** Encodes an entry record into {@code out} (cleared first); returns it flipped. */
-  static ByteBuffer encodeEntry(LogEntry e, ByteBuffer out, CRC32C crc) {
-    out.clear();
-    out.put(ENTRY).putLong(e.index()).putLong(e.term()).put((byte) e.type().code()).putInt(e.data().length);
-    out.put(e.data());
-    return finish(out, crc);
+  static int maxHardSize(HardState hs) {
+    return 64 + (hs.votedFor() == null ? 0 : hs.votedFor().length() * 3);
   }
 
-  static ByteBuffer encodeHard(HardState hs, ByteBuffer out, CRC32C crc) {
-    out.clear();
-    out.put(HARD).putLong(hs.term());
-    putVote(out, hs.votedFor());
-    return finish(out, crc);
+  /**
+   * Builds one BATCH record in a reused, growing buffer: {@link #begin}, {@link #add} entries,
+   * {@link #finish}. Not thread-safe.
+   */
+  static final class BatchEncoder {
+    private ByteBuffer buf = ByteBuffer.allocate(64 << 10).order(ByteOrder.LITTLE_ENDIAN);
+    private final CRC32C crc;
+    private int headerCrcAt;
+    private int count;
+    private long firstIndex;
+    private long nextIndex;
+    private boolean open;
+
+    BatchEncoder(CRC32C crc) {
+      this.crc = crc;
+    }
+
+    boolean isOpen() {
+      return open;
+    }
+
+    int count() {
+      return count;
+    }
+
+    long firstIndex() {
+      return firstIndex;
+    }
+
+    /** Index the next entry must have to join this batch (meaningful when count > 0). */
+    long nextIndex() {
+      return nextIndex;
+    }
+
+    /** Bytes so far. */
+    int size() {
+      return buf.position();
+    }
+
+    void begin(HardState hs) {
+      ensure(hs == null ? FIXED_HEADER + 4 : FIXED_HEADER + 4 + maxHardSize(hs));
+      buf.clear();
+      buf.put(BATCH).put((byte) (hs == null ? 0 : 1)).putLong(0).putInt(0);
+      if (hs != null) {
+        buf.putLong(hs.term());
+        putVote(buf, hs.votedFor());
+      }
+      headerCrcAt = buf.position();
+      buf.putInt(0);
+      count = 0;
+      firstIndex = 0;
+      open = true;
+    }
+
+    void add(LogEntry e) {
+      if (count == 0) {
+        firstIndex = e.index();
+      } else if (e.index() != nextIndex) {
+        throw new IllegalArgumentException("entry " + e.index() + " does not follow " + (nextIndex - 1));
+      }
+      ensure(buf.position() + entrySize(e));
+      int start = buf.position();
+      buf.putLong(e.term()).put((byte) e.type().code()).putInt(e.data().length).put(e.data());
+      crc.reset();
+      crc.update(buf.array(), start, buf.position() - start);
+      buf.putInt((int) crc.getValue());
+      count++;
+      nextIndex = e.index() + 1;
+    }
+
+    /** Completes the record; returns the buffer flipped (valid until the next begin). */
+    ByteBuffer finish() {
+      buf.putLong(FIRST_INDEX_AT, firstIndex).putInt(COUNT_AT, count);
+      crc.reset();
+      crc.update(buf.array(), 0, headerCrcAt);
+      buf.putInt(headerCrcAt, (int) crc.getValue());
+      buf.flip();
+      open = false;
+      return buf;
+    }
+
+    private void ensure(int capacity) {
+      if (buf.capacity() < capacity) {
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(capacity, buf.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+        buf.flip();
+        bigger.put(buf);
+        buf = bigger;
+      }
+    }
   }
 
   static ByteBuffer encodeSnapshot(long seq, long index, long term, boolean keep, HardState hs, ByteBuffer out, CRC32C crc) {
     out.clear();
     out.put(SNAPSHOT).putLong(seq).putLong(index).putLong(term).put((byte) (keep ? 1 : 0)).putLong(hs.term());
     putVote(out, hs.votedFor());
-    return finish(out, crc);
-  }
-
-  static int maxHardSize(HardState hs) {
-    return 64 + (hs.votedFor() == null ? 0 : hs.votedFor().length() * 3);
+    crc.reset();
+    int end = out.position();
+    crc.update(out.array(), 0, end);
+    out.putInt((int) crc.getValue());
+    out.flip();
+    return out;
   }
 
   private static void putVote(ByteBuffer out, String vote) {
@@ -86,61 +186,131 @@ final class Records {
     }
   }
 
-  private static ByteBuffer finish(ByteBuffer out, CRC32C crc) {
-    crc.reset();
-    int end = out.position();
-    ByteBuffer view = out.duplicate().flip();
-    crc.update(view);
-    out.putInt((int) crc.getValue());
-    out.flip();
-    assert out.limit() == end + 4;
-    return out;
-  }
-
-  /** Decodes one record, verifying its checksum and structure. */
+  /** Decodes one record, verifying its checksums and structure. */
   static Record decode(byte[] rec, CRC32C crc) throws CorruptRecordException {
     if (rec.length < 5) {
       throw new CorruptRecordException("record of " + rec.length + " bytes is too short");
     }
-    crc.reset();
-    crc.update(rec, 0, rec.length - 4);
     ByteBuffer b = ByteBuffer.wrap(rec).order(ByteOrder.LITTLE_ENDIAN);
-    int stored = b.getInt(rec.length - 4);
-    if ((int) crc.getValue() != stored) {
-      throw new CorruptRecordException("checksum mismatch");
-    }
-    b.limit(rec.length - 4);
     try {
-      byte type = b.get();
-      Record r = switch (type) {
-        case ENTRY -> {
-          long index = b.getLong();
-          long term = b.getLong();
-          EntryType et = EntryType.fromCode(b.get());
-          int len = b.getInt();
-          if (len != b.remaining()) {
-            throw new CorruptRecordException("entry length " + len + " but " + b.remaining() + " bytes");
-          }
-          byte[] data = new byte[len];
-          b.get(data);
-          yield new Entry(new LogEntry(index, term, et, data));
-        }
-        case HARD -> new Hard(new HardState(b.getLong(), getVote(b)));
-        case SNAPSHOT -> {
-          long seq = b.getLong();
-          long index = b.getLong();
-          long term = b.getLong();
-          boolean keep = b.get() != 0;
-          long hsTerm = b.getLong();
-          yield new SnapshotMark(seq, index, term, keep, new HardState(hsTerm, getVote(b)));
-        }
+      byte type = b.get(0);
+      return switch (type) {
+        case BATCH -> decodeBatch(b, crc);
+        case SNAPSHOT -> decodeSnapshot(b, crc);
+        case 1, 2 -> throw new CorruptRecordException("record type " + type + " belongs to storage format 1, not "
+            + FORMAT);
         default -> throw new CorruptRecordException("unknown record type " + type);
       };
-      if (b.hasRemaining()) {
-        throw new CorruptRecordException(b.remaining() + " trailing bytes");
-      }
-      return r;
     } catch (RuntimeException e) { // BufferUnderflow, bad entry type, bad UTF-8 length...
+      throw new CorruptRecordException("malformed record: " + e);
+    }
+  }
+
+  private static Record decodeSnapshot(ByteBuffer b, CRC32C crc) throws CorruptRecordException {
+    byte[] rec = b.array();
+    crc.reset();
+    crc.update(rec, 0, rec.length - 4);
+    if ((int) crc.getValue() != b.getInt(rec.length - 4)) {
+      throw new CorruptRecordException("checksum mismatch");
+    }
+    b.limit(rec.length - 4).position(1);
+    long seq = b.getLong();
+    long index = b.getLong();
+    long term = b.getLong();
+    boolean keep = b.get() != 0;
+    long hsTerm = b.getLong();
+    SnapshotMark m = new SnapshotMark(seq, index, term, keep, new HardState(hsTerm, getVote(b)));
+    if (b.hasRemaining()) {
+      throw new CorruptRecordException(b.remaining() + " trailing bytes");
+    }
+    return m;
+  }
+
+  /** Verifies a batch's header; leaves {@code b} positioned at its first entry. */
+  private static HardState batchHeader(ByteBuffer b, CRC32C crc) throws CorruptRecordException {
+    b.position(1);
+    int flags = b.get();
+    b.position(FIXED_HEADER);
+    HardState hs = null;
+    if ((flags & 1) != 0) {
+      long t = b.getLong();
+      hs = new HardState(t, getVote(b));
+    }
+    int at = b.position();
+    crc.reset();
+    crc.update(b.array(), 0, at);
+    if ((int) crc.getValue() != b.getInt(at)) {
+      throw new CorruptRecordException("checksum mismatch in batch header");
+    }
+    b.position(at + 4);
+    if (b.getInt(COUNT_AT) < 0) {
+      throw new CorruptRecordException("batch count " + b.getInt(COUNT_AT));
+    }
+    return hs;
+  }
+
+  private static Record decodeBatch(ByteBuffer b, CRC32C crc) throws CorruptRecordException {
+    HardState hs = batchHeader(b, crc);
+    long first = b.getLong(FIRST_INDEX_AT);
+    int count = b.getInt(COUNT_AT);
+    List<LogEntry> es = new ArrayList<>(Math.min(count, 1 << 16));
+    for (int k = 0; k < count; k++) {
+      es.add(entry(b, first + k, crc));
+    }
+    if (b.hasRemaining()) {
+      throw new CorruptRecordException(b.remaining() + " trailing bytes");
+    }
+    return new Batch(hs, first, es);
+  }
+
+  /** Decodes the entry at {@code b}'s position (index {@code index}), verifying its checksum. */
+  private static LogEntry entry(ByteBuffer b, long index, CRC32C crc) throws CorruptRecordException {
+    int start = b.position();
+    long term = b.getLong();
+    byte code = b.get();
+    int len = b.getInt();
+    if (len < 0 || len > b.remaining() - 4) {
+      throw new CorruptRecordException("entry " + index + ": length " + len + " but " + (b.remaining() - 4)
+          + " bytes left");
+    }
+    int end = b.position() + len;
+    crc.reset();
+    crc.update(b.array(), start, end - start);
+    if ((int) crc.getValue() != b.getInt(end)) {
+      throw new CorruptRecordException("checksum mismatch in entry " + index);
+    }
+    EntryType et = EntryType.fromCode(code);
+    byte[] data = new byte[len];
+    b.get(data);
+    b.position(end + 4);
+    return new LogEntry(index, term, et, data);
+  }
+
+  /**
+   * Reads entry {@code index} from a BATCH record, verifying the header's and that entry's
+   * checksums (and the lengths of the entries before it).
+   */
+  static LogEntry readEntry(byte[] rec, long index, CRC32C crc) throws CorruptRecordException {
+    ByteBuffer b = ByteBuffer.wrap(rec).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      if (rec.length < FIXED_HEADER + 4 || b.get(0) != BATCH) {
+        throw new CorruptRecordException("not a batch record");
+      }
+      batchHeader(b, crc);
+      long first = b.getLong(FIRST_INDEX_AT);
+      int count = b.getInt(COUNT_AT);
+      if (index < first || index >= first + count) {
+        throw new CorruptRecordException("batch holds entries " + first + ".." + (first + count - 1) + ", not " + index);
+      }
+      for (long k = first; k < index; k++) {
+        int len = b.getInt(b.position() + 9);
+        if (len < 0 || len > rec.length) {
+          throw new CorruptRecordException("entry " + k + ": length " + len);
+        }
+        b.position(b.position() + ENTRY_OVERHEAD + len);
+      }
+      return entry(b, index, crc);
+    } catch (RuntimeException e) {
       throw new CorruptRecordException("malformed record: " + e);
     }
   }

@@ -38,8 +38,9 @@ class CorruptionTest {
       s.close();
       byte[] ackAfterA = Files.readAllBytes(dir.resolve("ack"));
       try (ChronicleLogStore s2 = ChronicleLogStore.open(dir, OPTS)) {
-        s2.load();
-        s2.write(new LogWrite(null, null, b, 60, 1)).join();
+        s2.load(); // two writes, two batch records: 51..54 and 55..60
+        s2.write(new LogWrite(null, null, b.subList(0, 4), 54, 1)).join();
+        s2.write(new LogWrite(null, null, b.subList(4, 10), 60, 1)).join();
       }
       // As if the process died after writing b but before acknowledging it.
       Files.write(dir.resolve("ack"), ackAfterA);
@@ -47,7 +48,7 @@ class CorruptionTest {
     flipByteOf(dir, "entry 55@1 ");
 
     List<LogEntry> survivors = new ArrayList<>(a);
-    survivors.addAll(b.subList(0, 4)); // 51..54; 55 is damaged, 56..60 come after it
+    survivors.addAll(b.subList(0, 4)); // 51..54; 55 is damaged, 56..60 share its batch record
     try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
       PersistentState ps = s.load();
       assertSameEntries(ps.entries(), survivors, "after tail damage");

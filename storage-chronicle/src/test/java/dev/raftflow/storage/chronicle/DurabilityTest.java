@@ -162,7 +162,7 @@ class DurabilityTest {
 
   @Test
   void compactionDeletesWholeCycleFiles(@TempDir Path dir) throws Exception {
-    ChronicleLogStore.Options small = OPTS.withSegmentBytes(16 << 10);
+    ChronicleLogStore.Options small = OPTS.withSegmentBytes(8 << 10); // two 100-entry batches per cycle
     try (ChronicleLogStore s = ChronicleLogStore.open(dir, small)) {
       s.load();
       for (int i = 0; i < 20; i++) {
