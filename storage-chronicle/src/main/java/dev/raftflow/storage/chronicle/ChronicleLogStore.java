@@ -997,10 +997,7 @@ public final class ChronicleLogStore implements LogStore {
         throw new IllegalStateException("queue index " + describe(qi) + " of entry " + index + " is unreadable");
       }
       try (DocumentContext dc = reader.readingDocument()) {
-        Bytes<?> b = dc.wire().bytes();
-        byte[] raw = new byte[(int) b.readRemaining()];
-        b.read(raw);
-        return Records.readEntry(raw, index, new CRC32C());
+        return Records.readEntry(new DocumentView(dc.wire().bytes()), index, new CRC32C());
       } catch (Records.CorruptRecordException e) {
         throw new IllegalStateException("entry " + index + " is damaged: " + e.getMessage());
       }
@@ -1018,6 +1015,45 @@ public final class ChronicleLogStore implements LogStore {
   public long lastIndex() {
     synchronized (ioLock) {
       return positions.lastIndex();
+    }
+  }
+
+  /** The document being read, seen in place: only the bytes asked for are copied. */
+  private static final class DocumentView implements Records.RecordView {
+    private final Bytes<?> bytes;
+    private final long base;
+    private final int length;
+
+    DocumentView(Bytes<?> bytes) {
+      this.bytes = bytes;
+      this.base = bytes.readPosition();
+      this.length = (int) Math.min(Integer.MAX_VALUE, bytes.readRemaining());
+    }
+
+    @Override
+    public int length() {
+      return length;
+    }
+
+    @Override
+    public byte byteAt(int offset) {
+      return bytes.readByte(base + offset);
+    }
+
+    @Override
+    public int intAt(int offset) {
+      // assembled byte by byte: records are little-endian whatever the platform's order
+      return (byteAt(offset) & 0xff) | (byteAt(offset + 1) & 0xff) << 8 | (byteAt(offset + 2) & 0xff) << 16
+          | (byteAt(offset + 3) & 0xff) << 24;
+    }
+
+    @Override
+    public byte[] copy(int offset, int len) {
+      byte[] out = new byte[len];
+      if (offset < 0 || len > length - offset || bytes.read(base + offset, out, 0, len) != len) {
+        throw new IllegalArgumentException("bytes " + offset + ".." + (offset + len) + " of a " + length + "-byte record");
+      }
+      return out;
     }
   }
 

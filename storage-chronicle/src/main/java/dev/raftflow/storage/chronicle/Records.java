@@ -287,32 +287,92 @@ final class Records {
   }
 
   /**
-   * Reads entry {@code index} from a BATCH record, verifying the header's and that entry's
-   * checksums (and the lengths of the entries before it).
+   * Random access to the bytes of one stored record (offsets from its start, little-endian), so
+   * that one entry can be read without copying the whole record.
    */
-  static LogEntry readEntry(byte[] rec, long index, CRC32C crc) throws CorruptRecordException {
-    ByteBuffer b = ByteBuffer.wrap(rec).order(ByteOrder.LITTLE_ENDIAN);
+  interface RecordView {
+    int length();
+
+    byte byteAt(int offset);
+
+    int intAt(int offset);
+
+    /** Copies {@code len} bytes from {@code offset} into a new array. */
+    byte[] copy(int offset, int len);
+  }
+
+  /**
+   * Reads entry {@code index} from a BATCH record, copying only its header and that entry, and
+   * verifying both checksums (and the lengths of the entries before it).
+   */
+  static LogEntry readEntry(RecordView rec, long index, CRC32C crc) throws CorruptRecordException {
     try {
-      if (rec.length < FIXED_HEADER + 4 || b.get(0) != BATCH) {
+      int size = rec.length();
+      if (size < FIXED_HEADER + 4 || rec.byteAt(0) != BATCH) {
         throw new CorruptRecordException("not a batch record");
       }
-      batchHeader(b, crc);
-      long first = b.getLong(FIRST_INDEX_AT);
-      int count = b.getInt(COUNT_AT);
+      int headerEnd = FIXED_HEADER;
+      if ((rec.byteAt(1) & 1) != 0) {
+        int voteLen = rec.intAt(FIXED_HEADER + 8);
+        if (voteLen < -1 || voteLen > size) {
+          throw new CorruptRecordException("vote length " + voteLen);
+        }
+        headerEnd += 12 + Math.max(voteLen, 0);
+      }
+      if (headerEnd + 4 > size) {
+        throw new CorruptRecordException("batch header runs past the record");
+      }
+      ByteBuffer header = ByteBuffer.wrap(rec.copy(0, headerEnd + 4)).order(ByteOrder.LITTLE_ENDIAN);
+      batchHeader(header, crc);
+      long first = header.getLong(FIRST_INDEX_AT);
+      int count = header.getInt(COUNT_AT);
       if (index < first || index >= first + count) {
         throw new CorruptRecordException("batch holds entries " + first + ".." + (first + count - 1) + ", not " + index);
       }
-      for (long k = first; k < index; k++) {
-        int len = b.getInt(b.position() + 9);
-        if (len < 0 || len > rec.length) {
+      int at = headerEnd + 4;
+      for (long k = first; ; k++) {
+        if (at + ENTRY_OVERHEAD > size) {
+          throw new CorruptRecordException("entry " + k + " runs past the record");
+        }
+        int len = rec.intAt(at + 9);
+        if (len < 0 || len > size - at - ENTRY_OVERHEAD) {
           throw new CorruptRecordException("entry " + k + ": length " + len);
         }
-        b.position(b.position() + ENTRY_OVERHEAD + len);
+        if (k == index) {
+          ByteBuffer e = ByteBuffer.wrap(rec.copy(at, ENTRY_OVERHEAD + len)).order(ByteOrder.LITTLE_ENDIAN);
+          return entry(e, index, crc);
+        }
+        at += ENTRY_OVERHEAD + len;
       }
-      return entry(b, index, crc);
     } catch (RuntimeException e) {
       throw new CorruptRecordException("malformed record: " + e);
     }
+  }
+
+  /** A {@link RecordView} of a byte array. */
+  static RecordView view(byte[] rec) {
+    ByteBuffer b = ByteBuffer.wrap(rec).order(ByteOrder.LITTLE_ENDIAN);
+    return new RecordView() {
+      @Override
+      public int length() {
+        return rec.length;
+      }
+
+      @Override
+      public byte byteAt(int offset) {
+        return b.get(offset);
+      }
+
+      @Override
+      public int intAt(int offset) {
+        return b.getInt(offset);
+      }
+
+      @Override
+      public byte[] copy(int offset, int len) {
+        return java.util.Arrays.copyOfRange(rec, offset, offset + len);
+      }
+    };
   }
 
   private static String getVote(ByteBuffer b) throws CorruptRecordException {
