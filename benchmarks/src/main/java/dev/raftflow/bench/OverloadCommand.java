@@ -32,6 +32,13 @@ final class OverloadCommand implements Callable<Integer> {
   @Option(names = "--report", description = "Write an HTML report to this file.")
   Path report;
 
+  /**
+   * Outstanding proposals of the capacity probe. Deep enough to fill the batches: with fewer (256
+   * was tried) the probe reads well below what the open loop then gets through, and a "3x" load
+   * is no overload at all.
+   */
+  private static final int PROBE_OUTSTANDING = 1024;
+
   @Override
   public Integer call() throws Exception {
     String problem = cluster.validate();
@@ -43,14 +50,14 @@ final class OverloadCommand implements Callable<Integer> {
     try (LocalCluster c = cluster.start()) {
       c.awaitLeader(Duration.ofSeconds(10));
       double capacity;
-      try (LoadDriver probe = new LoadDriver(LoadDriver.embedded(c::leader), cluster.size, 256, 0, Integer.MAX_VALUE)) {
+      try (LoadDriver probe = new LoadDriver(LoadDriver.embedded(c::leader), cluster.size, PROBE_OUTSTANDING, 0, Integer.MAX_VALUE)) {
         probe.start();
         Thread.sleep(2000);
         capacity = Measurement.run(c, probe, 3, false, s -> {}).opsPerSecond();
       }
       long rate = (long) (capacity * factor);
-      System.out.printf("capacity (closed loop, 256 outstanding): %,.0f ops/s; offering %,d ops/s for %d s%n",
-          capacity, rate, seconds);
+      System.out.printf("capacity (closed loop, %d outstanding): %,.0f ops/s; offering %,d ops/s for %d s%n",
+          PROBE_OUTSTANDING, capacity, rate, seconds);
       System.out.println("  sec    acked/s     p50 us     p99 us  live MB  queued  unapplied  overloaded/s    shed/s");
       try (LoadDriver d = new LoadDriver(LoadDriver.embedded(c::leader), cluster.size, 1, rate, maxOutstanding)) {
         d.start();

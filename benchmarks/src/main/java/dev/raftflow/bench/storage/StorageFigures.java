@@ -26,8 +26,9 @@ public final class StorageFigures {
     try (ChronicleLogStore s = ChronicleLogStore.open(fresh)) {
       s.load();
       s.write(new LogWrite(null, null, List.of(LogEntry.command(1, 1, new byte[64])), 1, 1)).join();
-      System.out.printf("fresh store with one entry: %s KiB on disk%n", du(fresh));
+      System.out.printf("fresh store with one entry: %s KiB on disk while open%n", du(fresh));
     }
+    System.out.printf("fresh store with one entry: %s KiB on disk after close%n", du(fresh));
     Path big = dir.resolve("big");
     byte[] data = new byte[1024];
     long entries = mib * 1024;
