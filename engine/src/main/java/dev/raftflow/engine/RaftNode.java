@@ -63,6 +63,8 @@ public final class RaftNode implements AutoCloseable {
   private final List<String> members;
   private final java.util.Set<String> memberSet;
   private final RaftOptions options;
+  /** The lower of the option's and the store's limit on one command. */
+  private final int maxCommandBytes;
   private final Transport transport;
   private final LogStore store;
   private final Scheduler ownedScheduler;
@@ -99,6 +101,7 @@ public final class RaftNode implements AutoCloseable {
     this.options = b.options;
     this.transport = b.transport;
     this.store = b.store;
+    this.maxCommandBytes = Math.min(options.maxCommandBytes(), store.maxEntryBytes());
     this.ownedScheduler = b.scheduler == null ? Schedulers.newSingle("raftflow-" + b.id) : null;
     Scheduler scheduler = b.scheduler != null ? b.scheduler : ownedScheduler;
     PersistentState restored = store.load();
@@ -135,8 +138,10 @@ public final class RaftNode implements AutoCloseable {
   /**
    * Proposes a command. The future completes as soon as the leader has appended it, with its index
    * and term (which does not mean it will commit), or fails with {@link NotLeaderException},
-   * {@link OverloadedException} or {@link NodeClosedException}. The command array must not be
-   * modified afterwards.
+   * {@link OverloadedException}, {@link NodeClosedException}, or {@link IllegalArgumentException}
+   * when it is larger than {@link RaftOptions#maxCommandBytes()} or the log store's {@link
+   * dev.raftflow.engine.spi.LogStore#maxEntryBytes()}. The command array must not be modified
+   * afterwards.
    */
   public CompletableFuture<LogPosition> propose(byte[] command) {
     CompletableFuture<LogPosition> accepted = new CompletableFuture<>();
@@ -156,9 +161,13 @@ public final class RaftNode implements AutoCloseable {
 
   private void enqueueProposal(byte[] command, CompletableFuture<LogPosition> accepted, MonoSink<LogPosition> applied) {
     Objects.requireNonNull(command, "command");
-    RaftException refusal = null;
+    RuntimeException refusal = null;
     NodeState s = state;
-    if (closed) {
+    if (command.length > maxCommandBytes) {
+      refusal = new IllegalArgumentException("command of " + command.length + " bytes exceeds node " + id
+          + "'s limit of " + maxCommandBytes + " bytes (" + (maxCommandBytes == options.maxCommandBytes()
+          ? "RaftOptions.maxCommandBytes" : "its log store's maxEntryBytes") + ")");
+    } else if (closed) {
       refusal = new NodeClosedException(id);
     } else if (s.role() != Role.LEADER) {
       refusal = new NotLeaderException(id, s.term(), s.leaderId());

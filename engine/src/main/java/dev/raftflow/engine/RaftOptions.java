@@ -25,6 +25,7 @@ public final class RaftOptions {
   private final int maxUnappliedEntries;
   private final boolean checkQuorum;
   private final boolean preVote;
+  private final int maxCommandBytes;
 
   private RaftOptions(Builder b) {
     this.tickInterval = b.tickInterval;
@@ -39,6 +40,7 @@ public final class RaftOptions {
     this.maxUnappliedEntries = b.maxUnappliedEntries;
     this.checkQuorum = b.checkQuorum;
     this.preVote = b.preVote;
+    this.maxCommandBytes = b.maxCommandBytes;
   }
 
   public static RaftOptions defaults() {
@@ -62,7 +64,8 @@ public final class RaftOptions {
         .inboundPrefetch(inboundPrefetch)
         .maxUnappliedEntries(maxUnappliedEntries)
         .checkQuorum(checkQuorum)
-        .preVote(preVote);
+        .preVote(preVote)
+        .maxCommandBytes(maxCommandBytes);
   }
 
   /** Length of one tick of the core's logical clock. Default 10 ms. */
@@ -136,13 +139,23 @@ public final class RaftOptions {
     return preVote;
   }
 
+  /**
+   * Largest command {@code propose}/{@code submit} accept, in bytes; larger ones fail at once with
+   * {@link IllegalArgumentException}. The log store's own limit ({@code LogStore#maxEntryBytes()})
+   * applies too, whichever is lower. Keep it below the transport's frame cap: one entry travels
+   * whole in one message. Default 1 MiB.
+   */
+  public int maxCommandBytes() {
+    return maxCommandBytes;
+  }
+
   @Override
   public String toString() {
     return "RaftOptions{tick=" + tickInterval + ", heartbeatTicks=" + heartbeatTicks
         + ", electionTicks=" + electionTicks + ", maxEntriesPerMessage=" + maxEntriesPerMessage
         + ", maxBytesPerMessage=" + maxBytesPerMessage + ", maxInflightMessages=" + maxInflightMessages
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
-        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + "}";
+        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + "}";
   }
 
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
@@ -159,8 +172,14 @@ public final class RaftOptions {
     private int maxUnappliedEntries = 1 << 14;
     private boolean checkQuorum = true;
     private boolean preVote = true;
+    private int maxCommandBytes = 1 << 20;
 
     private Builder() {}
+
+    public Builder maxCommandBytes(int v) {
+      this.maxCommandBytes = v;
+      return this;
+    }
 
     public Builder preVote(boolean v) {
       this.preVote = v;
@@ -238,6 +257,7 @@ public final class RaftOptions {
       positive("maxPendingProposals", maxPendingProposals);
       positive("inboundPrefetch", inboundPrefetch);
       positive("maxUnappliedEntries", maxUnappliedEntries);
+      positive("maxCommandBytes", maxCommandBytes);
       return new RaftOptions(this);
     }
 

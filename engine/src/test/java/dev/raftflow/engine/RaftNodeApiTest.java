@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.memory.MemoryNetwork;
 import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.engine.spi.LogStore;
+import dev.raftflow.engine.spi.LogWrite;
+import dev.raftflow.engine.spi.PersistentState;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -160,6 +163,50 @@ class RaftNodeApiTest {
   }
 
   @Test
+  void aCommandAboveTheOptionOrTheStoreLimitIsRefusedAndTheNodeKeepsWorking() {
+    MemoryNetwork net = new MemoryNetwork();
+    MemoryLogStore memory = new MemoryLogStore();
+    LogStore smallEntries = new LogStore() { // a store that takes entries of at most 100 bytes
+      @Override
+      public PersistentState load() {
+        return memory.load();
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Void> write(LogWrite w) {
+        return memory.write(w);
+      }
+
+      @Override
+      public int maxEntryBytes() {
+        return 100;
+      }
+
+      @Override
+      public void close() {
+        memory.close();
+      }
+    };
+    RaftOptions limited = FAST.toBuilder().maxCommandBytes(1000).build();
+    try (RaftNode big = RaftNode.builder().id("a").members(List.of("a")).transport(net.transport("a"))
+        .logStore(new MemoryLogStore()).options(limited).start();
+        RaftNode small = RaftNode.builder().id("b").members(List.of("b")).transport(net.transport("b"))
+            .logStore(smallEntries).options(limited).start()) {
+      big.applied().subscribe();
+      small.applied().subscribe();
+      awaitLeader(big);
+      awaitLeader(small);
+      assertThatThrownBy(() -> big.propose(new byte[1001]).join()).hasCauseInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("1001 bytes exceeds").hasMessageContaining("limit of 1000").hasMessageContaining("maxCommandBytes");
+      assertThatThrownBy(() -> small.submit(new byte[101]).block(Duration.ofSeconds(5)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit of 100").hasMessageContaining("maxEntryBytes");
+      long lastBefore = big.state().lastIndex();
+      assertThat(big.submit(new byte[1000]).block(Duration.ofSeconds(5)).index()).isEqualTo(lastBefore + 1);
+      assertThat(small.submit(new byte[100]).block(Duration.ofSeconds(5))).isNotNull();
+    }
+  }
+
+  @Test
   void aServiceThatStopsConsumingMakesProposalsOverloadedInsteadOfGrowingTheLog() {
     MemoryNetwork net = new MemoryNetwork();
     RaftOptions bounded = FAST.toBuilder().maxUnappliedEntries(100).build();
@@ -203,5 +250,6 @@ class RaftNodeApiTest {
     assertThatThrownBy(() -> RaftOptions.builder().maxInflightMessages(0).build())
         .hasMessageContaining("maxInflightMessages");
     assertThatThrownBy(() -> RaftOptions.builder().tickInterval(Duration.ZERO).build()).hasMessageContaining("tickInterval");
+    assertThatThrownBy(() -> RaftOptions.builder().maxCommandBytes(0).build()).hasMessageContaining("maxCommandBytes");
   }
 }

@@ -20,6 +20,15 @@ public interface LogStore extends AutoCloseable {
   /** Reads what survived the last run. Called once, before any write. */
   PersistentState load();
 
+  /**
+   * The largest entry payload this store can hold, in bytes. The node refuses proposals above it
+   * (see {@code RaftOptions#maxCommandBytes()}), so an entry the store cannot take never enters the
+   * log. Default: no limit of its own.
+   */
+  default int maxEntryBytes() {
+    return Integer.MAX_VALUE;
+  }
+
   /** Makes {@code write} durable; the future completes when it is. */
   CompletableFuture<Void> write(LogWrite write);
 

@@ -224,6 +224,8 @@ public final class ChronicleLogStore implements LogStore {
   private final CRC32C crc = new CRC32C();
   private final Records.BatchEncoder batch = new Records.BatchEncoder(crc);
   private final long maxBatchBytes;
+  /** Room left in a document for a record's header, a hard state and Chronicle's own header. */
+  private static final int RECORD_HEADROOM = 8 << 10;
   private int writeCycle = Integer.MIN_VALUE; // cycle of the last record appended
   private long writeEnd; // file offset of its end
   private long zeroedTo; // the current cycle file is written with zeros up to here
@@ -552,6 +554,15 @@ public final class ChronicleLogStore implements LogStore {
   // ------------------------------------------------------------------------------------------
   // Writes (event loop)
 
+  /**
+   * Chronicle takes documents of at most a quarter of its block size; one entry, with its record's
+   * header and a hard state, must fit in one.
+   */
+  @Override
+  public int maxEntryBytes() {
+    return (int) Math.min(Integer.MAX_VALUE, options.blockSize() / 4 - RECORD_HEADROOM);
+  }
+
   @Override
   public CompletableFuture<Void> write(LogWrite w) {
     State s = state;
@@ -573,9 +584,15 @@ public final class ChronicleLogStore implements LogStore {
       if (firstNew > lastAfterSnap + 1) {
         throw new IllegalStateException("append at " + firstNew + " leaves a gap; next index is " + (lastAfterSnap + 1));
       }
-      for (int k = 1; k < es.size(); k++) {
-        if (es.get(k).index() != firstNew + k) {
-          throw new IllegalStateException("entries are not consecutive at " + es.get(k).index());
+      for (int k = 0; k < es.size(); k++) {
+        LogEntry e = es.get(k);
+        if (e.index() != firstNew + k) {
+          throw new IllegalStateException("entries are not consecutive at " + e.index());
+        }
+        if (e.data().length > maxEntryBytes()) {
+          throw new IllegalArgumentException("entry " + e.index() + " holds " + e.data().length
+              + " bytes; this store takes at most " + maxEntryBytes() + " per entry (a quarter of its "
+              + options.blockSize() + "-byte block, less record headers)");
         }
       }
     }

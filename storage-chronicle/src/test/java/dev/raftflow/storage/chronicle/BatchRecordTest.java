@@ -79,6 +79,34 @@ class BatchRecordTest {
   }
 
   @Test
+  void anEntryUpToTheLimitIsStoredAndALargerOneRefusedWithoutHarm(@TempDir Path dir) {
+    ChronicleLogStore.Options opts = OPTS.withInline(true); // 1 MiB blocks: documents up to 256 KiB
+    byte[] largest;
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, opts)) {
+      s.load();
+      largest = new byte[s.maxEntryBytes()];
+      largest[0] = 7;
+      largest[largest.length - 1] = 9;
+      String longVote = "n".repeat(200);
+      s.write(new LogWrite(new HardState(3, longVote), null, List.of(LogEntry.command(1, 3, largest)), 1, 3)).join();
+      byte[] tooLarge = new byte[s.maxEntryBytes() + 1];
+      assertThatThrownBy(() -> s.write(new LogWrite(null, null, List.of(LogEntry.command(2, 3, tooLarge)), 2, 3)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("entry 2 holds " + tooLarge.length + " bytes")
+          .hasMessageContaining("at most " + s.maxEntryBytes());
+      s.write(new LogWrite(null, null, entries(2, 3, 3), 3, 3)).join();
+      assertThat(s.lastIndex()).isEqualTo(3);
+      assertSameEntry(s.read(1), LogEntry.command(1, 3, largest), "largest entry");
+    }
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, opts)) {
+      PersistentState ps = s.load();
+      assertThat(ps.hardState()).isEqualTo(new HardState(3, "n".repeat(200)));
+      assertThat(ps.entries()).hasSize(3);
+      assertSameEntry(ps.entries().get(0), LogEntry.command(1, 3, largest), "largest entry after reopen");
+    }
+  }
+
+  @Test
   void queuedWritesMixingAppendsReplacementsAndVotesReplayInOrder(@TempDir Path dir) {
     List<CompletableFuture<Void>> fs = new ArrayList<>();
     try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
