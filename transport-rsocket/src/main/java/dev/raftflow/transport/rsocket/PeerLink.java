@@ -103,7 +103,9 @@ final class PeerLink {
         dial(dialEpoch);
       }
     }
-    if (queuedMessages.get() >= t.maxQueuedMessages || queuedBytes.get() + frameBytes > t.maxQueuedBytes) {
+    long queued = queuedBytes.get();
+    // a message larger than the whole bound (a big snapshot) goes alone, once the queue is empty
+    if (queuedMessages.get() >= t.maxQueuedMessages || (queued + frameBytes > t.maxQueuedBytes && queued > 0)) {
       t.droppedQueueFull.increment();
       return;
     }

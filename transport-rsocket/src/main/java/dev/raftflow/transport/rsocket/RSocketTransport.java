@@ -72,7 +72,8 @@ import reactor.netty.tcp.TcpServer;
  * {@code maxQueuedMessages} and further sends are dropped and counted ({@link
  * TransportMetrics#droppedQueueFull}). Raft retransmits from the follower's progress, and the
  * leader's in-flight window bounds what it offers in the first place. Memory bounds per peer:
- * outbound, the queue bound plus one credit window of frames in RSocket/Netty; inbound, {@code
+ * outbound, the queue bound (or one message larger than it, which is let into an empty queue so
+ * that a big InstallSnapshot can travel) plus one credit window of frames in RSocket/Netty; inbound, {@code
  * inboundWindow} frames (each at most {@code maxBatch} bytes, or one message up to the frame cap),
  * with a hard cap on buffered messages ({@code inboundBufferCapacity}).
  *
@@ -202,7 +203,7 @@ public final class RSocketTransport implements Transport {
       List<AppendEntries> pieces = message instanceof AppendEntries a ? WireFormat.split(a, maxFrameBytes) : List.of();
       if (pieces.isEmpty()) {
         droppedOversize.increment();
-        log.warn("{}: dropped {} for '{}': {} bytes exceed the {}-byte frame cap", nodeId,
+        log.warn("{}: dropped {} for '{}': {} bytes exceed the {}-byte frame cap (raise maxFrameBytes)", nodeId,
             message.getClass().getSimpleName(), message.to(), size, maxFrameBytes);
         return;
       }
@@ -613,7 +614,12 @@ public final class RSocketTransport implements Transport {
       return this;
     }
 
-    /** Largest frame sent or accepted; larger AppendEntries are split. Default ~16 MiB. */
+    /**
+     * Largest frame sent or accepted; larger AppendEntries are split, any other larger message (an
+     * InstallSnapshot of a big snapshot) is dropped with a warning. Default ~16 MiB, the most an
+     * RSocket frame holds whole; above that RSocket fragments frames into 1 MiB pieces, so a
+     * service whose snapshots can exceed 16 MiB sets this above its largest snapshot.
+     */
     public Builder maxFrameBytes(int v) {
       this.maxFrameBytes = v;
       return this;

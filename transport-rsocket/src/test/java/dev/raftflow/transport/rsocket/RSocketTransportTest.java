@@ -4,6 +4,7 @@ import static dev.raftflow.transport.rsocket.TestKit.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
@@ -239,6 +240,57 @@ class RSocketTransportTest {
     } finally {
       TestKit.closeAll(ts);
     }
+  }
+
+  @Test
+  void aSnapshotLargerThanTheQueueBoundTravelsAlone() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    try {
+      Inbox in = Inbox.unbounded(ts.get("b"));
+      TestKit.sendUntilReceived(ts.get("a"), new RequestVote(1, "a", "b", 0, 0), in, WAIT);
+      byte[] data = snapshotBytes(12 << 20); // above the default 8 MiB outbound queue bound
+      ts.get("a").send(new InstallSnapshot(1, "a", "b", 100, 1, data));
+      InstallSnapshot got = takeSnapshot(in);
+      assertThat(got.lastIncludedIndex()).isEqualTo(100);
+      assertThat(got.data()).isEqualTo(data);
+      assertThat(ts.get("a").metrics().droppedQueueFull()).isZero();
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  @Test
+  void aSnapshotAboveRSocketsFrameLimitIsFragmentedWhenTheCapAllowsIt() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b.maxFrameBytes(64 << 20));
+    try {
+      Inbox in = Inbox.unbounded(ts.get("b"));
+      TestKit.sendUntilReceived(ts.get("a"), new RequestVote(1, "a", "b", 0, 0), in, WAIT);
+      byte[] data = snapshotBytes(40 << 20); // above the 16 MiB an unfragmented RSocket frame can hold
+      ts.get("a").send(new InstallSnapshot(1, "a", "b", 100, 1, data));
+      InstallSnapshot got = takeSnapshot(in);
+      assertThat(got.data()).isEqualTo(data);
+      ts.get("a").send(new RequestVote(2, "a", "b", 100, 1));
+      assertThat(in.take()).as("the link still works after the snapshot").isInstanceOf(RequestVote.class)
+          .extracting(Message::term).isEqualTo(2L);
+      assertThat(ts.get("a").metrics().droppedOversize()).isZero();
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  /** The next InstallSnapshot, skipping the votes that were sent to set the link up. */
+  private static InstallSnapshot takeSnapshot(Inbox in) {
+    Message m;
+    while ((m = in.take()) instanceof RequestVote) {
+      // a duplicate of the set-up vote
+    }
+    return (InstallSnapshot) m;
+  }
+
+  private static byte[] snapshotBytes(int size) {
+    byte[] data = new byte[size];
+    new java.util.Random(size).nextBytes(data);
+    return data;
   }
 
   @Test
