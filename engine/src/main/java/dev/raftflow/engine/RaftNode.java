@@ -9,8 +9,10 @@ import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Transport;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.Random;
@@ -75,6 +77,7 @@ public final class RaftNode implements AutoCloseable {
   private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicInteger queuedProposals = new AtomicInteger();
+  private final AtomicInteger outstandingReads = new AtomicInteger();
   private final AtomicLong droppedMessages = new AtomicLong();
   private final Sinks.Empty<Void> closedSink = Sinks.empty();
   private volatile NodeState state;
@@ -86,6 +89,10 @@ public final class RaftNode implements AutoCloseable {
   private final ArrayDeque<PendingApply> pendingApplies = new ArrayDeque<>();
   private final List<Propose> proposeBatch = new ArrayList<>();
   private final List<byte[]> commandBatch = new ArrayList<>();
+  /** Reads asked of the core, by id (ids increase), and reads confirmed, waiting for their index to apply. */
+  private final Map<Long, CompletableFuture<Long>> readsUnconfirmed = new HashMap<>();
+  private final ArrayDeque<ConfirmedRead> readsAwaitingApply = new ArrayDeque<>();
+  private long lastReadId;
   private FluxSink<ApplyEvent> applySink;
   private long applyDemand;
   private Subscription inboundSubscription;
@@ -238,6 +245,35 @@ public final class RaftNode implements AutoCloseable {
     return done;
   }
 
+  /**
+   * A linearizable read (ReadIndex). Completes with a log index once this node, still the leader,
+   * has heard from a majority after the call, and every entry up to that index has been handed to
+   * the {@link #applied()} subscriber: state the service reads after that reflects every command
+   * committed before the call (provided it applies entries as it takes them). No log entry is
+   * written. Right after an election it waits for the new leader's first entry to commit. Fails
+   * with {@link NotLeaderException} (not the leader, or leadership lost before a majority
+   * confirmed it), {@link OverloadedException} (more than {@link RaftOptions#maxPendingProposals()}
+   * reads outstanding) or {@link NodeClosedException}. Completes on the node's loop thread; like
+   * {@link #submit}, it needs a subscriber to {@link #applied()} to move.
+   */
+  public CompletableFuture<Long> readIndex() {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    NodeState s = state;
+    if (closed) {
+      done.completeExceptionally(new NodeClosedException(id));
+    } else if (s.role() != Role.LEADER) {
+      done.completeExceptionally(new NotLeaderException(id, s.term(), s.leaderId()));
+    } else if (outstandingReads.incrementAndGet() > options.maxPendingProposals()) {
+      outstandingReads.decrementAndGet();
+      done.completeExceptionally(new OverloadedException(
+          "node " + id + " has " + options.maxPendingProposals() + " reads outstanding (maxPendingProposals)"));
+    } else {
+      done.whenComplete((v, e) -> outstandingReads.decrementAndGet());
+      enqueue(new ReadRequest(done));
+    }
+    return done;
+  }
+
   /** Proposals queued for the loop and not yet taken (bounded by maxPendingProposals). */
   public int queuedProposals() {
     return Math.max(0, queuedProposals.get());
@@ -355,6 +391,8 @@ public final class RaftNode implements AutoCloseable {
         p.fail(new NodeClosedException(id));
       } else if (e instanceof TakeSnapshot t) {
         t.done.completeExceptionally(new NodeClosedException(id));
+      } else if (e instanceof ReadRequest r) {
+        r.done.completeExceptionally(new NodeClosedException(id));
       }
       return;
     }
@@ -374,6 +412,14 @@ public final class RaftNode implements AutoCloseable {
       proposeBatch.add(p);
     } else if (e instanceof PendingWrite w) {
       completeWrites();
+    } else if (e instanceof ReadRequest r) {
+      proposeBatch(); // keep the order of calls
+      long readId = ++lastReadId;
+      if (core.requestRead(readId)) {
+        readsUnconfirmed.put(readId, r.done);
+      } else {
+        r.done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
+      }
     } else if (e instanceof TakeSnapshot t) {
       proposeBatch(); // keep the order of calls
       try {
@@ -447,6 +493,18 @@ public final class RaftNode implements AutoCloseable {
     for (Message m : rd.messages()) {
       transport.send(m);
     }
+    for (Ready.ReadState r : rd.readsConfirmed()) {
+      CompletableFuture<Long> done = readsUnconfirmed.remove(r.id());
+      if (done != null) {
+        readsAwaitingApply.addLast(new ConfirmedRead(r.index(), done));
+      }
+    }
+    for (long readId : rd.readsFailed()) {
+      CompletableFuture<Long> done = readsUnconfirmed.remove(readId);
+      if (done != null) {
+        done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
+      }
+    }
     LogWrite w = rd.write();
     if (!w.isEmpty()) {
       PendingWrite pw = new PendingWrite(w.lastIndex(), w.lastTerm(), rd.messagesAfterWrite());
@@ -494,9 +552,22 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void deliverApply() {
-    if (applySink == null) {
-      return;
+    if (applySink != null) {
+      deliverApplyEvents();
     }
+    completeReads();
+  }
+
+  /** Completes the confirmed reads whose index the service has been handed. */
+  private void completeReads() {
+    ConfirmedRead r;
+    while ((r = readsAwaitingApply.peekFirst()) != null && r.index <= core.appliedIndex()) {
+      readsAwaitingApply.pollFirst();
+      r.done.complete(r.index);
+    }
+  }
+
+  private void deliverApplyEvents() {
     while (applyDemand > 0 && core.hasApply()) {
       List<ApplyEvent> events = core.takeApply((int) Math.min(applyDemand, MAX_APPLY_PER_ROUND));
       for (ApplyEvent ev : events) {
@@ -577,6 +648,10 @@ public final class RaftNode implements AutoCloseable {
       p.sink.error(closedError);
     }
     pendingApplies.clear();
+    readsUnconfirmed.values().forEach(f -> f.completeExceptionally(closedError));
+    readsUnconfirmed.clear();
+    readsAwaitingApply.forEach(r -> r.done.completeExceptionally(closedError));
+    readsAwaitingApply.clear();
     Object e;
     while ((e = inbox.poll()) != null) {
       handle(e);
@@ -625,6 +700,10 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private record TakeSnapshot(long index, byte[] data, CompletableFuture<Void> done) {}
+
+  private record ReadRequest(CompletableFuture<Long> done) {}
+
+  private record ConfirmedRead(long index, CompletableFuture<Long> done) {}
 
   private record ApplySubscribe(FluxSink<ApplyEvent> sink) {}
 

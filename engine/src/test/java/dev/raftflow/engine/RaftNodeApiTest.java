@@ -10,6 +10,7 @@ import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,6 +22,10 @@ class RaftNodeApiTest {
 
   private static final RaftOptions FAST = RaftOptions.builder()
       .tickInterval(Duration.ofMillis(2)).heartbeatTicks(2).electionTicks(10).build();
+
+  /** Timeouts long enough that a GC pause on a busy machine does not change the leader mid-test. */
+  private static final RaftOptions STEADY = RaftOptions.builder()
+      .tickInterval(Duration.ofMillis(10)).heartbeatTicks(3).electionTicks(30).build();
 
   private static RaftNode single(MemoryNetwork net) {
     return RaftNode.builder().id("a").members(List.of("a")).transport(net.transport("a"))
@@ -83,6 +88,44 @@ class RaftNodeApiTest {
   }
 
   @Test
+  void aLinearizableReadWaitsForALeaderConfirmationAndTheAppliedIndex() {
+    MemoryNetwork net = new MemoryNetwork();
+    List<String> ids = List.of("a", "b", "c");
+    List<RaftNode> nodes = ids.stream().map(id -> RaftNode.builder().id(id).members(ids).transport(net.transport(id))
+        .logStore(new MemoryLogStore()).options(STEADY).start()).toList();
+    List<List<Long>> applied = new ArrayList<>();
+    for (RaftNode n : nodes) {
+      List<Long> mine = new CopyOnWriteArrayList<>();
+      applied.add(mine);
+      n.applied().subscribe(ev -> mine.add(ev.index()));
+    }
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      RaftNode leader = null;
+      while (leader == null) {
+        assertThat(System.nanoTime()).as("leader within 10 s").isLessThan(deadline);
+        leader = nodes.stream().filter(n -> n.state().isLeader()).findFirst().orElse(null);
+      }
+      long written = 0;
+      for (int i = 0; i < 20; i++) {
+        written = leader.submit(new byte[] {(byte) i}).block(Duration.ofSeconds(5)).index();
+      }
+      List<Long> leaderApplied = applied.get(nodes.indexOf(leader));
+      for (int i = 0; i < 20; i++) {
+        long readAt = leader.readIndex().get(5, TimeUnit.SECONDS);
+        assertThat(readAt).as("the read point covers every write acknowledged before").isGreaterThanOrEqualTo(written);
+        assertThat(leaderApplied).as("the service was handed the read point before the answer").contains(readAt);
+      }
+      RaftNode follower = nodes.stream().filter(n -> !n.state().isLeader()).findFirst().orElseThrow();
+      assertThatThrownBy(() -> follower.readIndex().join()).cause().isInstanceOf(NotLeaderException.class);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    } finally {
+      nodes.forEach(RaftNode::close);
+    }
+  }
+
+  @Test
   void closedNodeRefusesEverythingClearlyAndDoesNotHang() {
     MemoryNetwork net = new MemoryNetwork();
     RaftNode n = single(net);
@@ -92,6 +135,7 @@ class RaftNodeApiTest {
     assertThatThrownBy(() -> n.propose(new byte[] {1}).join()).cause().isInstanceOf(NodeClosedException.class);
     assertThatThrownBy(() -> n.submit(new byte[] {1}).block(Duration.ofSeconds(1))).isInstanceOf(NodeClosedException.class);
     assertThatThrownBy(() -> n.snapshot(1, new byte[0]).join()).cause().isInstanceOf(NodeClosedException.class);
+    assertThatThrownBy(() -> n.readIndex().join()).cause().isInstanceOf(NodeClosedException.class);
     assertThat(n.isClosed()).isTrue();
     n.close(); // idempotent
   }

@@ -26,7 +26,7 @@ import java.util.List;
 public final class MessageCodec {
 
   /** The only format version this codec writes and reads. */
-  public static final byte VERSION = 1;
+  public static final byte VERSION = 2;
 
   /** Longest node id accepted, in bytes. */
   public static final int MAX_ID_BYTES = 255;
@@ -48,13 +48,13 @@ public final class MessageCodec {
     } else if (m instanceof VoteResponse) {
       n += 1;
     } else if (m instanceof AppendEntries a) {
-      n += varLen(a.prevLogIndex()) + varLen(a.prevLogTerm()) + varLen(a.leaderCommit());
+      n += varLen(a.prevLogIndex()) + varLen(a.prevLogTerm()) + varLen(a.leaderCommit()) + varLen(a.readRound());
       n += varLen(a.entries().size());
       for (LogEntry e : a.entries()) {
         n += entrySize(e);
       }
     } else if (m instanceof AppendResponse r) {
-      n += 1;
+      n += 1 + varLen(r.readRound());
       n += r.success()
           ? varLen(r.matchIndex())
           : varLen(r.rejectedIndex()) + varLen(r.conflictTerm()) + varLen(r.conflictIndex());
@@ -96,6 +96,7 @@ public final class MessageCodec {
       putVar(buf, a.prevLogIndex());
       putVar(buf, a.prevLogTerm());
       putVar(buf, a.leaderCommit());
+      putVar(buf, a.readRound());
       putVar(buf, a.entries().size());
       for (LogEntry e : a.entries()) {
         putVar(buf, e.term());
@@ -104,6 +105,7 @@ public final class MessageCodec {
       }
     } else if (m instanceof AppendResponse r) {
       buf.put((byte) (r.success() ? 1 : 0));
+      putVar(buf, r.readRound());
       if (r.success()) {
         putVar(buf, r.matchIndex());
       } else {
@@ -149,10 +151,11 @@ public final class MessageCodec {
           case T_APPEND_ENTRIES -> decodeAppend(buf, term, from, to);
           case T_APPEND_RESPONSE -> {
             boolean ok = getBool(buf, "success");
+            long readRound = getVar(buf, "readRound");
             yield ok
-                ? AppendResponse.accepted(term, from, to, getVar(buf, "matchIndex"))
+                ? AppendResponse.accepted(term, from, to, getVar(buf, "matchIndex"), readRound)
                 : AppendResponse.rejected(term, from, to, getVar(buf, "rejectedIndex"),
-                    getVar(buf, "conflictTerm"), getVar(buf, "conflictIndex"));
+                    getVar(buf, "conflictTerm"), getVar(buf, "conflictIndex"), readRound);
           }
           case T_INSTALL_SNAPSHOT -> new InstallSnapshot(term, from, to, getVar(buf, "lastIncludedIndex"),
               getVar(buf, "lastIncludedTerm"), getBytes(buf, "snapshot data"));
@@ -169,6 +172,7 @@ public final class MessageCodec {
     long prevIndex = getVar(buf, "prevLogIndex");
     long prevTerm = getVar(buf, "prevLogTerm");
     long commit = getVar(buf, "leaderCommit");
+    long readRound = getVar(buf, "readRound");
     long count = getVar(buf, "entry count");
     // every entry takes at least 3 bytes: refuse counts the frame cannot hold
     if (count > buf.remaining() / 3) {
@@ -189,7 +193,7 @@ public final class MessageCodec {
       }
       entries.add(new LogEntry(prevIndex + 1 + i, t, type, getBytes(buf, "entry data")));
     }
-    return new AppendEntries(term, from, to, prevIndex, prevTerm, entries, commit);
+    return new AppendEntries(term, from, to, prevIndex, prevTerm, entries, commit, readRound);
   }
 
   private static byte typeOf(Message m) {

@@ -36,6 +36,9 @@ final class Progress {
   private int inflightCount;
   /** Whether the follower answered anything since the last check (for CheckQuorum later). */
   boolean recentActive;
+  /** The read round of the last AppendEntries sent, and the latest one answered. */
+  long readRoundSent;
+  long readRoundAcked;
 
   Progress(String id, long next, int window) {
     this.id = id;

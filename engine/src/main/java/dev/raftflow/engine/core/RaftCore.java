@@ -15,6 +15,7 @@ import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Snapshot;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -64,6 +65,19 @@ public final class RaftCore {
   /** A pre-vote round is under way (role stays FOLLOWER or CANDIDATE; term unchanged). */
   private boolean preCampaigning;
   private final Map<String, Progress> progress = new LinkedHashMap<>();
+
+  // linearizable reads (ReadIndex, Raft thesis 6.4), leader only
+  /** Read rounds started so far; never reset, so an answer from an earlier term cannot count. */
+  private long readRound;
+  /** Whether reads arrived since the last ready(): their round's heartbeats are still to be sent. */
+  private boolean readRoundUnsent;
+  /** Index of the first entry of this leadership (its no-op): no read may be served before it. */
+  private long leaderStartIndex;
+  private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
+  private List<Ready.ReadState> readsConfirmed = new ArrayList<>();
+  private List<Long> readsFailed = new ArrayList<>();
+
+  private record PendingRead(long id, long index, long round) {}
 
   // outputs collected until the next ready()
   private List<Message> messages = new ArrayList<>();
@@ -177,6 +191,27 @@ public final class RaftCore {
     return first;
   }
 
+  /**
+   * Asks for a linearizable read point (ReadIndex): the leader notes {@code max(commitIndex, first
+   * index of its term)}, then confirms with a round of heartbeats that a majority still follows it.
+   * The outcome comes through {@link #ready()}: a {@link Ready.ReadState} once confirmed (in request
+   * order), or the id in {@code readsFailed} if leadership is lost first. The service may answer
+   * the read once it has applied the read's index. Returns false (nothing pending) when this member
+   * is not the leader.
+   */
+  public boolean requestRead(long id) {
+    if (role != Role.LEADER) {
+      return false;
+    }
+    if (!readRoundUnsent) {
+      readRound++;
+      readRoundUnsent = true;
+    }
+    pendingReads.addLast(new PendingRead(id, Math.max(commitIndex, leaderStartIndex), readRound));
+    confirmReads(); // a single-member group confirms alone
+    return true;
+  }
+
   /** The store made the log durable up to {@code index}, whose entry had {@code entryTerm}. */
   public void persisted(long index, long entryTerm) {
     if (index > durableIndex && index <= log.lastIndex() && log.termAt(index) == entryTerm) {
@@ -216,15 +251,25 @@ public final class RaftCore {
     if (role == Role.LEADER) {
       for (Progress pr : progress.values()) {
         sendAppends(pr);
+        if (readRoundUnsent && pr.readRoundSent < readRound && pr.state != Progress.State.SNAPSHOT) {
+          sendAppend(pr, true); // no append carried the new read round: a heartbeat does
+        }
       }
     }
+    readRoundUnsent = false;
     HardState hs = hardStateDirty ? new HardState(term, votedFor) : null;
     List<LogEntry> entries = List.of();
     if (writeFrom != Long.MAX_VALUE) {
       entries = log.suffix(Math.max(writeFrom, log.firstIndex()));
     }
     LogWrite write = new LogWrite(hs, snapshotToWrite, entries, log.lastIndex(), log.lastTerm());
-    Ready r = new Ready(messages, write, messagesAfterWrite);
+    Ready r = new Ready(messages, write, messagesAfterWrite, readsConfirmed, readsFailed);
+    if (!readsConfirmed.isEmpty()) {
+      readsConfirmed = new ArrayList<>();
+    }
+    if (!readsFailed.isEmpty()) {
+      readsFailed = new ArrayList<>();
+    }
     messages = new ArrayList<>();
     messagesAfterWrite = new ArrayList<>();
     hardStateDirty = false;
@@ -330,6 +375,11 @@ public final class RaftCore {
   }
 
   private void becomeFollower(long newTerm, String leader) {
+    for (PendingRead r : pendingReads) {
+      readsFailed.add(r.id());
+    }
+    pendingReads.clear();
+    readRoundUnsent = false;
     if (newTerm > term) {
       term = newTerm;
       votedFor = null;
@@ -423,6 +473,7 @@ public final class RaftCore {
     if (options.leaderNoop()) {
       appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
     }
+    leaderStartIndex = log.lastIndex();
     maybeCommit(); // a single-member group commits alone
   }
 
@@ -500,13 +551,15 @@ public final class RaftCore {
       prevTerm = log.baseTerm();
     }
     if (prev > log.lastIndex()) {
-      messagesAfterWrite.add(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), 0, log.lastIndex() + 1));
+      messagesAfterWrite.add(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), 0, log.lastIndex() + 1,
+          a.readRound()));
       return;
     }
     long localPrevTerm = log.termAt(prev);
     if (localPrevTerm != prevTerm) {
       long first = log.firstIndexOfTerm(prev, localPrevTerm);
-      messagesAfterWrite.add(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), localPrevTerm, first));
+      messagesAfterWrite.add(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), localPrevTerm, first,
+          a.readRound()));
       return;
     }
     for (LogEntry e : entries) {
@@ -528,7 +581,7 @@ public final class RaftCore {
     if (newCommit > commitIndex) {
       commitIndex = newCommit;
     }
-    messagesAfterWrite.add(AppendResponse.accepted(term, id, a.from(), lastNew));
+    messagesAfterWrite.add(AppendResponse.accepted(term, id, a.from(), lastNew, a.readRound()));
   }
 
   private void handleInstallSnapshot(InstallSnapshot s) {
@@ -614,7 +667,8 @@ public final class RaftCore {
     List<LogEntry> entries = empty
         ? List.of()
         : log.slice(pr.next, options.maxEntriesPerMessage(), options.maxBytesPerMessage());
-    messages.add(new AppendEntries(term, id, pr.id, prev, prevTerm, entries, commitIndex));
+    messages.add(new AppendEntries(term, id, pr.id, prev, prevTerm, entries, commitIndex, readRound));
+    pr.readRoundSent = readRound;
     if (pr.state == Progress.State.REPLICATE && !entries.isEmpty()) {
       pr.next = prev + entries.size() + 1;
       pr.addInflight(pr.next - 1);
@@ -633,6 +687,10 @@ public final class RaftCore {
       return;
     }
     pr.recentActive = true;
+    if (r.readRound() > pr.readRoundAcked && r.readRound() <= readRound) {
+      pr.readRoundAcked = r.readRound(); // it follows us in this term (step() dropped other terms)
+      confirmReads();
+    }
     if (r.success()) {
       if (r.matchIndex() > log.lastIndex()) {
         return; // cannot match what we never had: a confused peer; ignore
@@ -701,6 +759,24 @@ public final class RaftCore {
       pr.becomeProbe();
     }
     maybeCommit();
+  }
+
+  /** Confirms, in order, the pending reads whose round a majority (this leader included) answered. */
+  private void confirmReads() {
+    PendingRead r;
+    while ((r = pendingReads.peekFirst()) != null) {
+      int acks = 1;
+      for (Progress pr : progress.values()) {
+        if (pr.readRoundAcked >= r.round()) {
+          acks++;
+        }
+      }
+      if (acks < quorum) {
+        return;
+      }
+      pendingReads.pollFirst();
+      readsConfirmed.add(new Ready.ReadState(r.id(), r.index()));
+    }
   }
 
   /** Commits the highest index durable on a majority, if it is of the current term (Figure 8). */

@@ -15,11 +15,24 @@ import java.util.List;
  *       {@link RaftCore#persisted(long, long)} with the write's last index and term.
  * </ol>
  *
+ * Also the outcome of linearizable reads ({@link RaftCore#requestRead(long)}): {@code readsConfirmed}
+ * (id and read index, in request order) and {@code readsFailed} (ids of reads whose leader stepped
+ * down before a majority confirmed it).
+ *
  * Readies must be handled in the order the core produced them.
  */
-public record Ready(List<Message> messages, LogWrite write, List<Message> messagesAfterWrite) {
+public record Ready(List<Message> messages, LogWrite write, List<Message> messagesAfterWrite,
+    List<ReadState> readsConfirmed, List<Long> readsFailed) {
+
+  /** A confirmed read: the service may answer read {@code id} once it has applied {@code index}. */
+  public record ReadState(long id, long index) {}
+
+  public Ready(List<Message> messages, LogWrite write, List<Message> messagesAfterWrite) {
+    this(messages, write, messagesAfterWrite, List.of(), List.of());
+  }
 
   public boolean isEmpty() {
-    return messages.isEmpty() && write.isEmpty() && messagesAfterWrite.isEmpty();
+    return messages.isEmpty() && write.isEmpty() && messagesAfterWrite.isEmpty() && readsConfirmed.isEmpty()
+        && readsFailed.isEmpty();
   }
 }

@@ -10,6 +10,7 @@ package dev.raftflow.engine.message;
  *     when its log is too short to hold that index
  * @param conflictIndex on failure, the first index of {@code conflictTerm} in the sender's log, or
  *     its last index + 1 when {@code conflictTerm} is 0 (the fast backtracking hint)
+ * @param readRound the {@link AppendEntries#readRound()} of the request answered
  */
 public record AppendResponse(
     long term,
@@ -19,15 +20,25 @@ public record AppendResponse(
     long matchIndex,
     long rejectedIndex,
     long conflictTerm,
-    long conflictIndex)
+    long conflictIndex,
+    long readRound)
     implements Message {
 
   public static AppendResponse accepted(long term, String from, String to, long matchIndex) {
-    return new AppendResponse(term, from, to, true, matchIndex, 0, 0, 0);
+    return accepted(term, from, to, matchIndex, 0);
+  }
+
+  public static AppendResponse accepted(long term, String from, String to, long matchIndex, long readRound) {
+    return new AppendResponse(term, from, to, true, matchIndex, 0, 0, 0, readRound);
   }
 
   public static AppendResponse rejected(
       long term, String from, String to, long rejectedIndex, long conflictTerm, long conflictIndex) {
-    return new AppendResponse(term, from, to, false, 0, rejectedIndex, conflictTerm, conflictIndex);
+    return rejected(term, from, to, rejectedIndex, conflictTerm, conflictIndex, 0);
+  }
+
+  public static AppendResponse rejected(long term, String from, String to, long rejectedIndex, long conflictTerm,
+      long conflictIndex, long readRound) {
+    return new AppendResponse(term, from, to, false, 0, rejectedIndex, conflictTerm, conflictIndex, readRound);
   }
 }

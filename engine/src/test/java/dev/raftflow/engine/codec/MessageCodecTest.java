@@ -82,7 +82,12 @@ class MessageCodecTest {
   @Test
   void integersTakeAFewBytes() {
     assertThat(MessageCodec.encodedSize(new VoteResponse(5, "1", "2", true))).isEqualTo(8);
-    assertThat(MessageCodec.encodedSize(AppendResponse.accepted(5, "1", "2", 300))).isEqualTo(10);
+    assertThat(MessageCodec.encodedSize(AppendResponse.accepted(5, "1", "2", 300))).isEqualTo(11);
+    assertThat(MessageCodec.encodedSize(AppendResponse.accepted(5, "1", "2", 300, 200))).isEqualTo(12);
+  }
+
+  private long readRound() {
+    return rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(3) == 0 ? Math.abs(rnd.nextLong()) : rnd.nextInt(1000);
   }
 
   private Message randomMessage() {
@@ -101,11 +106,11 @@ class MessageCodecTest {
           rnd.nextBytes(data);
           entries.add(new LogEntry(prev + 1 + i, term, rnd.nextBoolean() ? EntryType.COMMAND : EntryType.NOOP, data));
         }
-        yield new AppendEntries(term, from, to, prev, rnd.nextInt(100), entries, rnd.nextInt(100000));
+        yield new AppendEntries(term, from, to, prev, rnd.nextInt(100), entries, rnd.nextInt(100000), readRound());
       }
       case 3 -> rnd.nextBoolean()
-          ? AppendResponse.accepted(term, from, to, rnd.nextInt(100000))
-          : AppendResponse.rejected(term, from, to, rnd.nextInt(100000), rnd.nextInt(100), rnd.nextInt(100000));
+          ? AppendResponse.accepted(term, from, to, rnd.nextInt(100000), readRound())
+          : AppendResponse.rejected(term, from, to, rnd.nextInt(100000), rnd.nextInt(100), rnd.nextInt(100000), readRound());
       case 4 -> {
         byte[] data = new byte[rnd.nextInt(1000)];
         rnd.nextBytes(data);
@@ -128,8 +133,10 @@ class MessageCodecTest {
         assertThat(x.type()).isEqualTo(y.type());
         assertThat(x.data()).isEqualTo(y.data());
       }
-      assertThat(new AppendEntries(a.term(), a.from(), a.to(), a.prevLogIndex(), a.prevLogTerm(), List.of(), a.leaderCommit()))
-          .isEqualTo(new AppendEntries(e.term(), e.from(), e.to(), e.prevLogIndex(), e.prevLogTerm(), List.of(), e.leaderCommit()));
+      assertThat(new AppendEntries(a.term(), a.from(), a.to(), a.prevLogIndex(), a.prevLogTerm(), List.of(), a.leaderCommit(),
+          a.readRound()))
+          .isEqualTo(new AppendEntries(e.term(), e.from(), e.to(), e.prevLogIndex(), e.prevLogTerm(), List.of(), e.leaderCommit(),
+              e.readRound()));
     } else if (expected instanceof InstallSnapshot e) {
       InstallSnapshot a = (InstallSnapshot) actual;
       assertThat(a.data()).isEqualTo(e.data());

@@ -53,6 +53,50 @@ class RaftCoreTest {
   }
 
   @Test
+  void aReadIsConfirmedOnlyByAnswersToAppendsSentAfterItWasAsked() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready(); // probes
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    a.step(AppendResponse.accepted(1, "c", "a", 0));
+    a.propose(List.of(new byte[] {1}));
+    Ready sent = a.ready();
+    assertThat(sent.messages()).hasSize(2).allMatch(m -> ((AppendEntries) m).readRound() == 0);
+    a.persisted(1, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", 1, 0));
+    assertThat(a.commitIndex()).isEqualTo(1);
+
+    assertThat(a.requestRead(7)).isTrue();
+    Ready round = a.ready();
+    assertThat(round.readsConfirmed()).as("a majority has not answered since").isEmpty();
+    assertThat(round.messages()).as("a heartbeat per follower carries the read round").hasSize(2)
+        .allMatch(m -> m instanceof AppendEntries ae && ae.readRound() == 1 && ae.entries().isEmpty());
+    a.step(AppendResponse.accepted(1, "c", "a", 1, 0)); // c answers the append sent before the read
+    assertThat(a.ready().readsConfirmed()).as("an answer to an earlier append proves nothing").isEmpty();
+    a.step(AppendResponse.rejected(1, "b", "a", 5, 0, 2, 1)); // a rejection in our term still follows us
+    assertThat(a.ready().readsConfirmed()).containsExactly(new Ready.ReadState(7, 1));
+  }
+
+  @Test
+  void readsAskedInOneTurnShareARoundAndFailWhenTheLeaderStepsDown() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    assertThat(a.requestRead(1)).isTrue();
+    assertThat(a.requestRead(2)).isTrue();
+    Ready round = a.ready();
+    assertThat(round.messages()).hasSize(2).allMatch(m -> ((AppendEntries) m).readRound() == 1);
+    assertThat(a.requestRead(3)).isTrue();
+    assertThat(a.ready().messages()).allMatch(m -> ((AppendEntries) m).readRound() == 2);
+    a.step(AppendResponse.accepted(1, "b", "a", 0, 1));
+    assertThat(a.ready().readsConfirmed()).as("round 1 answered, round 2 not yet")
+        .containsExactly(new Ready.ReadState(1, 0), new Ready.ReadState(2, 0));
+    a.step(new RequestVote(5, "c", "a", 9, 4)); // a newer term: no longer the leader
+    assertThat(a.ready().readsFailed()).containsExactly(3L);
+    assertThat(a.requestRead(4)).as("a follower serves no reads").isFalse();
+  }
+
+  @Test
   void candidatePersistsTermAndVoteBeforeAskingForVotes() {
     RaftCore a = core("a", PersistentState.EMPTY);
     elect(a);

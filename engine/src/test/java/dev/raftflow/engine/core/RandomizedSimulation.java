@@ -32,7 +32,9 @@ import java.util.Random;
  * <p>Checked after every event: at most one leader per term; log matching between the member that
  * changed and every other; a new leader holds every committed entry; no two members apply different
  * commands (or states) at one index; apply and commit indexes never go back within a run of a
- * member; committed entries are never lost. After the faults heal the group must commit again.
+ * member; committed entries are never lost; a linearizable read (ReadIndex), asked of any member
+ * that believes it leads, stale leaders included, is confirmed only with a read index at or past
+ * every entry committed before it was asked. After the faults heal the group must commit again.
  */
 final class RandomizedSimulation {
 
@@ -70,6 +72,11 @@ final class RandomizedSimulation {
   private final Map<Long, byte[]> appliedCommandAt = new HashMap<>();
   private int proposalsAccepted;
   private long events;
+  /** Reads asked and not yet answered: id -> the highest index committed when it was asked. */
+  private final Map<Long, Long> readsAsked = new HashMap<>();
+  private long readIds;
+  private long readsConfirmed;
+  private long readsFailed;
 
   RandomizedSimulation(long seed, int n) {
     this.seed = seed;
@@ -126,6 +133,14 @@ final class RandomizedSimulation {
 
   long events() {
     return events;
+  }
+
+  long readsConfirmed() {
+    return readsConfirmed;
+  }
+
+  long readsFailed() {
+    return readsFailed;
   }
 
   private boolean allAppliedTo(long index) {
@@ -321,6 +336,23 @@ final class RandomizedSimulation {
         }
         target.afterInput();
       }
+      if (rnd.nextInt(3) == 0) {
+        // a read asked of a member that believes it leads: the newest leader, or a stale one cut off
+        List<Member> claimants = new ArrayList<>();
+        for (Member m : members) {
+          if (!m.down && m.core.role() == Role.LEADER) {
+            claimants.add(m);
+          }
+        }
+        if (!claimants.isEmpty()) {
+          Member m = claimants.get(rnd.nextInt(claimants.size()));
+          long readId = ++readIds;
+          if (m.core.requestRead(readId)) {
+            readsAsked.put(readId, maxCommitted);
+          }
+          m.afterInput();
+        }
+      }
       schedule(1 + rnd.nextInt(30), this);
     }
   }
@@ -385,12 +417,14 @@ final class RandomizedSimulation {
 
     void crash() {
       down = true;
+      // its pending reads die with it (a real node fails them at close)
       writes.clear(); // never durable: lost
     }
 
     /** After every input: handle the ready, apply, snapshot, check. */
     void afterInput() {
       Ready rd = core.ready();
+      reads(rd);
       for (Message m : rd.messages()) {
         send(m);
       }
@@ -431,12 +465,34 @@ final class RandomizedSimulation {
       check(this);
       // the Ready after persisted (leader commit may move)
       Ready rd = core.ready();
+      reads(rd);
       for (Message m : rd.messages()) {
         send(m);
       }
       if (!rd.write().isEmpty() || !rd.messagesAfterWrite().isEmpty()) {
         writes.addLast(new PendingWrite(rd.write(), rd.messagesAfterWrite()));
         schedule(rnd.nextInt(maxDiskDelayMs), new Durable(index, incarnation));
+      }
+    }
+
+    /** Checks the reads the core answered: a confirmed read point covers what was committed before. */
+    void reads(Ready rd) {
+      for (Ready.ReadState r : rd.readsConfirmed()) {
+        Long committedBefore = readsAsked.remove(r.id());
+        if (committedBefore == null) {
+          throw violation(id + " confirmed read " + r.id() + " that was not pending");
+        }
+        if (r.index() < committedBefore) {
+          throw violation("linearizable read: " + id + " (term " + core.term() + ") confirmed read " + r.id()
+              + " at index " + r.index() + " but " + committedBefore + " was committed before it was asked");
+        }
+        readsConfirmed++;
+      }
+      for (long readId : rd.readsFailed()) {
+        if (readsAsked.remove(readId) == null) {
+          throw violation(id + " failed read " + readId + " that was not pending");
+        }
+        readsFailed++;
       }
     }
 

@@ -28,6 +28,8 @@ class RandomizedSimulationTest {
     }
     long committed = 0;
     long events = 0;
+    long readsConfirmed = 0;
+    long readsFailed = 0;
     long start = System.nanoTime();
     for (long seed : toRun) {
       int size = seed % 2 == 0 ? 3 : 5;
@@ -35,9 +37,16 @@ class RandomizedSimulationTest {
       sim.run(8_000, 20_000);
       committed += sim.committedEntries();
       events += sim.events();
+      readsConfirmed += sim.readsConfirmed();
+      readsFailed += sim.readsFailed();
       assertThat(sim.committedEntries()).as("seed %d commits something", seed).isPositive();
     }
-    System.out.printf("randomized simulation: %d seeds, %d events, %d committed entries, %.1f s%n",
-        toRun.size(), events, committed, (System.nanoTime() - start) / 1e9);
+    System.out.printf("randomized simulation: %d seeds, %d events, %d committed entries, %d reads confirmed, "
+        + "%d failed, %.1f s%n", toRun.size(), events, committed, readsConfirmed, readsFailed,
+        (System.nanoTime() - start) / 1e9);
+    if (toRun.size() >= 100) {
+      assertThat(readsConfirmed).as("reads confirmed over the run").isPositive();
+      assertThat(readsFailed).as("reads failed by a leader stepping down over the run").isPositive();
+    }
   }
 }

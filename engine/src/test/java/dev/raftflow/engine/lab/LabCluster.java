@@ -217,6 +217,15 @@ public final class LabCluster implements AutoCloseable {
     }
   }
 
+  /** A linearizable read ({@code RaftNode#readIndex()}) at server {@code i}; the future is not awaited. */
+  public CompletableFuture<Long> readIndex(int i) {
+    RaftNode rf = rafts[i];
+    if (rf == null) {
+      throw new IllegalStateException("readIndex() on server " + i + ", which is not running");
+    }
+    return rf.readIndex();
+  }
+
   /** The lab's {@code GetState()}: the term and whether the server believes it leads. */
   public NodeState state(int i) {
     RaftNode rf = rafts[i];

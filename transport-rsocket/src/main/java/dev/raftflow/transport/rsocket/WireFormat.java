@@ -261,7 +261,7 @@ public final class WireFormat {
       return List.of(a);
     }
     AppendEntries empty = new AppendEntries(a.term(), a.from(), a.to(), a.lastIndex(), Long.MAX_VALUE >>> 1,
-        List.of(), a.leaderCommit());
+        List.of(), a.leaderCommit(), a.readRound());
     // header bound: the largest header any piece can have (prev index/term varints at their widest)
     int headerBound = frameSize(empty) + 10;
     List<AppendEntries> out = new ArrayList<>();
@@ -275,7 +275,7 @@ public final class WireFormat {
         return List.of();
       }
       if (pieceBytes + es > maxFrameBytes) {
-        out.add(new AppendEntries(a.term(), a.from(), a.to(), prevIndex, prevTerm, piece, a.leaderCommit()));
+        out.add(new AppendEntries(a.term(), a.from(), a.to(), prevIndex, prevTerm, piece, a.leaderCommit(), a.readRound()));
         LogEntry last = piece.get(piece.size() - 1);
         prevIndex = last.index();
         prevTerm = last.term();
@@ -285,7 +285,7 @@ public final class WireFormat {
       piece.add(e);
       pieceBytes += es;
     }
-    out.add(new AppendEntries(a.term(), a.from(), a.to(), prevIndex, prevTerm, piece, a.leaderCommit()));
+    out.add(new AppendEntries(a.term(), a.from(), a.to(), prevIndex, prevTerm, piece, a.leaderCommit(), a.readRound()));
     return out;
   }
 }

@@ -186,11 +186,11 @@ final class TestKit {
       case 1 -> new VoteResponse(term, from, to, r.nextBoolean());
       case 2 -> {
         long prev = r.nextInt(1 << 20);
-        yield new AppendEntries(term, from, to, prev, anyLong(r), anyEntries(r, prev, 20, 300), anyLong(r));
+        yield new AppendEntries(term, from, to, prev, anyLong(r), anyEntries(r, prev, 20, 300), anyLong(r), anyLong(r));
       }
       case 3 -> r.nextBoolean()
-          ? AppendResponse.accepted(term, from, to, anyLong(r))
-          : AppendResponse.rejected(term, from, to, anyLong(r), anyLong(r), anyLong(r));
+          ? AppendResponse.accepted(term, from, to, anyLong(r), anyLong(r))
+          : AppendResponse.rejected(term, from, to, anyLong(r), anyLong(r), anyLong(r), anyLong(r));
       case 4 -> new InstallSnapshot(term, from, to, anyLong(r), anyLong(r), anyBytes(r, 5000));
       default -> new SnapshotResponse(term, from, to, anyLong(r));
     };

@@ -191,7 +191,8 @@ class WireFormatTest {
         r.nextBytes(d);
         es.add(LogEntry.command(prev + 1 + i, 3 + i / 10, d));
       }
-      AppendEntries a = new AppendEntries(9, "l", "f", prev, 2, es, prev + n);
+      AppendEntries a = new AppendEntries(9, "l", "f", prev, 2, es, prev + n,
+          r.nextBoolean() ? 0 : Math.abs(r.nextLong()));
       int cap = 1024 + r.nextInt(8000);
       List<AppendEntries> pieces = WireFormat.split(a, cap);
       assertThat(pieces).isNotEmpty();
@@ -203,6 +204,7 @@ class WireFormatTest {
         assertThat(p.prevLogIndex()).isEqualTo(expectPrev);
         assertThat(p.prevLogTerm()).isEqualTo(expectPrevTerm);
         assertThat(p.leaderCommit()).isEqualTo(a.leaderCommit());
+        assertThat(p.readRound()).isEqualTo(a.readRound());
         assertThat(p.entries()).isNotEmpty();
         all.addAll(p.entries());
         expectPrev = p.lastIndex();
