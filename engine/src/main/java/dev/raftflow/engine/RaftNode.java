@@ -93,6 +93,8 @@ public final class RaftNode implements AutoCloseable {
   private final Map<Long, CompletableFuture<Long>> readsUnconfirmed = new HashMap<>();
   private final ArrayDeque<ConfirmedRead> readsAwaitingApply = new ArrayDeque<>();
   private long lastReadId;
+  /** The leadership transfer under way, if any. */
+  private Transfer transfer;
   private FluxSink<ApplyEvent> applySink;
   private long applyDemand;
   private Subscription inboundSubscription;
@@ -274,6 +276,34 @@ public final class RaftNode implements AutoCloseable {
     return done;
   }
 
+  /**
+   * Hands leadership to member {@code target} (Raft thesis 3.10): this leader stops taking
+   * proposals (they fail with {@link NotLeaderException} naming the target), brings the target's
+   * log up to date and tells it to start an election at once. Completes when this node sees the
+   * target lead a newer term; fails with {@link RaftException} if that does not happen within an
+   * election timeout (this node then leads on and takes proposals again) or another member wins,
+   * with {@link NotLeaderException} if this node is not the leader, {@link
+   * IllegalArgumentException} for an id that is not a member, {@link NodeClosedException} when
+   * closed. A new transfer replaces one under way (which fails). Completes on the loop thread.
+   */
+  public CompletableFuture<Void> transferLeadership(String target) {
+    Objects.requireNonNull(target, "target");
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    NodeState s = state;
+    if (!memberSet.contains(target)) {
+      done.completeExceptionally(new IllegalArgumentException(target + " is not a member of " + members));
+    } else if (closed) {
+      done.completeExceptionally(new NodeClosedException(id));
+    } else if (s.role() != Role.LEADER) {
+      done.completeExceptionally(new NotLeaderException(id, s.term(), s.leaderId()));
+    } else if (target.equals(id)) {
+      done.complete(null);
+    } else {
+      enqueue(new TransferRequest(target, done));
+    }
+    return done;
+  }
+
   /** Proposals queued for the loop and not yet taken (bounded by maxPendingProposals). */
   public int queuedProposals() {
     return Math.max(0, queuedProposals.get());
@@ -393,6 +423,8 @@ public final class RaftNode implements AutoCloseable {
         t.done.completeExceptionally(new NodeClosedException(id));
       } else if (e instanceof ReadRequest r) {
         r.done.completeExceptionally(new NodeClosedException(id));
+      } else if (e instanceof TransferRequest t) {
+        t.done.completeExceptionally(new NodeClosedException(id));
       }
       return;
     }
@@ -412,6 +444,18 @@ public final class RaftNode implements AutoCloseable {
       proposeBatch.add(p);
     } else if (e instanceof PendingWrite w) {
       completeWrites();
+    } else if (e instanceof TransferRequest t) {
+      proposeBatch(); // proposals made before the call still go in
+      if (transfer != null) {
+        transfer.done.completeExceptionally(new RaftException("leadership transfer to " + transfer.target
+            + " replaced by one to " + t.target));
+        transfer = null;
+      }
+      if (core.transferLeadership(t.target)) {
+        transfer = new Transfer(t.target, core.term(), t.done);
+      } else {
+        t.done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
+      }
     } else if (e instanceof ReadRequest r) {
       proposeBatch(); // keep the order of calls
       long readId = ++lastReadId;
@@ -455,10 +499,12 @@ public final class RaftNode implements AutoCloseable {
         ? core.propose(admitted == commandBatch.size() ? commandBatch : commandBatch.subList(0, admitted))
         : -1;
     long term = core.term();
+    String transferee = core.leadTransferee();
     for (int i = 0; i < proposeBatch.size(); i++) {
       Propose p = proposeBatch.get(i);
-      if (core.role() != Role.LEADER) {
-        p.fail(new NotLeaderException(id, term, core.leaderId()));
+      if (core.role() != Role.LEADER || transferee != null) {
+        // while leadership is being handed over, the new leader is the one to ask
+        p.fail(new NotLeaderException(id, term, transferee != null ? transferee : core.leaderId()));
         continue;
       }
       if (i >= admitted) {
@@ -531,7 +577,29 @@ public final class RaftNode implements AutoCloseable {
       }
     }
     deliverApply();
+    checkTransfer();
     publishState();
+  }
+
+  /** Settles the leadership transfer under way once its outcome is known. */
+  private void checkTransfer() {
+    Transfer t = transfer;
+    if (t == null) {
+      return;
+    }
+    String leader = core.leaderId();
+    if (core.term() > t.term && leader != null) {
+      transfer = null;
+      if (leader.equals(t.target)) {
+        t.done.complete(null);
+      } else {
+        t.done.completeExceptionally(new RaftException("leadership went to " + leader + ", not " + t.target));
+      }
+    } else if (core.term() == t.term && core.role() == Role.LEADER && core.leadTransferee() == null) {
+      transfer = null;
+      t.done.completeExceptionally(new RaftException("leadership transfer to " + t.target
+          + " did not complete within the election timeout; " + id + " leads on"));
+    }
   }
 
   /** Handles, in order, every write at the head of the queue that is now durable. */
@@ -652,6 +720,10 @@ public final class RaftNode implements AutoCloseable {
     readsUnconfirmed.clear();
     readsAwaitingApply.forEach(r -> r.done.completeExceptionally(closedError));
     readsAwaitingApply.clear();
+    if (transfer != null) {
+      transfer.done.completeExceptionally(closedError);
+      transfer = null;
+    }
     Object e;
     while ((e = inbox.poll()) != null) {
       handle(e);
@@ -702,6 +774,10 @@ public final class RaftNode implements AutoCloseable {
   private record TakeSnapshot(long index, byte[] data, CompletableFuture<Void> done) {}
 
   private record ReadRequest(CompletableFuture<Long> done) {}
+
+  private record TransferRequest(String target, CompletableFuture<Void> done) {}
+
+  private record Transfer(String target, long term, CompletableFuture<Void> done) {}
 
   private record ConfirmedRead(long index, CompletableFuture<Long> done) {}
 

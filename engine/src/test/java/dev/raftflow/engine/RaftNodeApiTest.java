@@ -118,6 +118,12 @@ class RaftNodeApiTest {
       }
       RaftNode follower = nodes.stream().filter(n -> !n.state().isLeader()).findFirst().orElseThrow();
       assertThatThrownBy(() -> follower.readIndex().join()).cause().isInstanceOf(NotLeaderException.class);
+      assertThatThrownBy(() -> follower.transferLeadership(follower.id()).join()).cause()
+          .isInstanceOf(NotLeaderException.class);
+      RaftNode theLeader = leader;
+      assertThatThrownBy(() -> theLeader.transferLeadership("z").join()).cause()
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a member");
+      assertThat(theLeader.transferLeadership(theLeader.id())).as("to itself: nothing to do").isCompleted();
     } catch (Exception e) {
       throw new AssertionError(e);
     } finally {
@@ -136,6 +142,7 @@ class RaftNodeApiTest {
     assertThatThrownBy(() -> n.submit(new byte[] {1}).block(Duration.ofSeconds(1))).isInstanceOf(NodeClosedException.class);
     assertThatThrownBy(() -> n.snapshot(1, new byte[0]).join()).cause().isInstanceOf(NodeClosedException.class);
     assertThatThrownBy(() -> n.readIndex().join()).cause().isInstanceOf(NodeClosedException.class);
+    assertThatThrownBy(() -> n.transferLeadership("a").join()).cause().isInstanceOf(NodeClosedException.class);
     assertThat(n.isClosed()).isTrue();
     n.close(); // idempotent
   }

@@ -8,6 +8,7 @@ import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.message.SnapshotResponse;
+import dev.raftflow.engine.message.TimeoutNow;
 import dev.raftflow.engine.message.VoteResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,7 @@ public final class MessageCodec {
   static final byte T_APPEND_RESPONSE = 4;
   static final byte T_INSTALL_SNAPSHOT = 5;
   static final byte T_SNAPSHOT_RESPONSE = 6;
+  static final byte T_TIMEOUT_NOW = 7;
 
   private MessageCodec() {}
 
@@ -160,6 +162,7 @@ public final class MessageCodec {
           case T_INSTALL_SNAPSHOT -> new InstallSnapshot(term, from, to, getVar(buf, "lastIncludedIndex"),
               getVar(buf, "lastIncludedTerm"), getBytes(buf, "snapshot data"));
           case T_SNAPSHOT_RESPONSE -> new SnapshotResponse(term, from, to, getVar(buf, "matchIndex"));
+          case T_TIMEOUT_NOW -> new TimeoutNow(term, from, to);
           default -> throw new MalformedMessageException("unknown message type " + type);
         };
     if (buf.hasRemaining()) {
@@ -202,6 +205,7 @@ public final class MessageCodec {
     if (m instanceof AppendEntries) return T_APPEND_ENTRIES;
     if (m instanceof AppendResponse) return T_APPEND_RESPONSE;
     if (m instanceof InstallSnapshot) return T_INSTALL_SNAPSHOT;
+    if (m instanceof TimeoutNow) return T_TIMEOUT_NOW;
     return T_SNAPSHOT_RESPONSE;
   }
 

@@ -10,6 +10,7 @@ import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.message.SnapshotResponse;
+import dev.raftflow.engine.message.TimeoutNow;
 import dev.raftflow.engine.message.VoteResponse;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogWrite;
@@ -79,6 +80,11 @@ public final class RaftCore {
 
   private record PendingRead(long id, long index, long round) {}
 
+  // leadership transfer (thesis 3.10), leader only
+  /** The member leadership is being handed to, or null; proposals are refused meanwhile. */
+  private String leadTransferee;
+  private int transferElapsed;
+
   // outputs collected until the next ready()
   private List<Message> messages = new ArrayList<>();
   private List<Message> messagesAfterWrite = new ArrayList<>();
@@ -117,6 +123,9 @@ public final class RaftCore {
   /** One tick of the logical clock: drives heartbeats and election timeouts. */
   public void tick() {
     if (role == Role.LEADER) {
+      if (leadTransferee != null && ++transferElapsed >= options.electionTicks()) {
+        leadTransferee = null; // the target did not take over in time: lead on
+      }
       if (options.checkQuorum() && ++quorumCheckElapsed >= options.electionTicks()) {
         quorumCheckElapsed = 0;
         if (!heardFromQuorum()) {
@@ -173,15 +182,20 @@ public final class RaftCore {
       handleInstallSnapshot(s);
     } else if (m instanceof SnapshotResponse s) {
       handleSnapshotResponse(s);
+    } else if (m instanceof TimeoutNow t) {
+      if (role != Role.LEADER) {
+        campaign(); // the leader hands over: no timeout, no pre-vote
+      }
     }
   }
 
   /**
    * Appends commands as a leader. Returns the index of the first one (the others follow
-   * consecutively, all in {@link #term()}), or -1 when this member is not the leader.
+   * consecutively, all in {@link #term()}), or -1 when this member is not the leader or is handing
+   * leadership over.
    */
   public long propose(List<byte[]> commands) {
-    if (role != Role.LEADER) {
+    if (role != Role.LEADER || leadTransferee != null) {
       return -1;
     }
     long first = log.lastIndex() + 1;
@@ -210,6 +224,30 @@ public final class RaftCore {
     pendingReads.addLast(new PendingRead(id, Math.max(commitIndex, leaderStartIndex), readRound));
     confirmReads(); // a single-member group confirms alone
     return true;
+  }
+
+  /**
+   * Starts handing leadership to {@code target}: proposals are refused from now on, the target's
+   * log is brought up to date, then it is told to start an election at once ({@link TimeoutNow}).
+   * Gives up after {@link RaftOptions#electionTicks()} ticks (proposals resume). Returns false when
+   * this member is not the leader or {@code target} is not another member.
+   */
+  public boolean transferLeadership(String target) {
+    Progress pr = role == Role.LEADER ? progress.get(target) : null;
+    if (pr == null) {
+      return false;
+    }
+    leadTransferee = target;
+    transferElapsed = 0;
+    if (pr.match == log.lastIndex()) {
+      messages.add(new TimeoutNow(term, id, target));
+    }
+    return true;
+  }
+
+  /** The member leadership is being handed to, or null. */
+  public String leadTransferee() {
+    return leadTransferee;
   }
 
   /** The store made the log durable up to {@code index}, whose entry had {@code entryTerm}. */
@@ -387,6 +425,7 @@ public final class RaftCore {
     }
     role = Role.FOLLOWER;
     leaderId = leader;
+    leadTransferee = null;
     progress.clear();
     votes.clear();
     preCampaigning = false;
@@ -463,6 +502,7 @@ public final class RaftCore {
   private void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
+    leadTransferee = null;
     heartbeatElapsed = 0;
     quorumCheckElapsed = 0;
     votes.clear();
@@ -697,6 +737,9 @@ public final class RaftCore {
       }
       if (r.matchIndex() > pr.match) {
         pr.match = r.matchIndex();
+        if (pr.id.equals(leadTransferee) && pr.match == log.lastIndex()) {
+          messages.add(new TimeoutNow(term, id, pr.id)); // caught up: its turn
+        }
       }
       switch (pr.state) {
         case PROBE -> pr.becomeReplicate();

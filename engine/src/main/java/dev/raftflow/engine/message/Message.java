@@ -6,7 +6,7 @@ package dev.raftflow.engine.message;
  * deliver them late, twice, out of order, or not at all, and the core copes with all four.
  */
 public sealed interface Message
-    permits RequestVote, VoteResponse, AppendEntries, AppendResponse, InstallSnapshot, SnapshotResponse {
+    permits RequestVote, VoteResponse, AppendEntries, AppendResponse, InstallSnapshot, SnapshotResponse, TimeoutNow {
 
   /** The sender's current term. */
   long term();
@@ -17,8 +17,9 @@ public sealed interface Message
   /** The receiver's node id. */
   String to();
 
-  /** True for a request (votes, appends, snapshots), false for a response. */
+  /** True for a request (votes, appends, snapshots, TimeoutNow), false for a response. */
   default boolean isRequest() {
-    return this instanceof RequestVote || this instanceof AppendEntries || this instanceof InstallSnapshot;
+    return this instanceof RequestVote || this instanceof AppendEntries || this instanceof InstallSnapshot
+        || this instanceof TimeoutNow;
   }
 }

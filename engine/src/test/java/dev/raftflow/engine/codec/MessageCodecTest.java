@@ -11,6 +11,7 @@ import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.message.SnapshotResponse;
+import dev.raftflow.engine.message.TimeoutNow;
 import dev.raftflow.engine.message.VoteResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,7 +95,7 @@ class MessageCodecTest {
     long term = rnd.nextInt(3) == 0 ? Math.abs(rnd.nextLong()) : rnd.nextInt(1000);
     String from = "n" + rnd.nextInt(10);
     String to = "node-ü-" + rnd.nextInt(10);
-    return switch (rnd.nextInt(6)) {
+    return switch (rnd.nextInt(7)) {
       case 0 -> new RequestVote(term, from, to, rnd.nextInt(100000), rnd.nextInt(100));
       case 1 -> new VoteResponse(term, from, to, rnd.nextBoolean());
       case 2 -> {
@@ -116,7 +117,8 @@ class MessageCodecTest {
         rnd.nextBytes(data);
         yield new InstallSnapshot(term, from, to, rnd.nextInt(100000), rnd.nextInt(100), data);
       }
-      default -> new SnapshotResponse(term, from, to, rnd.nextInt(100000));
+      case 5 -> new SnapshotResponse(term, from, to, rnd.nextInt(100000));
+      default -> new TimeoutNow(term, from, to);
     };
   }
 

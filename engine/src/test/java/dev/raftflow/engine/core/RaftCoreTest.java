@@ -11,6 +11,7 @@ import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.engine.message.TimeoutNow;
 import dev.raftflow.engine.message.VoteResponse;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.PersistentState;
@@ -94,6 +95,61 @@ class RaftCoreTest {
     a.step(new RequestVote(5, "c", "a", 9, 4)); // a newer term: no longer the leader
     assertThat(a.ready().readsFailed()).containsExactly(3L);
     assertThat(a.requestRead(4)).as("a follower serves no reads").isFalse();
+  }
+
+  @Test
+  void leadershipGoesToAFollowerOnceItsLogIsUpToDate() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready(); // probes
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    a.step(AppendResponse.accepted(1, "c", "a", 0));
+    a.propose(List.of(new byte[] {1}, new byte[] {2}));
+    a.ready();
+    a.persisted(2, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", 2));
+    a.ready();
+
+    assertThat(a.transferLeadership("x")).as("not a member").isFalse();
+    assertThat(a.transferLeadership("c")).isTrue();
+    assertThat(a.propose(List.of(new byte[] {3}))).as("no proposals while handing over").isEqualTo(-1);
+    assertThat(a.ready().messages()).as("c is behind: no TimeoutNow yet").noneMatch(m -> m instanceof TimeoutNow);
+    a.step(AppendResponse.accepted(1, "c", "a", 1));
+    assertThat(a.ready().messages()).noneMatch(m -> m instanceof TimeoutNow);
+    a.step(AppendResponse.accepted(1, "c", "a", 2));
+    assertThat(a.ready().messages()).contains(new TimeoutNow(1, "a", "c"));
+
+    RaftCore c = core("c", new PersistentState(new HardState(1, "a"), null, entries(1, 1)));
+    c.step(new AppendEntries(1, "a", "c", 2, 1, List.of(), 2));
+    c.ready();
+    c.step(new TimeoutNow(1, "a", "c"));
+    assertThat(c.role()).as("campaigns at once, no pre-vote").isEqualTo(Role.CANDIDATE);
+    assertThat(c.term()).isEqualTo(2);
+    assertThat(c.ready().messagesAfterWrite()).hasSize(2).allMatch(m -> m instanceof RequestVote v && !v.preVote());
+
+    a.step(new RequestVote(2, "c", "a", 2, 1));
+    assertThat(a.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(a.leadTransferee()).isNull();
+    assertThat(a.ready().messagesAfterWrite()).contains(new VoteResponse(2, "a", "c", true));
+  }
+
+  @Test
+  void aTransferThatDoesNotCompleteWithinAnElectionTimeoutIsAbandoned() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    assertThat(a.transferLeadership("b")).isTrue();
+    assertThat(a.ready().messages()).as("b matches the empty log").contains(new TimeoutNow(1, "a", "b"));
+    for (int i = 0; i < OPTS.electionTicks() - 1; i++) {
+      a.tick();
+      a.step(AppendResponse.accepted(1, "c", "a", 0)); // keeps the quorum check happy
+      a.step(AppendResponse.accepted(1, "b", "a", 0));
+    }
+    assertThat(a.leadTransferee()).isEqualTo("b");
+    a.tick();
+    assertThat(a.leadTransferee()).as("given up after an election timeout").isNull();
+    assertThat(a.role()).isEqualTo(Role.LEADER);
+    assertThat(a.propose(List.of(new byte[] {1}))).as("proposals resume").isEqualTo(1);
   }
 
   @Test

@@ -34,7 +34,8 @@ import java.util.Random;
  * commands (or states) at one index; apply and commit indexes never go back within a run of a
  * member; committed entries are never lost; a linearizable read (ReadIndex), asked of any member
  * that believes it leads, stale leaders included, is confirmed only with a read index at or past
- * every entry committed before it was asked. After the faults heal the group must commit again.
+ * every entry committed before it was asked. Leadership transfers are started now and then. After
+ * the faults heal the group must commit again.
  */
 final class RandomizedSimulation {
 
@@ -77,6 +78,7 @@ final class RandomizedSimulation {
   private long readIds;
   private long readsConfirmed;
   private long readsFailed;
+  private long transfersStarted;
 
   RandomizedSimulation(long seed, int n) {
     this.seed = seed;
@@ -141,6 +143,10 @@ final class RandomizedSimulation {
 
   long readsFailed() {
     return readsFailed;
+  }
+
+  long transfersStarted() {
+    return transfersStarted;
   }
 
   private boolean allAppliedTo(long index) {
@@ -335,6 +341,14 @@ final class RandomizedSimulation {
           proposalsAccepted++;
         }
         target.afterInput();
+      }
+      Member current = leader();
+      if (current != null && rnd.nextInt(40) == 0) {
+        // hand leadership to another member (it may be cut off, down, or behind)
+        if (current.core.transferLeadership(ids.get(rnd.nextInt(n)))) {
+          transfersStarted++;
+        }
+        current.afterInput();
       }
       if (rnd.nextInt(3) == 0) {
         // a read asked of a member that believes it leads: the newest leader, or a stale one cut off

@@ -30,6 +30,7 @@ class RandomizedSimulationTest {
     long events = 0;
     long readsConfirmed = 0;
     long readsFailed = 0;
+    long transfers = 0;
     long start = System.nanoTime();
     for (long seed : toRun) {
       int size = seed % 2 == 0 ? 3 : 5;
@@ -39,10 +40,12 @@ class RandomizedSimulationTest {
       events += sim.events();
       readsConfirmed += sim.readsConfirmed();
       readsFailed += sim.readsFailed();
+      transfers += sim.transfersStarted();
       assertThat(sim.committedEntries()).as("seed %d commits something", seed).isPositive();
     }
     System.out.printf("randomized simulation: %d seeds, %d events, %d committed entries, %d reads confirmed, "
-        + "%d failed, %.1f s%n", toRun.size(), events, committed, readsConfirmed, readsFailed,
+        + "%d failed, %d leadership transfers started, %.1f s%n", toRun.size(), events, committed, readsConfirmed, readsFailed,
+        transfers,
         (System.nanoTime() - start) / 1e9);
     if (toRun.size() >= 100) {
       assertThat(readsConfirmed).as("reads confirmed over the run").isPositive();

@@ -226,6 +226,15 @@ public final class LabCluster implements AutoCloseable {
     return rf.readIndex();
   }
 
+  /** Hands leadership from server {@code i} to server {@code target}; the future is not awaited. */
+  public CompletableFuture<Void> transferLeadership(int i, int target) {
+    RaftNode rf = rafts[i];
+    if (rf == null) {
+      throw new IllegalStateException("transferLeadership() on server " + i + ", which is not running");
+    }
+    return rf.transferLeadership(rf.members().get(target));
+  }
+
   /** The lab's {@code GetState()}: the term and whether the server believes it leads. */
   public NodeState state(int i) {
     RaftNode rf = rafts[i];

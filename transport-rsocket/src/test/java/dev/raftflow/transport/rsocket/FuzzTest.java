@@ -44,7 +44,7 @@ class FuzzTest {
 
   /** A frame the node must reject: never a valid message from n2 to n1. */
   private static byte[] badFrame(Random r, int i) {
-    Message valid = TestKit.anyMessage(r, r.nextInt(6), "n2", "n1");
+    Message valid = TestKit.anyMessage(r, r.nextInt(7), "n2", "n1");
     byte[] full = WireFormat.encodeMessage(valid);
     byte[] f;
     switch (i % 7) {
@@ -59,8 +59,8 @@ class FuzzTest {
           f[r.nextInt(f.length)] ^= (byte) (1 + r.nextInt(255));
         }
       }
-      case 3 -> f = WireFormat.encodeMessage(TestKit.anyMessage(r, r.nextInt(6), "n3", "n1")); // wrong sender
-      case 4 -> f = WireFormat.encodeMessage(TestKit.anyMessage(r, r.nextInt(6), "n2", "n3")); // wrong target
+      case 3 -> f = WireFormat.encodeMessage(TestKit.anyMessage(r, r.nextInt(7), "n3", "n1")); // wrong sender
+      case 4 -> f = WireFormat.encodeMessage(TestKit.anyMessage(r, r.nextInt(7), "n2", "n3")); // wrong target
       case 5 -> f = Arrays.copyOf(full, full.length + 1 + r.nextInt(8)); // trailing garbage
       default -> {
         // a batch, truncated or with one corrupted byte

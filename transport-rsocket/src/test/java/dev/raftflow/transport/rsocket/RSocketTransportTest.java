@@ -55,7 +55,7 @@ class RSocketTransportTest {
           // the first message also dials the link; it is queued meanwhile and delivered
           List<Message> sent = new ArrayList<>();
           for (int i = 0; i < 60; i++) {
-            Message m = TestKit.anyMessage(r, i % 6, from, to);
+            Message m = TestKit.anyMessage(r, i % 7, from, to);
             sent.add(m);
             ts.get(from).send(m);
           }

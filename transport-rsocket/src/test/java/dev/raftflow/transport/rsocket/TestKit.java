@@ -178,7 +178,7 @@ final class TestKit {
     return es;
   }
 
-  /** A random message of type number {@code kind} (0..5). */
+  /** A random message of type number {@code kind} (0..6). */
   static Message anyMessage(Random r, int kind, String from, String to) {
     long term = anyLong(r);
     return switch (kind) {
@@ -192,7 +192,8 @@ final class TestKit {
           ? AppendResponse.accepted(term, from, to, anyLong(r), anyLong(r))
           : AppendResponse.rejected(term, from, to, anyLong(r), anyLong(r), anyLong(r), anyLong(r));
       case 4 -> new InstallSnapshot(term, from, to, anyLong(r), anyLong(r), anyBytes(r, 5000));
-      default -> new SnapshotResponse(term, from, to, anyLong(r));
+      case 5 -> new SnapshotResponse(term, from, to, anyLong(r));
+      default -> new dev.raftflow.engine.message.TimeoutNow(term, from, to);
     };
   }
 }

@@ -46,7 +46,7 @@ class WireFormatTest {
   }
 
   @ParameterizedTest(name = "message kind {0}")
-  @ValueSource(ints = {0, 1, 2, 3, 4, 5})
+  @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6})
   void everyMessageTypeRoundTripsThroughNettyBuffers(int kind) {
     Random r = new Random(1000L + kind);
     for (int i = 0; i < CASES; i++) {
@@ -69,7 +69,7 @@ class WireFormatTest {
   @Test
   void decodesFromACompositeBufferToo() {
     Random r = new Random(7);
-    for (int kind = 0; kind < 6; kind++) {
+    for (int kind = 0; kind < 7; kind++) {
       Message m = TestKit.anyMessage(r, kind, "a", "b");
       byte[] bytes = WireFormat.encodeMessage(m);
       int cut = bytes.length / 2;
@@ -91,7 +91,7 @@ class WireFormatTest {
       int n = 2 + r.nextInt(40);
       List<Message> ms = new ArrayList<>();
       for (int k = 0; k < n; k++) {
-        ms.add(TestKit.anyMessage(r, r.nextInt(6), TestKit.anyId(r), TestKit.anyId(r)));
+        ms.add(TestKit.anyMessage(r, r.nextInt(7), TestKit.anyId(r), TestKit.anyId(r)));
       }
       byte[] frame = WireFormat.encodeBatch(ms);
       WireFormat.Frame f = WireFormat.decode(frame);
@@ -122,7 +122,7 @@ class WireFormatTest {
   @Test
   void everyTruncationIsRejectedWithMalformedMessage() {
     Random r = new Random(11);
-    for (int kind = 0; kind < 6; kind++) {
+    for (int kind = 0; kind < 7; kind++) {
       for (int i = 0; i < 30; i++) {
         byte[] full = WireFormat.encodeMessage(TestKit.anyMessage(r, kind, "n1", "n2"));
         for (int len = 0; len < full.length; len++) {
@@ -143,7 +143,7 @@ class WireFormatTest {
     for (int i = 0; i < 20_000; i++) {
       byte[] frame;
       if (i % 2 == 0) {
-        frame = WireFormat.encodeMessage(TestKit.anyMessage(r, r.nextInt(6), "n1", "n2"));
+        frame = WireFormat.encodeMessage(TestKit.anyMessage(r, r.nextInt(7), "n1", "n2"));
         int flips = 1 + r.nextInt(4);
         for (int k = 0; k < flips; k++) {
           frame[r.nextInt(frame.length)] ^= (byte) (1 << r.nextInt(8));
