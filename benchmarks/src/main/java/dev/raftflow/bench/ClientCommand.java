@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code client}: talks to running {@code node}s: propose a command, or print every member's state. */
 @Command(name = "client", mixinStandardHelpOptions = true,
-    description = "Propose to, or read the state of, a cluster of 'node' processes.")
+    description = "Propose to, read from, or move the leadership of a cluster of 'node' processes.")
 final class ClientCommand implements Callable<Integer> {
 
   @Option(names = "--endpoints", required = true, description = "Client endpoints: id=host:port,...")
@@ -22,6 +22,12 @@ final class ClientCommand implements Callable<Integer> {
 
   @Option(names = "--state", description = "Print every member's term, role, leader and indexes.")
   boolean state;
+
+  @Option(names = "--read-index", description = "Print a linearizable read point from the leader.")
+  boolean readIndex;
+
+  @Option(names = "--transfer-to", description = "Hand leadership to this member id.")
+  String transferTo;
 
   @Override
   public Integer call() {
@@ -52,8 +58,36 @@ final class ClientCommand implements Callable<Integer> {
         }
         return 0;
       }
-      System.err.println("say --propose TEXT or --state");
+      if (readIndex || transferTo != null) {
+        String leader = findLeader(client, map.keySet());
+        if (leader == null) {
+          System.err.println("no member says it leads");
+          return 1;
+        }
+        if (readIndex) {
+          long index = client.readIndex(leader).block(Duration.ofSeconds(5));
+          System.out.printf("read index=%d via %s%n", index, leader);
+        } else {
+          client.transferLeadership(leader, transferTo).block(Duration.ofSeconds(10));
+          System.out.printf("leadership moved from %s to %s%n", leader, transferTo);
+        }
+        return 0;
+      }
+      System.err.println("say --propose TEXT, --state, --read-index or --transfer-to ID");
       return 2;
     }
+  }
+
+  private static String findLeader(RemoteClient client, Iterable<String> ids) {
+    for (String id : ids) {
+      try {
+        if (client.state(id).block(Duration.ofSeconds(3)).isLeader()) {
+          return id;
+        }
+      } catch (RuntimeException e) {
+        // unreachable: ask the next
+      }
+    }
+    return null;
   }
 }

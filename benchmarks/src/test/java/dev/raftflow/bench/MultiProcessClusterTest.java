@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three {@code node} processes (RSocket + Chronicle, fsync on); a client writes while the leader is
  * killed with SIGKILL. A new leader takes over, every write acknowledged as committed is present on
  * the survivors, and the killed node, restarted from its directory, catches up with all of them.
+ * Then, over the client protocol, a linearizable read point covers every acknowledged write and
+ * leadership is moved to a chosen member.
  */
 class MultiProcessClusterTest {
 
@@ -99,6 +101,14 @@ class MultiProcessClusterTest {
           assertThat(new String(got, StandardCharsets.UTF_8)).as("%s at index %d", id, w.getKey()).isEqualTo(w.getValue());
         }
       }
+
+      // over the client protocol: a linearizable read point covers every acknowledged write, and
+      // leadership can be moved to a chosen member
+      String current = leaderOf(client, ids);
+      assertThat(client.readIndex(current).block(Duration.ofSeconds(5))).isGreaterThanOrEqualTo(maxIndex);
+      String target = ids.stream().filter(id -> !id.equals(current)).findFirst().orElseThrow();
+      client.transferLeadership(current, target).block(Duration.ofSeconds(10));
+      assertThat(leaderOf(client, ids)).isEqualTo(target);
     } finally {
       processes.values().forEach(Process::destroyForcibly);
     }

@@ -12,6 +12,7 @@ import io.rsocket.transport.netty.server.TcpServerTransport;
 import io.rsocket.util.DefaultPayload;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
@@ -103,6 +104,12 @@ public final class ClientEndpoint implements AutoCloseable {
           .map(ClientProtocol::position)
           .onErrorResume(e -> Mono.just(failure(e)));
       case ClientProtocol.OP_STATE -> Mono.just(ClientProtocol.state(n.state()));
+      case ClientProtocol.OP_READ_INDEX -> Mono.fromFuture(n.readIndex())
+          .map(index -> (ByteBuffer) ByteBuffer.allocate(9).put(ClientProtocol.OK).putLong(index).flip())
+          .onErrorResume(e -> Mono.just(failure(e)));
+      case ClientProtocol.OP_TRANSFER -> Mono.fromFuture(n.transferLeadership(new String(body, StandardCharsets.UTF_8)))
+          .then(Mono.fromSupplier(() -> (ByteBuffer) ByteBuffer.allocate(1).put(ClientProtocol.OK).flip()))
+          .onErrorResume(e -> Mono.just(failure(e)));
       case ClientProtocol.OP_READ -> {
         byte[] cmd = body.length == 8 ? reader.apply(ByteBuffer.wrap(body).getLong()) : null;
         yield Mono.just(cmd == null

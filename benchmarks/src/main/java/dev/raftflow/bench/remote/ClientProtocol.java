@@ -14,7 +14,13 @@ import java.nio.charset.StandardCharsets;
  * PROPOSE  command bytes           -> OK index:long term:long | NOT_LEADER leader:str | OVERLOADED msg:str | ERROR msg:str
  * STATE    (empty)                 -> OK term:long role:byte leader:str commit:long applied:long last:long
  * READ     index:long              -> OK command bytes | ERROR msg:str   (nodes that record commands)
+ * READ_INDEX (empty)               -> OK index:long | NOT_LEADER leader:str | OVERLOADED msg:str | ERROR msg:str
+ * TRANSFER target:str              -> OK | NOT_LEADER leader:str | ERROR msg:str
  * </pre>
+ *
+ * READ_INDEX is a linearizable read point ({@code RaftNode#readIndex()}): answered once the leader
+ * has confirmed its leadership and applied that index. TRANSFER hands leadership to another member
+ * and is answered once it leads.
  *
  * A proposal is answered once it is committed and applied on the node that took it. Strings are a
  * short length + UTF-8 ({@code -1} for none).
@@ -24,6 +30,8 @@ final class ClientProtocol {
   static final byte OP_PROPOSE = 1;
   static final byte OP_STATE = 2;
   static final byte OP_READ = 3;
+  static final byte OP_READ_INDEX = 4;
+  static final byte OP_TRANSFER = 5;
 
   static final byte OK = 0;
   static final byte NOT_LEADER = 1;

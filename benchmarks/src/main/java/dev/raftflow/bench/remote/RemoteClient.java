@@ -12,6 +12,7 @@ import io.rsocket.transport.netty.client.TcpClientTransport;
 import io.rsocket.util.DefaultPayload;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -146,6 +147,38 @@ public final class RemoteClient implements AutoCloseable {
         throw new RaftException(member + ": " + ClientProtocol.getStr(b));
       }
       return ClientProtocol.readState(b);
+    });
+  }
+
+  /**
+   * A linearizable read point from {@code member}, which must be the leader: every write
+   * acknowledged before the call is at or below it, and the member has applied it.
+   */
+  public Mono<Long> readIndex(String member) {
+    return call(member, ClientProtocol.request(ClientProtocol.OP_READ_INDEX, new byte[0])).map(b -> {
+      byte status = b.get();
+      if (status == ClientProtocol.NOT_LEADER) {
+        throw new NotLeaderException(member, -1, ClientProtocol.getStr(b));
+      }
+      if (status != ClientProtocol.OK) {
+        throw new RaftException(member + ": " + ClientProtocol.getStr(b));
+      }
+      return b.getLong();
+    });
+  }
+
+  /** Asks leader {@code member} to hand leadership to {@code target}; completes once it leads. */
+  public Mono<Void> transferLeadership(String member, String target) {
+    byte[] body = target.getBytes(StandardCharsets.UTF_8);
+    return call(member, ClientProtocol.request(ClientProtocol.OP_TRANSFER, body)).flatMap(b -> {
+      byte status = b.get();
+      if (status == ClientProtocol.NOT_LEADER) {
+        return Mono.error(new NotLeaderException(member, -1, ClientProtocol.getStr(b)));
+      }
+      if (status != ClientProtocol.OK) {
+        return Mono.error(new RaftException(member + ": " + ClientProtocol.getStr(b)));
+      }
+      return Mono.empty();
     });
   }
 
