@@ -235,6 +235,11 @@ public final class LabCluster implements AutoCloseable {
     return rf.transferLeadership(rf.members().get(target));
   }
 
+  /** Whether server {@code i}'s applier has recorded {@code index} (in this or an earlier run). */
+  public boolean hasApplied(int i, long index) {
+    return logs.get(i).containsKey(index);
+  }
+
   /** The lab's {@code GetState()}: the term and whether the server believes it leads. */
   public NodeState state(int i) {
     RaftNode rf = rafts[i];
