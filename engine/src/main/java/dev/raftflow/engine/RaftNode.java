@@ -93,8 +93,9 @@ public final class RaftNode implements AutoCloseable {
   private final Map<Long, CompletableFuture<Long>> readsUnconfirmed = new HashMap<>();
   private final ArrayDeque<ConfirmedRead> readsAwaitingApply = new ArrayDeque<>();
   private long lastReadId;
-  /** The leadership transfer under way, if any. */
+  /** The leadership transfer under way, if any, and the ticks since it began. */
   private Transfer transfer;
+  private int transferTicks;
   private FluxSink<ApplyEvent> applySink;
   private long applyDemand;
   private Subscription inboundSubscription;
@@ -280,11 +281,13 @@ public final class RaftNode implements AutoCloseable {
    * Hands leadership to member {@code target} (Raft thesis 3.10): this leader stops taking
    * proposals (they fail with {@link NotLeaderException} naming the target), brings the target's
    * log up to date and tells it to start an election at once. Completes when this node sees the
-   * target lead a newer term; fails with {@link RaftException} if that does not happen within an
-   * election timeout (this node then leads on and takes proposals again) or another member wins,
-   * with {@link NotLeaderException} if this node is not the leader, {@link
+   * target lead a newer term; fails with {@link RaftException} if the target does not take over
+   * within an election timeout (this node then leads on and takes proposals again), if another
+   * member wins, if this node loses leadership otherwise, or if no outcome is known after two
+   * election timeouts; with {@link NotLeaderException} if this node is not the leader, {@link
    * IllegalArgumentException} for an id that is not a member, {@link NodeClosedException} when
-   * closed. A new transfer replaces one under way (which fails). Completes on the loop thread.
+   * closed. A new transfer replaces one under way (which fails); a transfer to this node itself
+   * cancels one under way and completes. Completes on the loop thread.
    */
   public CompletableFuture<Void> transferLeadership(String target) {
     Objects.requireNonNull(target, "target");
@@ -296,8 +299,6 @@ public final class RaftNode implements AutoCloseable {
       done.completeExceptionally(new NodeClosedException(id));
     } else if (s.role() != Role.LEADER) {
       done.completeExceptionally(new NotLeaderException(id, s.term(), s.leaderId()));
-    } else if (target.equals(id)) {
-      done.complete(null);
     } else {
       enqueue(new TransferRequest(target, done));
     }
@@ -369,6 +370,9 @@ public final class RaftNode implements AutoCloseable {
     }
     try {
       core.tick();
+      if (transfer != null) {
+        transferTicks++;
+      }
       flush();
     } catch (RuntimeException e) {
       fail(e);
@@ -446,18 +450,25 @@ public final class RaftNode implements AutoCloseable {
       completeWrites();
     } else if (e instanceof TransferRequest t) {
       proposeBatch(); // proposals made before the call still go in
+      if (core.role() != Role.LEADER) {
+        t.done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
+        return;
+      }
       if (transfer != null) {
         transfer.done.completeExceptionally(new RaftException("leadership transfer to " + transfer.target
             + " replaced by one to " + t.target));
         transfer = null;
       }
-      if (core.transferLeadership(t.target)) {
+      if (t.target.equals(id)) {
+        core.cancelTransfer();
+        t.done.complete(null);
+      } else if (core.transferLeadership(t.target)) {
         transfer = new Transfer(t.target, core.term(), t.done);
+        transferTicks = 0;
       } else {
         t.done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
       }
     } else if (e instanceof ReadRequest r) {
-      proposeBatch(); // keep the order of calls
       long readId = ++lastReadId;
       if (core.requestRead(readId)) {
         readsUnconfirmed.put(readId, r.done);
@@ -599,6 +610,14 @@ public final class RaftNode implements AutoCloseable {
       transfer = null;
       t.done.completeExceptionally(new RaftException("leadership transfer to " + t.target
           + " did not complete within the election timeout; " + id + " leads on"));
+    } else if (core.term() == t.term && core.role() != Role.LEADER) {
+      transfer = null;
+      t.done.completeExceptionally(new RaftException("leadership transfer to " + t.target + " ended: " + id
+          + " lost the leadership (cut off from a majority?)"));
+    } else if (transferTicks > 2 * options.electionTicks()) {
+      transfer = null;
+      t.done.completeExceptionally(new RaftException("leadership transfer to " + t.target + ": outcome unknown after "
+          + transferTicks + " ticks (term " + core.term() + ", leader " + core.leaderId() + ")"));
     }
   }
 

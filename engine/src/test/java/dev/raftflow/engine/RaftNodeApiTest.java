@@ -12,6 +12,7 @@ import dev.raftflow.engine.spi.PersistentState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -123,9 +124,58 @@ class RaftNodeApiTest {
       RaftNode theLeader = leader;
       assertThatThrownBy(() -> theLeader.transferLeadership("z").join()).cause()
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a member");
-      assertThat(theLeader.transferLeadership(theLeader.id())).as("to itself: nothing to do").isCompleted();
+      assertThat(theLeader.transferLeadership(theLeader.id())).as("to itself: nothing to do")
+          .succeedsWithin(Duration.ofSeconds(5));
     } catch (Exception e) {
       throw new AssertionError(e);
+    } finally {
+      nodes.forEach(RaftNode::close);
+    }
+  }
+
+  @Test
+  void aTransferWhoseOutcomeNeverReachesTheOldLeaderFailsAfterTwoElectionTimeouts() throws Exception {
+    MemoryNetwork net = new MemoryNetwork();
+    List<String> ids = List.of("a", "b", "c");
+    java.util.concurrent.atomic.AtomicBoolean deaf = new java.util.concurrent.atomic.AtomicBoolean();
+    List<RaftNode> nodes = ids.stream().map(id -> {
+      dev.raftflow.engine.spi.Transport t = net.transport(id);
+      dev.raftflow.engine.spi.Transport filtered = new dev.raftflow.engine.spi.Transport() {
+        @Override
+        public void send(dev.raftflow.engine.message.Message m) {
+          t.send(m);
+        }
+
+        @Override
+        public reactor.core.publisher.Flux<dev.raftflow.engine.message.Message> inbound() {
+          // once deaf, a member hears votes (so it learns the new term) but no leader's appends
+          return t.inbound().filter(m -> !(deaf.get() && m instanceof dev.raftflow.engine.message.AppendEntries));
+        }
+
+        @Override
+        public void close() {
+          t.close();
+        }
+      };
+      return RaftNode.builder().id(id).members(ids).transport(id.equals("a") ? filtered : t)
+          .logStore(new MemoryLogStore()).options(STEADY.toBuilder().preVote(false).build()).start();
+    }).toList();
+    try {
+      RaftNode a = nodes.get(0);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!a.state().isLeader()) { // make "a" lead: hand over until it does
+        assertThat(System.nanoTime()).as("a leads within 20 s").isLessThan(deadline);
+        for (RaftNode n : nodes) {
+          if (n != a && n.state().isLeader()) {
+            n.transferLeadership("a").handle((v, e) -> null).get(5, TimeUnit.SECONDS);
+          }
+        }
+        Thread.sleep(10);
+      }
+      deaf.set(true);
+      CompletableFuture<Void> moved = a.transferLeadership("b");
+      Throwable why = moved.handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+      assertThat(why).isInstanceOf(RaftException.class).hasMessageContaining("outcome unknown");
     } finally {
       nodes.forEach(RaftNode::close);
     }

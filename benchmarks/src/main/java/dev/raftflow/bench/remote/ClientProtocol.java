@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  * STATE    (empty)                 -> OK term:long role:byte leader:str commit:long applied:long last:long
  * READ     index:long              -> OK command bytes | ERROR msg:str   (nodes that record commands)
  * READ_INDEX (empty)               -> OK index:long | NOT_LEADER leader:str | OVERLOADED msg:str | ERROR msg:str
- * TRANSFER target:str              -> OK | NOT_LEADER leader:str | ERROR msg:str
+ * TRANSFER target id (UTF-8 bytes)  -> OK | NOT_LEADER leader:str | ERROR msg:str
  * </pre>
  *
  * READ_INDEX is a linearizable read point ({@code RaftNode#readIndex()}): answered once the leader

@@ -217,6 +217,11 @@ public final class RaftCore {
     if (role != Role.LEADER) {
       return false;
     }
+    if (log.lastTerm() != term) {
+      // without leaderNoop, nothing of this term may be coming: the read point can only commit
+      // behind an entry of this term, so add the no-op the thesis prescribes
+      appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
+    }
     if (!readRoundUnsent) {
       readRound++;
       readRoundUnsent = true;
@@ -239,10 +244,13 @@ public final class RaftCore {
     }
     leadTransferee = target;
     transferElapsed = 0;
-    if (pr.match == log.lastIndex()) {
-      messages.add(new TimeoutNow(term, id, target));
-    }
+    maybeSendTimeoutNow(pr);
     return true;
+  }
+
+  /** Stops a leadership transfer under way, if any: proposals are taken again. */
+  public void cancelTransfer() {
+    leadTransferee = null;
   }
 
   /** The member leadership is being handed to, or null. */
@@ -301,7 +309,8 @@ public final class RaftCore {
       entries = log.suffix(Math.max(writeFrom, log.firstIndex()));
     }
     LogWrite write = new LogWrite(hs, snapshotToWrite, entries, log.lastIndex(), log.lastTerm());
-    Ready r = new Ready(messages, write, messagesAfterWrite, readsConfirmed, readsFailed);
+    Ready r = new Ready(messages, write, messagesAfterWrite,
+        readsConfirmed.isEmpty() ? List.of() : readsConfirmed, readsFailed.isEmpty() ? List.of() : readsFailed);
     if (!readsConfirmed.isEmpty()) {
       readsConfirmed = new ArrayList<>();
     }
@@ -652,6 +661,7 @@ public final class RaftCore {
 
   private void heartbeat() {
     for (Progress pr : progress.values()) {
+      maybeSendTimeoutNow(pr); // a lost TimeoutNow, or a target caught up by a snapshot
       switch (pr.state) {
         case PROBE -> {
           pr.probeSent = false;
@@ -737,9 +747,7 @@ public final class RaftCore {
       }
       if (r.matchIndex() > pr.match) {
         pr.match = r.matchIndex();
-        if (pr.id.equals(leadTransferee) && pr.match == log.lastIndex()) {
-          messages.add(new TimeoutNow(term, id, pr.id)); // caught up: its turn
-        }
+        maybeSendTimeoutNow(pr);
       }
       switch (pr.state) {
         case PROBE -> pr.becomeReplicate();
@@ -796,6 +804,7 @@ public final class RaftCore {
     pr.recentActive = true;
     if (r.matchIndex() <= log.lastIndex() && r.matchIndex() > pr.match) {
       pr.match = r.matchIndex();
+      maybeSendTimeoutNow(pr);
     }
     if (pr.state == Progress.State.SNAPSHOT) {
       pr.next = pr.match + 1;
@@ -819,6 +828,13 @@ public final class RaftCore {
       }
       pendingReads.pollFirst();
       readsConfirmed.add(new Ready.ReadState(r.id(), r.index()));
+    }
+  }
+
+  /** Tells the transfer target to campaign once its log matches ours (again at each heartbeat). */
+  private void maybeSendTimeoutNow(Progress pr) {
+    if (pr.id.equals(leadTransferee) && pr.match == log.lastIndex()) {
+      messages.add(new TimeoutNow(term, id, pr.id));
     }
   }
 

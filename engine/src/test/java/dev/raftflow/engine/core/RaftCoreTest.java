@@ -134,6 +134,39 @@ class RaftCoreTest {
   }
 
   @Test
+  void withoutLeaderNoopAReadAppendsTheNoOpItsReadPointNeedsToCommit() {
+    RaftCore a = core("a", new PersistentState(new HardState(1, null), null, entries(1, 1)));
+    elect(a); // term 2, log from term 1 only, no no-op (OPTS)
+    a.ready();
+    a.step(AppendResponse.accepted(2, "b", "a", 2));
+    a.ready();
+    assertThat(a.commitIndex()).as("term-1 entries cannot commit by counting").isZero();
+    assertThat(a.requestRead(9)).isTrue();
+    Ready r = a.ready();
+    assertThat(r.write().entries()).extracting(LogEntry::index, LogEntry::term).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(3L, 2L));
+    assertThat(r.write().entries().get(0).type()).isEqualTo(dev.raftflow.engine.message.EntryType.NOOP);
+    a.persisted(3, 2);
+    a.step(AppendResponse.accepted(2, "b", "a", 3, 1));
+    assertThat(a.commitIndex()).isEqualTo(3);
+    assertThat(a.ready().readsConfirmed()).containsExactly(new Ready.ReadState(9, 2));
+  }
+
+  @Test
+  void aLostTimeoutNowIsSentAgainAtTheNextHeartbeat() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    assertThat(a.transferLeadership("b")).isTrue();
+    assertThat(a.ready().messages()).contains(new TimeoutNow(1, "a", "b")); // lost on the way
+    a.tick(); // heartbeatTicks = 1
+    assertThat(a.ready().messages()).contains(new TimeoutNow(1, "a", "b"));
+    a.cancelTransfer();
+    a.tick();
+    assertThat(a.ready().messages()).noneMatch(m -> m instanceof TimeoutNow);
+  }
+
+  @Test
   void aTransferThatDoesNotCompleteWithinAnElectionTimeoutIsAbandoned() {
     RaftCore a = core("a", PersistentState.EMPTY);
     elect(a);

@@ -12,9 +12,20 @@ public final class LabCommand {
 
   private LabCommand() {}
 
+  /** What the appliers record for a no-op entry (never equal to a test's command). */
+  public static final Object NOOP = new Object() {
+    @Override
+    public String toString() {
+      return "<no-op>";
+    }
+  };
+
   public static byte[] encode(Object cmd) {
     if (cmd == null) {
       return new byte[] {'n'};
+    }
+    if (cmd == NOOP) {
+      return new byte[] {'o'}; // inside a snapshot's log
     }
     if (cmd instanceof Integer i) {
       return ByteBuffer.allocate(5).put((byte) 'i').putInt(i).array();
@@ -43,6 +54,12 @@ public final class LabCommand {
         yield ByteBuffer.wrap(bytes, 1, 4).getInt();
       }
       case 's' -> new String(bytes, 1, bytes.length - 1, StandardCharsets.UTF_8);
+      case 'o' -> {
+        if (bytes.length != 1) {
+          throw new IllegalArgumentException("no-op marker of " + bytes.length + " bytes");
+        }
+        yield NOOP;
+      }
       case 'n' -> {
         if (bytes.length != 1) {
           throw new IllegalArgumentException("null command of " + bytes.length + " bytes");

@@ -56,4 +56,21 @@ public class LeadershipTransferTest extends LabTestBase {
       cfg.end();
     }
   }
+
+  @Test
+  public void aTransferFromALeaderThatIsCutOffFailsInsteadOfHanging() {
+    int servers = 3;
+    try (LabCluster cfg = make(servers, false, false)) {
+      cfg.begin("leadership transfer from a disconnected leader");
+      cfg.one(101, servers, true);
+      int leader = cfg.checkOneLeader();
+      cfg.disconnect(leader);
+      CompletableFuture<Void> moved = cfg.transferLeadership(leader, (leader + 1) % servers);
+      Throwable why = cfg.simulation().await(moved.handle((v, e) -> e), 3 * LabCluster.RAFT_ELECTION_TIMEOUT);
+      assertThat(why).as("the transfer fails").isInstanceOf(RaftException.class);
+      cfg.connect(leader);
+      cfg.one(102, servers, true);
+      cfg.end();
+    }
+  }
 }

@@ -106,8 +106,12 @@ public final class ChronicleLogStore implements LogStore {
 
     public Options {
       Objects.requireNonNull(durability, "durability");
-      if (segmentBytes <= 0 || blockSize <= 0) {
-        throw new IllegalArgumentException("segmentBytes and blockSize must be positive");
+      if (segmentBytes <= 0) {
+        throw new IllegalArgumentException("segmentBytes must be positive");
+      }
+      if (blockSize < MIN_BLOCK_SIZE) {
+        throw new IllegalArgumentException("blockSize must be at least " + MIN_BLOCK_SIZE + " (entries up to a quarter of it, "
+            + "less record headers), was " + blockSize);
       }
       if (preallocateBytes < 0) {
         throw new IllegalArgumentException("preallocateBytes must not be negative");
@@ -224,6 +228,8 @@ public final class ChronicleLogStore implements LogStore {
   private final CRC32C crc = new CRC32C();
   private final Records.BatchEncoder batch = new Records.BatchEncoder(crc);
   private final long maxBatchBytes;
+  /** Smallest block size: leaves entries of at least 8 KiB. */
+  static final long MIN_BLOCK_SIZE = 64 << 10;
   /** Room left in a document for a record's header, a hard state and Chronicle's own header. */
   private static final int RECORD_HEADROOM = 8 << 10;
   private int writeCycle = Integer.MIN_VALUE; // cycle of the last record appended

@@ -98,6 +98,8 @@ class BatchRecordTest {
       assertThat(s.lastIndex()).isEqualTo(3);
       assertSameEntry(s.read(1), LogEntry.command(1, 3, largest), "largest entry");
     }
+    assertThatThrownBy(() -> OPTS.withBlockSize(16 << 10)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("blockSize must be at least");
     try (ChronicleLogStore s = ChronicleLogStore.open(dir, opts)) {
       PersistentState ps = s.load();
       assertThat(ps.hardState()).isEqualTo(new HardState(3, "n".repeat(200)));
