@@ -62,7 +62,14 @@ public final class RaftCore {
   private int heartbeatElapsed;
   private int quorumCheckElapsed;
   private int electionTimeout;
+  /** Real votes for this member in {@link #term} (as a candidate). */
   private final Set<String> votes = new HashSet<>();
+  /**
+   * Pre-vote grants for {@code term + 1}. Kept apart from {@link #votes}: a candidate whose election
+   * timed out pre-campaigns for the next term while real votes for its current term may still
+   * arrive, and the two must never be counted together.
+   */
+  private final Set<String> preVotes = new HashSet<>();
   /** A pre-vote round is under way (role stays FOLLOWER or CANDIDATE; term unchanged). */
   private boolean preCampaigning;
   private final Map<String, Progress> progress = new LinkedHashMap<>();
@@ -437,6 +444,7 @@ public final class RaftCore {
     leadTransferee = null;
     progress.clear();
     votes.clear();
+    preVotes.clear();
     preCampaigning = false;
     resetElectionTimer();
   }
@@ -445,10 +453,10 @@ public final class RaftCore {
   private void preCampaign() {
     preCampaigning = true;
     leaderId = null;
-    votes.clear();
-    votes.add(id);
+    preVotes.clear();
+    preVotes.add(id);
     resetElectionTimer();
-    if (votes.size() >= quorum) {
+    if (preVotes.size() >= quorum) {
       campaign();
       return;
     }
@@ -470,8 +478,8 @@ public final class RaftCore {
     if (!preCampaigning || !v.granted() || v.term() != term + 1) {
       return;
     }
-    votes.add(v.from());
-    if (votes.size() >= quorum) {
+    preVotes.add(v.from());
+    if (preVotes.size() >= quorum) {
       campaign();
     }
   }

@@ -186,6 +186,32 @@ class RaftCoreTest {
   }
 
   @Test
+  void preVotesForTheNextTermNeverCountAsVotesInThisOne() {
+    // regression of simulation seed 6005: pre-vote grants and real votes shared one set
+    List<String> five = List.of("a", "b", "c", "d", "e");
+    RaftOptions opts = OPTS.toBuilder().preVote(true).build();
+    RaftCore a = new RaftCore("a", five, opts, new Random(1), PersistentState.EMPTY);
+    while (!a.ready().messages().stream().anyMatch(m -> m instanceof RequestVote v && v.preVote())) {
+      a.tick();
+    }
+    a.step(new VoteResponse(1, "b", "a", true, true));
+    a.step(new VoteResponse(1, "c", "a", true, true));
+    assertThat(a.role()).isEqualTo(Role.CANDIDATE);
+    assertThat(a.term()).isEqualTo(1);
+    a.ready();
+    // term 1 times out without a leader: a pre-campaigns for term 2, and b grants that pre-vote
+    while (!a.ready().messages().stream().anyMatch(m -> m instanceof RequestVote v && v.preVote() && v.term() == 2)) {
+      a.tick();
+    }
+    a.step(new VoteResponse(2, "b", "a", true, true));
+    a.step(new VoteResponse(1, "d", "a", true, false)); // a late real vote for term 1
+    assertThat(a.role()).as("self and d are two real votes of five: no leader").isEqualTo(Role.CANDIDATE);
+    a.step(new VoteResponse(1, "e", "a", true, false));
+    assertThat(a.role()).as("a third real vote for term 1 elects it").isEqualTo(Role.LEADER);
+    assertThat(a.term()).isEqualTo(1);
+  }
+
+  @Test
   void candidatePersistsTermAndVoteBeforeAskingForVotes() {
     RaftCore a = core("a", PersistentState.EMPTY);
     elect(a);

@@ -47,6 +47,8 @@ final class RandomizedSimulation {
   }
 
   private static final long TICK_MS = 10;
+  /** {@code -Draftflow.sim.trace=true}: print every delivery (for replaying one seed). */
+  private static final boolean TRACE = Boolean.getBoolean("raftflow.sim.trace");
 
   private final long seed;
   private final Random rnd;
@@ -239,8 +241,14 @@ final class RandomizedSimulation {
       if (m.down || m.incarnation != toIncarnation) {
         return;
       }
+      if (TRACE) {
+        System.out.printf("%6d %s <- %s  [%s]%n", now, m.id, msg, m.core);
+      }
       m.core.step(msg);
       m.afterInput();
+      if (TRACE) {
+        System.out.printf("%6d %s    now %s%n", now, m.id, m.core);
+      }
     }
   }
 
