@@ -24,18 +24,21 @@ final class ChronicleStoreHandle implements StoreHandle {
 
   static PersisterFactory factory(Path base, ChronicleLogStore.Options options) {
     AtomicLong n = new AtomicLong();
-    return id -> new ChronicleStoreHandle(base, base.resolve(id + "-" + n.incrementAndGet()), options, n);
+    return id -> new ChronicleStoreHandle(base, id, base.resolve(id + "-" + n.incrementAndGet()), options, n);
   }
 
   private final Path base;
+  private final String serverId;
   private final Path dir;
   private final ChronicleLogStore.Options options;
   private final AtomicLong counter;
   private ChronicleLogStore store;
   private PersistentState recovered;
 
-  private ChronicleStoreHandle(Path base, Path dir, ChronicleLogStore.Options options, AtomicLong counter) {
+  private ChronicleStoreHandle(Path base, String serverId, Path dir, ChronicleLogStore.Options options,
+      AtomicLong counter) {
     this.base = base;
+    this.serverId = serverId;
     this.dir = dir;
     this.options = options;
     this.counter = counter;
@@ -77,8 +80,9 @@ final class ChronicleStoreHandle implements StoreHandle {
 
   @Override
   public StoreHandle copy() {
-    ChronicleStoreHandle c = new ChronicleStoreHandle(base, base.resolve(dir.getFileName() + "c" + counter.incrementAndGet()),
-        options, counter);
+    // a fresh name per copy: appending to the old one outgrew the file-name limit after many crashes
+    ChronicleStoreHandle c = new ChronicleStoreHandle(base, serverId,
+        base.resolve(serverId + "-" + counter.incrementAndGet()), options, counter);
     if (store != null) {
       store.copyTo(c.dir);
     } else {
