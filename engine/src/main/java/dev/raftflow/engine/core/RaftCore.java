@@ -841,7 +841,7 @@ public final class RaftCore {
 
   /** Tells the transfer target to campaign once its log matches ours (again at each heartbeat). */
   private void maybeSendTimeoutNow(Progress pr) {
-    if (pr.id.equals(leadTransferee) && pr.match == log.lastIndex()) {
+    if (leadTransferee != null && pr.id.equals(leadTransferee) && pr.match == log.lastIndex()) {
       messages.add(new TimeoutNow(term, id, pr.id));
     }
   }

@@ -33,6 +33,14 @@ class RaftCoreTest {
     return new RaftCore(id, ABC, OPTS, new Random(1), ps);
   }
 
+  /** Member "a", elected leader of term 1 on an empty log, with its first Ready (probes) taken. */
+  private static RaftCore leaderA() {
+    RaftCore a = core("a", PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    return a;
+  }
+
   private static List<LogEntry> entries(long... terms) {
     List<LogEntry> out = new ArrayList<>();
     for (int i = 0; i < terms.length; i++) {
@@ -55,9 +63,7 @@ class RaftCoreTest {
 
   @Test
   void aReadIsConfirmedOnlyByAnswersToAppendsSentAfterItWasAsked() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready(); // probes
+    RaftCore a = leaderA(); // its probes are out
     a.step(AppendResponse.accepted(1, "b", "a", 0));
     a.step(AppendResponse.accepted(1, "c", "a", 0));
     a.propose(List.of(new byte[] {1}));
@@ -80,9 +86,7 @@ class RaftCoreTest {
 
   @Test
   void readsAskedInOneTurnShareARoundAndFailWhenTheLeaderStepsDown() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready();
+    RaftCore a = leaderA();
     assertThat(a.requestRead(1)).isTrue();
     assertThat(a.requestRead(2)).isTrue();
     Ready round = a.ready();
@@ -99,9 +103,7 @@ class RaftCoreTest {
 
   @Test
   void leadershipGoesToAFollowerOnceItsLogIsUpToDate() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready(); // probes
+    RaftCore a = leaderA(); // its probes are out
     a.step(AppendResponse.accepted(1, "b", "a", 0));
     a.step(AppendResponse.accepted(1, "c", "a", 0));
     a.propose(List.of(new byte[] {1}, new byte[] {2}));
@@ -154,9 +156,7 @@ class RaftCoreTest {
 
   @Test
   void aLostTimeoutNowIsSentAgainAtTheNextHeartbeat() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready();
+    RaftCore a = leaderA();
     assertThat(a.transferLeadership("b")).isTrue();
     assertThat(a.ready().messages()).contains(new TimeoutNow(1, "a", "b")); // lost on the way
     a.tick(); // heartbeatTicks = 1
@@ -168,9 +168,7 @@ class RaftCoreTest {
 
   @Test
   void aTransferThatDoesNotCompleteWithinAnElectionTimeoutIsAbandoned() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready();
+    RaftCore a = leaderA();
     assertThat(a.transferLeadership("b")).isTrue();
     assertThat(a.ready().messages()).as("b matches the empty log").contains(new TimeoutNow(1, "a", "b"));
     for (int i = 0; i < OPTS.electionTicks() - 1; i++) {
@@ -237,9 +235,7 @@ class RaftCoreTest {
 
   @Test
   void proposalsWaitingAtOneTurnTravelAsOneMessagePerFollowerAndPipelineUpToTheWindow() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready(); // probes
+    RaftCore a = leaderA(); // its probes are out
     a.step(AppendResponse.accepted(1, "b", "a", 0));
     a.step(AppendResponse.accepted(1, "c", "a", 0));
     a.propose(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}, new byte[] {4}, new byte[] {5}, new byte[] {6}));
@@ -259,9 +255,7 @@ class RaftCoreTest {
 
   @Test
   void leaderCommitsOnlyWithItsOwnDurableIndexCounted() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready();
+    RaftCore a = leaderA(); // its probes are out
     a.step(AppendResponse.accepted(1, "b", "a", 0));
     a.propose(List.of(new byte[] {1}));
     a.ready();
@@ -273,9 +267,7 @@ class RaftCoreTest {
 
   @Test
   void commitWaitsForTheLeaderDurableIndex() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready();
+    RaftCore a = leaderA();
     a.propose(List.of(new byte[] {1}));
     a.ready();
     a.step(AppendResponse.accepted(1, "b", "a", 0));
@@ -345,9 +337,7 @@ class RaftCoreTest {
 
   @Test
   void laggingFollowerGetsTheSnapshotThenTheEntriesAfterIt() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready();
+    RaftCore a = leaderA(); // its probes are out
     a.step(AppendResponse.accepted(1, "b", "a", 0));
     for (int i = 0; i < 10; i++) {
       a.propose(List.of(new byte[] {(byte) i}));
@@ -408,9 +398,7 @@ class RaftCoreTest {
 
   @Test
   void leaderCutOffFromAMajorityStepsDownAfterAnElectionTimeout() {
-    RaftCore a = core("a", PersistentState.EMPTY);
-    elect(a);
-    a.ready();
+    RaftCore a = leaderA();
     for (int i = 0; i < OPTS.electionTicks() - 1; i++) {
       a.tick();
       a.step(AppendResponse.accepted(1, "b", "a", 0)); // b keeps answering

@@ -46,31 +46,11 @@ public class KvLinearizabilityTest extends LabTestBase {
         clients.add(cfg.go("kv-client-" + me, () -> client(cfg, me, history, stop)));
       }
       for (int iters = 0; iters < 12; iters++) {
-        if (cfg.randInt() % 1000 < 200) {
-          cfg.disconnect(cfg.randInt() % SERVERS);
-        }
-        if (cfg.randInt() % 1000 < 500) {
-          int i = cfg.randInt() % SERVERS;
-          if (!cfg.isAlive(i)) {
-            cfg.start1(i);
-          }
-          cfg.connect(i);
-        }
-        if (cfg.randInt() % 1000 < 200) {
-          int i = cfg.randInt() % SERVERS;
-          if (cfg.isAlive(i)) {
-            cfg.crash1(i);
-          }
-        }
+        cfg.churnRound();
         cfg.sleep(700);
       }
       cfg.setUnreliable(false);
-      for (int i = 0; i < SERVERS; i++) {
-        if (!cfg.isAlive(i)) {
-          cfg.start1(i);
-        }
-        cfg.connect(i);
-      }
+      cfg.restartAndConnectAll();
       cfg.sleep(2_000); // the clients run on against a healed group
       stop[0] = true;
       for (SimThread t : clients) {
@@ -130,10 +110,7 @@ public class KvLinearizabilityTest extends LabTestBase {
   private static Op get(LabCluster cfg, int me, int server, String key) {
     long call = cfg.simulation().nowMillis();
     CompletableFuture<Long> read = cfg.readIndex(server);
-    for (long waited = 0; !read.isDone() && waited < OP_LIMIT_MS; waited += 10) {
-      cfg.sleep(10);
-    }
-    if (!read.isDone() || read.isCompletedExceptionally()) {
+    if (!cfg.settle(read, OP_LIMIT_MS) || read.isCompletedExceptionally()) {
       return null; // no answer: a read has no effect, so it simply leaves the history
     }
     long at = read.join();

@@ -255,23 +255,7 @@ public class Lab2CTest extends LabTestBase {
         clients.add(cfg.go("client-" + me, () -> churnClient(cfg, me, servers, stop, values)));
       }
       for (int iters = 0; iters < 20; iters++) {
-        if (cfg.randInt() % 1000 < 200) {
-          int i = cfg.randInt() % servers;
-          cfg.disconnect(i);
-        }
-        if (cfg.randInt() % 1000 < 500) {
-          int i = cfg.randInt() % servers;
-          if (!cfg.isAlive(i)) {
-            cfg.start1(i);
-          }
-          cfg.connect(i);
-        }
-        if (cfg.randInt() % 1000 < 200) {
-          int i = cfg.randInt() % servers;
-          if (cfg.isAlive(i)) {
-            cfg.crash1(i);
-          }
-        }
+        cfg.churnRound();
         // Make crash/restart infrequent enough that the peers can often keep up, but not so
         // infrequent that everything has settled down from one change to the next. Pick a value
         // smaller than the election timeout, but not hugely smaller.
@@ -279,12 +263,7 @@ public class Lab2CTest extends LabTestBase {
       }
       cfg.sleep(RAFT_ELECTION_TIMEOUT);
       cfg.setUnreliable(false);
-      for (int i = 0; i < servers; i++) {
-        if (!cfg.isAlive(i)) {
-          cfg.start1(i);
-        }
-        cfg.connect(i);
-      }
+      cfg.restartAndConnectAll();
       stop[0] = true;
       List<Integer> values = new ArrayList<>();
       for (int c = 0; c < ncli; c++) {

@@ -235,6 +235,47 @@ public final class LabCluster implements AutoCloseable {
     return rf.transferLeadership(rf.members().get(target));
   }
 
+  /**
+   * One round of the lab's churn: with probability 0.2 disconnect a random server, with 0.5
+   * restart a random server if it is crashed and connect it, with 0.2 crash a random server.
+   */
+  public void churnRound() {
+    if (randInt() % 1000 < 200) {
+      disconnect(randInt() % n);
+    }
+    if (randInt() % 1000 < 500) {
+      int i = randInt() % n;
+      if (!isAlive(i)) {
+        start1(i);
+      }
+      connect(i);
+    }
+    if (randInt() % 1000 < 200) {
+      int i = randInt() % n;
+      if (isAlive(i)) {
+        crash1(i);
+      }
+    }
+  }
+
+  /** Restarts every crashed server and connects every server. */
+  public void restartAndConnectAll() {
+    for (int i = 0; i < n; i++) {
+      if (!isAlive(i)) {
+        start1(i);
+      }
+      connect(i);
+    }
+  }
+
+  /** Sleeps in 10 ms steps, at most {@code maxMillis}, until {@code f} is done; whether it is. */
+  public boolean settle(CompletableFuture<?> f, long maxMillis) {
+    for (long waited = 0; !f.isDone() && waited < maxMillis; waited += 10) {
+      sleep(10);
+    }
+    return f.isDone();
+  }
+
   /** Whether server {@code i}'s applier has recorded {@code index} (in this or an earlier run). */
   public boolean hasApplied(int i, long index) {
     return logs.get(i).containsKey(index);

@@ -50,10 +50,7 @@ public class NodeChaosTest extends LabTestBase {
             }
             long before = appliedSomewhere[0];
             CompletableFuture<Long> read = cfg.readIndex(i);
-            for (int waited = 0; !read.isDone() && waited < 3_000; waited += 10) {
-              cfg.sleep(10);
-            }
-            if (read.isDone() && !read.isCompletedExceptionally()) {
+            if (cfg.settle(read, 3_000) && !read.isCompletedExceptionally()) {
               long at = read.join();
               assertThat(at).as("read at server %d covers index %d applied before it was asked", i, before)
                   .isGreaterThanOrEqualTo(before);
@@ -70,41 +67,18 @@ public class NodeChaosTest extends LabTestBase {
           int i = cfg.randInt() % servers;
           if (cfg.isAlive(i) && cfg.state(i).isLeader()) {
             CompletableFuture<Void> moved = cfg.transferLeadership(i, cfg.randInt() % servers);
-            for (int waited = 0; !moved.isDone() && waited < 3_000; waited += 10) {
-              cfg.sleep(10);
-            }
-            if (moved.isDone() && !moved.isCompletedExceptionally()) {
+            if (cfg.settle(moved, 3_000) && !moved.isCompletedExceptionally()) {
               transfersDone[0]++;
             }
           }
         }
       }));
       for (int iters = 0; iters < 30; iters++) {
-        if (cfg.randInt() % 1000 < 200) {
-          cfg.disconnect(cfg.randInt() % servers);
-        }
-        if (cfg.randInt() % 1000 < 500) {
-          int i = cfg.randInt() % servers;
-          if (!cfg.isAlive(i)) {
-            cfg.start1(i);
-          }
-          cfg.connect(i);
-        }
-        if (cfg.randInt() % 1000 < 200) {
-          int i = cfg.randInt() % servers;
-          if (cfg.isAlive(i)) {
-            cfg.crash1(i);
-          }
-        }
+        cfg.churnRound();
         cfg.sleep((TIMEOUT * 7) / 10);
       }
       cfg.setUnreliable(false);
-      for (int i = 0; i < servers; i++) {
-        if (!cfg.isAlive(i)) {
-          cfg.start1(i);
-        }
-        cfg.connect(i);
-      }
+      cfg.restartAndConnectAll();
       stop[0] = true;
       for (SimThread t : threads) {
         t.join(60_000);
