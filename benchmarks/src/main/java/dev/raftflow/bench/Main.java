@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "raftflow 0.1.0-SNAPSHOT",
     description = "Runs a raftflow cluster under load and reports throughput and latency.",
-    subcommands = {RunCommand.class, SweepCommand.class, OverloadCommand.class, NodeCommand.class, ClientCommand.class})
+    subcommands = {RunCommand.class, SweepCommand.class, OverloadCommand.class, DiskCommand.class, NodeCommand.class, ClientCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
