@@ -18,6 +18,7 @@ public final class RaftOptions {
   private final int electionTicks;
   private final int maxEntriesPerMessage;
   private final int maxBytesPerMessage;
+  private final int snapshotChunkBytes;
   private final int maxInflightMessages;
   private final int maxPendingProposals;
   private final boolean leaderNoop;
@@ -33,6 +34,7 @@ public final class RaftOptions {
     this.electionTicks = b.electionTicks;
     this.maxEntriesPerMessage = b.maxEntriesPerMessage;
     this.maxBytesPerMessage = b.maxBytesPerMessage;
+    this.snapshotChunkBytes = b.snapshotChunkBytes;
     this.maxInflightMessages = b.maxInflightMessages;
     this.maxPendingProposals = b.maxPendingProposals;
     this.leaderNoop = b.leaderNoop;
@@ -58,6 +60,7 @@ public final class RaftOptions {
         .electionTicks(electionTicks)
         .maxEntriesPerMessage(maxEntriesPerMessage)
         .maxBytesPerMessage(maxBytesPerMessage)
+        .snapshotChunkBytes(snapshotChunkBytes)
         .maxInflightMessages(maxInflightMessages)
         .maxPendingProposals(maxPendingProposals)
         .leaderNoop(leaderNoop)
@@ -93,7 +96,16 @@ public final class RaftOptions {
     return maxBytesPerMessage;
   }
 
-  /** AppendEntries in flight to one follower in replicate mode. Default 8. */
+  /**
+   * Bytes of snapshot in one InstallSnapshot: a larger snapshot travels in chunks, at most
+   * {@link #maxInflightMessages()} of them unanswered. Default 1 MiB (keep it under the
+   * transport's frame limit).
+   */
+  public int snapshotChunkBytes() {
+    return snapshotChunkBytes;
+  }
+
+  /** AppendEntries (or snapshot chunks) in flight to one follower. Default 8. */
   public int maxInflightMessages() {
     return maxInflightMessages;
   }
@@ -153,7 +165,8 @@ public final class RaftOptions {
   public String toString() {
     return "RaftOptions{tick=" + tickInterval + ", heartbeatTicks=" + heartbeatTicks
         + ", electionTicks=" + electionTicks + ", maxEntriesPerMessage=" + maxEntriesPerMessage
-        + ", maxBytesPerMessage=" + maxBytesPerMessage + ", maxInflightMessages=" + maxInflightMessages
+        + ", maxBytesPerMessage=" + maxBytesPerMessage + ", snapshotChunkBytes=" + snapshotChunkBytes
+        + ", maxInflightMessages=" + maxInflightMessages
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
         + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + "}";
   }
@@ -165,6 +178,7 @@ public final class RaftOptions {
     private int electionTicks = 15;
     private int maxEntriesPerMessage = 512;
     private int maxBytesPerMessage = 1 << 20;
+    private int snapshotChunkBytes = 1 << 20;
     private int maxInflightMessages = 8;
     private int maxPendingProposals = 8192;
     private boolean leaderNoop = true;
@@ -221,6 +235,11 @@ public final class RaftOptions {
       return this;
     }
 
+    public Builder snapshotChunkBytes(int v) {
+      this.snapshotChunkBytes = v;
+      return this;
+    }
+
     public Builder maxInflightMessages(int v) {
       this.maxInflightMessages = v;
       return this;
@@ -253,6 +272,7 @@ public final class RaftOptions {
       }
       positive("maxEntriesPerMessage", maxEntriesPerMessage);
       positive("maxBytesPerMessage", maxBytesPerMessage);
+      positive("snapshotChunkBytes", snapshotChunkBytes);
       positive("maxInflightMessages", maxInflightMessages);
       positive("maxPendingProposals", maxPendingProposals);
       positive("inboundPrefetch", inboundPrefetch);

@@ -27,7 +27,7 @@ import java.util.List;
 public final class MessageCodec {
 
   /** The only format version this codec writes and reads. */
-  public static final byte VERSION = 2;
+  public static final byte VERSION = 3;
 
   /** Longest node id accepted, in bytes. */
   public static final int MAX_ID_BYTES = 255;
@@ -61,9 +61,10 @@ public final class MessageCodec {
           ? varLen(r.matchIndex())
           : varLen(r.rejectedIndex()) + varLen(r.conflictTerm()) + varLen(r.conflictIndex());
     } else if (m instanceof InstallSnapshot s) {
-      n += varLen(s.lastIncludedIndex()) + varLen(s.lastIncludedTerm()) + bytesLen(s.data());
+      n += varLen(s.lastIncludedIndex()) + varLen(s.lastIncludedTerm()) + varLen(s.offset()) + varLen(s.totalBytes())
+          + bytesLen(s.data());
     } else if (m instanceof SnapshotResponse s) {
-      n += varLen(s.matchIndex());
+      n += varLen(s.matchIndex()) + varLen(s.snapshotIndex()) + varLen(s.offset()) + varLen(s.nextOffset());
     }
     return n;
   }
@@ -118,9 +119,14 @@ public final class MessageCodec {
     } else if (m instanceof InstallSnapshot s) {
       putVar(buf, s.lastIncludedIndex());
       putVar(buf, s.lastIncludedTerm());
+      putVar(buf, s.offset());
+      putVar(buf, s.totalBytes());
       putBytes(buf, s.data());
     } else if (m instanceof SnapshotResponse s) {
       putVar(buf, s.matchIndex());
+      putVar(buf, s.snapshotIndex());
+      putVar(buf, s.offset());
+      putVar(buf, s.nextOffset());
     }
   }
 
@@ -159,9 +165,9 @@ public final class MessageCodec {
                 : AppendResponse.rejected(term, from, to, getVar(buf, "rejectedIndex"),
                     getVar(buf, "conflictTerm"), getVar(buf, "conflictIndex"), readRound);
           }
-          case T_INSTALL_SNAPSHOT -> new InstallSnapshot(term, from, to, getVar(buf, "lastIncludedIndex"),
-              getVar(buf, "lastIncludedTerm"), getBytes(buf, "snapshot data"));
-          case T_SNAPSHOT_RESPONSE -> new SnapshotResponse(term, from, to, getVar(buf, "matchIndex"));
+          case T_INSTALL_SNAPSHOT -> decodeSnapshotChunk(buf, term, from, to);
+          case T_SNAPSHOT_RESPONSE -> new SnapshotResponse(term, from, to, getVar(buf, "matchIndex"),
+              getVar(buf, "snapshotIndex"), getVar(buf, "offset"), getVar(buf, "nextOffset"));
           case T_TIMEOUT_NOW -> new TimeoutNow(term, from, to);
           default -> throw new MalformedMessageException("unknown message type " + type);
         };
@@ -169,6 +175,19 @@ public final class MessageCodec {
       throw new MalformedMessageException(buf.remaining() + " trailing bytes after " + m.getClass().getSimpleName());
     }
     return m;
+  }
+
+  private static InstallSnapshot decodeSnapshotChunk(ByteBuffer buf, long term, String from, String to) {
+    long index = getVar(buf, "lastIncludedIndex");
+    long snapshotTerm = getVar(buf, "lastIncludedTerm");
+    long offset = getVar(buf, "offset");
+    long total = getVar(buf, "totalBytes");
+    byte[] data = getBytes(buf, "snapshot data");
+    try {
+      return new InstallSnapshot(term, from, to, index, snapshotTerm, offset, total, data);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedMessageException(e.getMessage());
+    }
   }
 
   private static AppendEntries decodeAppend(ByteBuffer buf, long term, String from, String to) {

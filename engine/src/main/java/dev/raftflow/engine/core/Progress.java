@@ -1,5 +1,7 @@
 package dev.raftflow.engine.core;
 
+import dev.raftflow.engine.spi.Snapshot;
+
 /**
  * The leader's view of one follower (etcd's Progress): what is known to match, what to send next,
  * and how to send it.
@@ -27,9 +29,17 @@ final class Progress {
   State state = State.PROBE;
   /** In PROBE: a probe is outstanding, wait for its answer or the next heartbeat. */
   boolean probeSent;
-  /** In SNAPSHOT: the index of the snapshot sent, and ticks since it was sent. */
+  /** In SNAPSHOT: the index of the snapshot sent, and ticks since it last made progress. */
   long pendingSnapshot;
   int ticksSinceSnapshot;
+  /**
+   * In SNAPSHOT: the snapshot being sent in chunks, the offset of the next chunk to send, how many
+   * bytes the follower confirmed holding in order, and that count at the last heartbeat.
+   */
+  Snapshot snapshotSending;
+  long snapshotNext;
+  long snapshotAcked;
+  long snapshotAckedAtHeartbeat;
   /** Ring of the last indexes of the AppendEntries in flight, oldest first. */
   private final long[] inflight;
   private int inflightStart;
@@ -68,6 +78,7 @@ final class Progress {
   }
 
   void becomeProbe() {
+    snapshotSending = null;
     state = State.PROBE;
     probeSent = false;
     next = Math.max(next, match + 1);
@@ -75,14 +86,19 @@ final class Progress {
   }
 
   void becomeReplicate() {
+    snapshotSending = null;
     state = State.REPLICATE;
     next = match + 1;
     resetInflight();
   }
 
-  void becomeSnapshot(long snapshotIndex) {
+  void becomeSnapshot(Snapshot s) {
     state = State.SNAPSHOT;
-    pendingSnapshot = snapshotIndex;
+    pendingSnapshot = s.index();
+    snapshotSending = s;
+    snapshotNext = 0;
+    snapshotAcked = 0;
+    snapshotAckedAtHeartbeat = -1; // the first heartbeat after sending only takes note
     ticksSinceSnapshot = 0;
     resetInflight();
   }
@@ -95,6 +111,8 @@ final class Progress {
   @Override
   public String toString() {
     return id + "{" + state + " match=" + match + " next=" + next + " inflight=" + inflightCount
-        + (probeSent ? " paused" : "") + "}";
+        + (probeSent ? " paused" : "")
+        + (state == State.SNAPSHOT ? " snapshot=" + pendingSnapshot + " sent=" + snapshotNext + " acked=" + snapshotAcked : "")
+        + "}";
   }
 }

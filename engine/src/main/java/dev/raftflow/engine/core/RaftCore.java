@@ -73,6 +73,8 @@ public final class RaftCore {
   /** A pre-vote round is under way (role stays FOLLOWER or CANDIDATE; term unchanged). */
   private boolean preCampaigning;
   private final Map<String, Progress> progress = new LinkedHashMap<>();
+  /** The snapshot being received in chunks (follower), or null. Volatile: a restart starts over. */
+  private SnapshotReception reception;
 
   // linearizable reads (ReadIndex, Raft thesis 6.4), leader only
   /** Read rounds started so far; never reset, so an answer from an earlier term cannot count. */
@@ -438,6 +440,7 @@ public final class RaftCore {
       term = newTerm;
       votedFor = null;
       hardStateDirty = true;
+      reception = null; // a transfer of an earlier term will not go on
     }
     role = Role.FOLLOWER;
     leaderId = leader;
@@ -489,6 +492,7 @@ public final class RaftCore {
     term++;
     votedFor = id;
     hardStateDirty = true;
+    reception = null;
     role = Role.CANDIDATE;
     leaderId = null;
     progress.clear();
@@ -574,7 +578,7 @@ public final class RaftCore {
     if (m instanceof AppendEntries a) {
       messagesAfterWrite.add(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), 0, 0));
     } else if (m instanceof InstallSnapshot s) {
-      messagesAfterWrite.add(new SnapshotResponse(term, id, s.from(), 0));
+      messagesAfterWrite.add(SnapshotResponse.refused(term, id, s.from()));
     } else if (m instanceof RequestVote v) {
       messagesAfterWrite.add(new VoteResponse(term, id, v.from(), false));
     }
@@ -649,20 +653,71 @@ public final class RaftCore {
     long index = s.lastIncludedIndex();
     if (index <= commitIndex) {
       // already covered: everything up to our commit index matches the leader
-      messagesAfterWrite.add(new SnapshotResponse(term, id, s.from(), commitIndex));
+      reception = null;
+      messagesAfterWrite.add(SnapshotResponse.installed(term, id, s.from(), commitIndex));
       return;
     }
+    SnapshotReception r = reception;
+    if (r == null || !r.matches(s, term)) {
+      if (s.offset() != 0) {
+        // a chunk of a transfer we do not hold (we restarted, or it is another leader's): start over
+        messages.add(SnapshotResponse.received(term, id, s.from(), index, s.offset(), 0));
+        return;
+      }
+      r = reception = new SnapshotReception(s.from(), term, index, s.lastIncludedTerm(), s.totalBytes());
+    }
+    if (s.offset() != r.received) {
+      // a duplicate (below), or a chunk after a missing one (above: said once per gap, the leader
+      // goes back; were that answer lost, the leader goes back at its next heartbeat anyway)
+      if (s.offset() < r.received || r.gapReported != r.received) {
+        r.gapReported = s.offset() > r.received ? r.received : r.gapReported;
+        messages.add(SnapshotResponse.received(term, id, s.from(), index, s.offset(), r.received));
+      }
+      return;
+    }
+    System.arraycopy(s.data(), 0, r.data, (int) r.received, s.data().length);
+    r.received += s.data().length;
+    if (r.received < r.data.length) {
+      messages.add(SnapshotResponse.received(term, id, s.from(), index, s.offset(), r.received));
+      return;
+    }
+    reception = null;
     if (log.termAt(index) == s.lastIncludedTerm()) {
       log.compactTo(index, s.lastIncludedTerm());
     } else {
       log.resetTo(index, s.lastIncludedTerm());
       durableIndex = Math.min(durableIndex, index);
     }
-    snapshot = new Snapshot(index, s.lastIncludedTerm(), s.data());
+    snapshot = new Snapshot(index, s.lastIncludedTerm(), r.data);
     snapshotToWrite = snapshot;
     snapshotToApply = snapshot;
     commitIndex = index;
-    messagesAfterWrite.add(new SnapshotResponse(term, id, s.from(), index));
+    messagesAfterWrite.add(SnapshotResponse.installed(term, id, s.from(), index));
+  }
+
+  /** A snapshot arriving in chunks from one leader in one term, kept until its last chunk. */
+  private static final class SnapshotReception {
+    final String leader;
+    final long term;
+    final long index;
+    final long snapshotTerm;
+    final byte[] data;
+    long received;
+    /** The {@code received} count at which a gap was last reported, or -1. */
+    long gapReported = -1;
+
+    SnapshotReception(String leader, long term, long index, long snapshotTerm, long totalBytes) {
+      this.leader = leader;
+      this.term = term;
+      this.index = index;
+      this.snapshotTerm = snapshotTerm;
+      this.data = new byte[(int) totalBytes];
+    }
+
+    boolean matches(InstallSnapshot s, long currentTerm) {
+      return s.from().equals(leader) && currentTerm == term && s.lastIncludedIndex() == index
+          && s.lastIncludedTerm() == snapshotTerm && s.totalBytes() == data.length;
+    }
   }
 
   // ------------------------------------------------------------------ replication (leader)
@@ -685,9 +740,14 @@ public final class RaftCore {
         case SNAPSHOT -> {
           pr.ticksSinceSnapshot += options.heartbeatTicks();
           if (pr.ticksSinceSnapshot >= 2 * options.electionTicks()) {
-            pr.becomeProbe(); // lost or slow: send it again
+            pr.becomeProbe(); // no progress for two election timeouts: start over
             sendAppends(pr);
+          } else if (pr.snapshotAcked == pr.snapshotAckedAtHeartbeat
+              && (pr.snapshotNext > pr.snapshotAcked || pr.snapshotSending.data().length == 0)) {
+            pr.snapshotNext = pr.snapshotAcked; // nothing answered for a heartbeat interval: resend (go back N)
+            sendSnapshotChunks(pr);
           }
+          pr.snapshotAckedAtHeartbeat = pr.snapshotAcked;
         }
       }
     }
@@ -734,9 +794,27 @@ public final class RaftCore {
   }
 
   private void sendSnapshot(Progress pr) {
-    Snapshot s = snapshot;
-    messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), s.data()));
-    pr.becomeSnapshot(s.index());
+    pr.becomeSnapshot(snapshot);
+    sendSnapshotChunks(pr);
+  }
+
+  /**
+   * Sends the chunks of the snapshot under way from {@code pr.snapshotNext}, each of at most
+   * snapshotChunkBytes, while fewer than maxInflightMessages chunks' worth of bytes are unanswered.
+   * The snapshot sent is the one the transfer started with, even if a newer one was taken since.
+   */
+  private void sendSnapshotChunks(Progress pr) {
+    Snapshot s = pr.snapshotSending;
+    byte[] d = s.data();
+    long chunk = options.snapshotChunkBytes();
+    long window = chunk * options.maxInflightMessages();
+    do {
+      int from = (int) pr.snapshotNext;
+      int to = (int) Math.min(d.length, from + chunk);
+      byte[] part = from == 0 && to == d.length ? d : java.util.Arrays.copyOfRange(d, from, to);
+      messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), from, d.length, part));
+      pr.snapshotNext = to;
+    } while (pr.snapshotNext < d.length && pr.snapshotNext - pr.snapshotAcked < window);
   }
 
   private void handleAppendResponse(AppendResponse r) {
@@ -806,10 +884,31 @@ public final class RaftCore {
 
   private void handleSnapshotResponse(SnapshotResponse r) {
     Progress pr = role == Role.LEADER ? progress.get(r.from()) : null;
-    if (pr == null || r.matchIndex() == 0) {
+    if (pr == null || (r.matchIndex() == 0 && !r.partial())) {
       return;
     }
     pr.recentActive = true;
+    if (r.partial()) {
+      if (pr.state != Progress.State.SNAPSHOT || r.snapshotIndex() != pr.pendingSnapshot
+          || r.nextOffset() > pr.snapshotSending.data().length) {
+        return; // about another transfer, or confused
+      }
+      if (r.nextOffset() < r.offset() && (r.nextOffset() >= pr.snapshotAcked || r.nextOffset() == 0)) {
+        // a chunk went missing: go back to it; or the follower starts over (it restarted). A gap
+        // below what the follower already confirmed is an old answer overtaken by later ones.
+        pr.snapshotAcked = r.nextOffset();
+        pr.snapshotNext = r.nextOffset();
+      } else if (r.nextOffset() > pr.snapshotAcked) {
+        pr.snapshotAcked = r.nextOffset();
+        pr.ticksSinceSnapshot = 0; // moving: a large snapshot may take longer than any timeout
+      }
+      pr.snapshotNext = Math.max(pr.snapshotNext, pr.snapshotAcked);
+      if (pr.snapshotNext < pr.snapshotSending.data().length
+          && pr.snapshotNext - pr.snapshotAcked < (long) options.snapshotChunkBytes() * options.maxInflightMessages()) {
+        sendSnapshotChunks(pr);
+      }
+      return;
+    }
     if (r.matchIndex() <= log.lastIndex() && r.matchIndex() > pr.match) {
       pr.match = r.matchIndex();
       maybeSendTimeoutNow(pr);

@@ -11,6 +11,7 @@ import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.message.TimeoutNow;
 import dev.raftflow.engine.message.VoteResponse;
 import dev.raftflow.engine.spi.HardState;
@@ -367,6 +368,158 @@ class RaftCoreTest {
     c.ready();
     assertThat(c.lastIndex()).isEqualTo(10);
     assertThat(c.takeApply(10)).extracting(ApplyEvent::index).containsExactly(9L, 10L);
+  }
+
+  // ------------------------------------------------------------------ snapshots in chunks
+
+  /** Chunks of 4 bytes, at most 2 chunks' worth unanswered. */
+  private static final RaftOptions CHUNKED = OPTS.toBuilder().snapshotChunkBytes(4).maxInflightMessages(2).build();
+
+  private static final byte[] STATE = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+
+  /** Leader "a" (chunked options) whose snapshot at 8 holds {@link #STATE}; c never answered. */
+  private static RaftCore leaderWithSnapshotForC() {
+    RaftCore a = new RaftCore("a", ABC, CHUNKED, new Random(1), PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    for (int i = 0; i < 10; i++) {
+      a.propose(List.of(new byte[] {(byte) i}));
+    }
+    a.ready();
+    a.persisted(10, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", 10));
+    a.takeApply(100);
+    assertThat(a.snapshotTaken(8, STATE)).isTrue();
+    a.ready();
+    return a;
+  }
+
+  private static List<InstallSnapshot> chunksTo(String to, Ready r) {
+    return r.messages().stream().filter(m -> m instanceof InstallSnapshot && m.to().equals(to))
+        .map(m -> (InstallSnapshot) m).toList();
+  }
+
+  private static List<Long> offsets(List<InstallSnapshot> chunks) {
+    return chunks.stream().map(InstallSnapshot::offset).toList();
+  }
+
+  @Test
+  void aSnapshotTravelsInChunksWithinTheWindowAndGoesBackForALostOne() {
+    RaftCore a = leaderWithSnapshotForC();
+    a.tick(); // the heartbeat re-probes c, whose next entry is compacted away
+    List<InstallSnapshot> first = chunksTo("c", a.ready());
+    assertThat(offsets(first)).as("two chunks of 4 bytes: the window").containsExactly(0L, 4L);
+    assertThat(first).allMatch(s -> s.totalBytes() == 10 && s.lastIncludedIndex() == 8);
+
+    RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
+    c.step(first.get(0)); // the chunk at 4 is lost
+    Ready cr = c.ready();
+    assertThat(cr.write().snapshot()).as("nothing installed before the last chunk").isNull();
+    assertThat(cr.messages()).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 0, 4));
+    a.step(cr.messages().get(0));
+    List<InstallSnapshot> last = chunksTo("c", a.ready());
+    assertThat(offsets(last)).as("the window moved by one chunk").containsExactly(8L);
+    assertThat(last.get(0).last()).isTrue();
+
+    c.step(last.get(0)); // arrives after a gap
+    c.step(last.get(0)); // and again: the gap is reported once
+    Ready gap = c.ready();
+    assertThat(gap.messages()).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 8, 4));
+    assertThat(gap.write().snapshot()).isNull();
+    a.step(gap.messages().get(0));
+    List<InstallSnapshot> again = chunksTo("c", a.ready());
+    assertThat(offsets(again)).as("back to the missing chunk").containsExactly(4L, 8L);
+
+    c.step(again.get(0));
+    c.step(again.get(1));
+    Ready done = c.ready();
+    assertThat(done.write().snapshot().data()).as("the chunks put together").containsExactly(STATE);
+    assertThat(done.messagesAfterWrite()).contains(SnapshotResponse.installed(1, "c", "a", 8));
+    assertThat(c.takeApply(10)).singleElement().isInstanceOfSatisfying(ApplyEvent.SnapshotInstalled.class,
+        s -> assertThat(s.data()).containsExactly(STATE));
+    a.step(SnapshotResponse.installed(1, "c", "a", 8));
+    AppendEntries rest = (AppendEntries) a.ready().messages().stream().filter(m -> m.to().equals("c")).findFirst().orElseThrow();
+    assertThat(rest.prevLogIndex()).isEqualTo(8);
+  }
+
+  @Test
+  void withNoAnswerTheLeaderResendsFromTheLastConfirmedChunkAtItsHeartbeat() {
+    RaftCore a = leaderWithSnapshotForC();
+    a.tick();
+    a.ready(); // chunks 0 and 4, both lost
+    a.tick(); // the first heartbeat after sending only notes where the transfer stands
+    assertThat(chunksTo("c", a.ready())).isEmpty();
+    a.tick();
+    assertThat(offsets(chunksTo("c", a.ready()))).containsExactly(0L, 4L);
+  }
+
+  @Test
+  void aLostEmptySnapshotIsResentToo() {
+    RaftCore a = new RaftCore("a", ABC, CHUNKED, new Random(1), PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    a.propose(List.of(new byte[] {1}));
+    a.ready();
+    a.persisted(1, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", 1));
+    a.takeApply(10);
+    a.snapshotTaken(1, new byte[0]);
+    a.ready();
+    a.tick();
+    assertThat(chunksTo("c", a.ready())).singleElement().matches(InstallSnapshot::last);
+    a.tick();
+    a.ready();
+    a.tick();
+    assertThat(chunksTo("c", a.ready())).as("no answer for a heartbeat interval").singleElement()
+        .matches(s -> s.totalBytes() == 0);
+  }
+
+  @Test
+  void aFollowerThatRestartedMidTransferMakesTheLeaderStartOver() {
+    RaftCore a = leaderWithSnapshotForC();
+    a.tick();
+    List<InstallSnapshot> first = chunksTo("c", a.ready());
+    RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
+    c.step(first.get(0));
+    a.step(c.ready().messages().get(0));
+    a.ready();
+    RaftCore restarted = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
+    restarted.step(first.get(1));
+    Ready r = restarted.ready();
+    assertThat(r.messages()).as("it holds nothing of this transfer")
+        .containsExactly(SnapshotResponse.received(1, "c", "a", 8, 4, 0));
+    a.step(r.messages().get(0));
+    assertThat(offsets(chunksTo("c", a.ready()))).containsExactly(0L, 4L);
+  }
+
+  @Test
+  void chunksOfAnotherLeaderOrTermAreNeverMixedIn() {
+    RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
+    c.step(new InstallSnapshot(1, "a", "c", 8, 1, 0, 10, new byte[] {0, 1, 2, 3}));
+    c.ready();
+    // b leads term 2 and sends the same snapshot's second chunk, with other bytes
+    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 4, 10, new byte[] {9, 9, 9, 9}));
+    Ready r = c.ready();
+    assertThat(r.messages()).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 4, 0));
+    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 8, 10, new byte[] {9, 9}));
+    assertThat(c.ready().write().snapshot()).as("no snapshot from mixed chunks").isNull();
+    // within one term: the start of one snapshot, then the middle of another
+    c.step(new InstallSnapshot(2, "b", "c", 9, 2, 0, 10, new byte[] {5, 5, 5, 5}));
+    c.ready();
+    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 4, 10, new byte[] {9, 9, 9, 9}));
+    assertThat(c.ready().messages()).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 4, 0));
+    assertThat(c.snapshotIndex()).isZero();
+  }
+
+  @Test
+  void anEmptySnapshotIsOneEmptyChunk() {
+    RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
+    c.step(InstallSnapshot.whole(1, "a", "c", 3, 1, new byte[0]));
+    Ready r = c.ready();
+    assertThat(r.write().snapshot().data()).isEmpty();
+    assertThat(r.messagesAfterWrite()).containsExactly(SnapshotResponse.installed(1, "c", "a", 3));
   }
 
   @Test

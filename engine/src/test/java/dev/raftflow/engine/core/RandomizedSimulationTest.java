@@ -43,6 +43,8 @@ class RandomizedSimulationTest {
     long readsConfirmed = 0;
     long readsFailed = 0;
     long transfers = 0;
+    long chunks = 0;
+    long installs = 0;
     long start = System.nanoTime();
     for (long seed : toRun) {
       int size = seed % 2 == 0 ? 3 : 5;
@@ -53,15 +55,19 @@ class RandomizedSimulationTest {
       readsConfirmed += sim.readsConfirmed();
       readsFailed += sim.readsFailed();
       transfers += sim.transfersStarted();
+      chunks += sim.snapshotChunksSent();
+      installs += sim.snapshotsInstalled();
       assertThat(sim.committedEntries()).as("seed %d commits something", seed).isPositive();
     }
     System.out.printf("randomized simulation: %d seeds, %d events, %d committed entries, %d reads confirmed, "
-        + "%d failed, %d leadership transfers started, %.1f s%n", toRun.size(), events, committed, readsConfirmed, readsFailed,
-        transfers,
+        + "%d failed, %d leadership transfers started, %d snapshot chunks sent, %d snapshots installed, %.1f s%n",
+        toRun.size(), events, committed, readsConfirmed, readsFailed, transfers, chunks, installs,
         (System.nanoTime() - start) / 1e9);
     if (toRun.size() >= 100) {
       assertThat(readsConfirmed).as("reads confirmed over the run").isPositive();
       assertThat(readsFailed).as("reads failed by a leader stepping down over the run").isPositive();
+      assertThat(chunks).as("snapshots sent in several chunks over the run").isPositive();
+      assertThat(installs).as("snapshots installed from a leader over the run").isPositive();
     }
   }
 }

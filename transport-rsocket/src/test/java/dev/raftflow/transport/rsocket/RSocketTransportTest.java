@@ -249,7 +249,7 @@ class RSocketTransportTest {
       Inbox in = Inbox.unbounded(ts.get("b"));
       TestKit.sendUntilReceived(ts.get("a"), new RequestVote(1, "a", "b", 0, 0), in, WAIT);
       byte[] data = snapshotBytes(12 << 20); // above the default 8 MiB outbound queue bound
-      ts.get("a").send(new InstallSnapshot(1, "a", "b", 100, 1, data));
+      ts.get("a").send(InstallSnapshot.whole(1, "a", "b", 100, 1, data));
       InstallSnapshot got = takeSnapshot(in);
       assertThat(got.lastIncludedIndex()).isEqualTo(100);
       assertThat(got.data()).isEqualTo(data);
@@ -266,7 +266,7 @@ class RSocketTransportTest {
       Inbox in = Inbox.unbounded(ts.get("b"));
       TestKit.sendUntilReceived(ts.get("a"), new RequestVote(1, "a", "b", 0, 0), in, WAIT);
       byte[] data = snapshotBytes(40 << 20); // above the 16 MiB an unfragmented RSocket frame can hold
-      ts.get("a").send(new InstallSnapshot(1, "a", "b", 100, 1, data));
+      ts.get("a").send(InstallSnapshot.whole(1, "a", "b", 100, 1, data));
       InstallSnapshot got = takeSnapshot(in);
       assertThat(got.data()).isEqualTo(data);
       ts.get("a").send(new RequestVote(2, "a", "b", 100, 1));
