@@ -101,6 +101,14 @@ final class RunCommand implements Callable<Integer> {
     System.out.printf("applied per node: min %,d max %,d; errors %d; overloaded %d; shed %d; CPU %.2f cores (%.1f us/op); GC %d ms%n",
         c.minApplied(), c.maxApplied(), d.errors.get(), d.overloaded.get(), d.shed.get(), m.cpuCores, m.cpuMicrosPerOp(),
         m.gcMs);
+    for (var e : new java.util.TreeMap<>(c.nodes).entrySet()) {
+      dev.raftflow.engine.NodeMetrics nm = e.getValue().metrics();
+      System.out.printf("node %s%s since start: %,d log writes, %.1f entries per write, %.0f us mean to durable; "
+              + "%,d messages sent, %,d received; %d elections started, %d won; %d snapshot chunks sent, %d installed%n",
+          e.getKey(), e.getValue().state().isLeader() ? " (leader)" : "", nm.logWrites(), nm.entriesPerWrite(),
+          nm.meanLogWriteMicros(), nm.messagesSent(), nm.messagesReceived(), nm.electionsStarted(), nm.leadershipsWon(),
+          nm.snapshotChunksSent(), nm.snapshotsInstalled());
+    }
     System.out.printf("RESULT peer=raftflow version=0.1.0-SNAPSHOT settings=default size=%d conc=%d mode=%s client=%s "
             + "seconds=%.2f ops_per_s=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f errors=%d "
             + "proc_cpu_cores=%.2f cpu_us_per_op=%.1f gc_ms=%d fsync=%s transport=%s storage=%s%n",

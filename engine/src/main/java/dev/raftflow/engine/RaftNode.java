@@ -79,6 +79,22 @@ public final class RaftNode implements AutoCloseable {
   private final AtomicInteger queuedProposals = new AtomicInteger();
   private final AtomicInteger outstandingReads = new AtomicInteger();
   private final AtomicLong droppedMessages = new AtomicLong();
+  private final AtomicLong proposalsRefused = new AtomicLong();
+  // counters written by the loop only, read by metrics() from any thread
+  private volatile long proposalsAccepted;
+  private volatile long messagesSent;
+  private volatile long messagesReceived;
+  private volatile long logWrites;
+  private volatile long entriesWritten;
+  private volatile long logWriteNanos;
+  private volatile long readsConfirmed;
+  private volatile long readsFailed;
+  private volatile int pendingWriteCount;
+  private volatile long coreElections;
+  private volatile long coreLeaderships;
+  private volatile long coreSnapshotsTaken;
+  private volatile long coreSnapshotChunks;
+  private volatile long coreSnapshotsInstalled;
   private final Sinks.Empty<Void> closedSink = Sinks.empty();
   private volatile NodeState state;
   private volatile boolean closed;
@@ -191,6 +207,7 @@ public final class RaftNode implements AutoCloseable {
           "node " + id + " has " + options.maxPendingProposals() + " proposals queued (maxPendingProposals)");
     }
     if (refusal != null) {
+      proposalsRefused.incrementAndGet();
       if (accepted != null) {
         accepted.completeExceptionally(refusal);
       } else {
@@ -310,6 +327,14 @@ public final class RaftNode implements AutoCloseable {
     return Math.max(0, queuedProposals.get());
   }
 
+  /** This node's counters since it started (see {@link NodeMetrics}); any thread. */
+  public NodeMetrics metrics() {
+    return new NodeMetrics(proposalsAccepted, proposalsRefused.get(), messagesSent, messagesReceived,
+        droppedMessages.get(), logWrites, entriesWritten, logWriteNanos, coreElections, coreLeaderships,
+        coreSnapshotsTaken, coreSnapshotChunks, coreSnapshotsInstalled, readsConfirmed, readsFailed,
+        queuedProposals(), pendingWriteCount);
+  }
+
   /** Messages dropped because they came from an unknown member or were addressed elsewhere. */
   public long droppedMessages() {
     return droppedMessages.get();
@@ -422,6 +447,7 @@ public final class RaftNode implements AutoCloseable {
   private void handle(Object e) {
     if (terminated) {
       if (e instanceof Propose p) {
+        proposalsRefused.incrementAndGet();
         p.fail(new NodeClosedException(id));
       } else if (e instanceof TakeSnapshot t) {
         t.done.completeExceptionally(new NodeClosedException(id));
@@ -434,6 +460,7 @@ public final class RaftNode implements AutoCloseable {
     }
     if (e instanceof Message m) {
       inboundConsumed++;
+      messagesReceived++;
       if (!m.to().equals(id) || m.from().equals(id) || !memberSet.contains(m.from())) {
         long n = droppedMessages.incrementAndGet();
         if (n == 1 || Long.bitCount(n) == 1) {
@@ -509,16 +536,21 @@ public final class RaftNode implements AutoCloseable {
     long first = core.role() == Role.LEADER && admitted > 0
         ? core.propose(admitted == commandBatch.size() ? commandBatch : commandBatch.subList(0, admitted))
         : -1;
+    if (first > 0) {
+      proposalsAccepted += admitted;
+    }
     long term = core.term();
     String transferee = core.leadTransferee();
     for (int i = 0; i < proposeBatch.size(); i++) {
       Propose p = proposeBatch.get(i);
       if (core.role() != Role.LEADER || transferee != null) {
         // while leadership is being handed over, the new leader is the one to ask
+        proposalsRefused.incrementAndGet();
         p.fail(new NotLeaderException(id, term, transferee != null ? transferee : core.leaderId()));
         continue;
       }
       if (i >= admitted) {
+        proposalsRefused.incrementAndGet();
         p.fail(new OverloadedException("node " + id + " holds " + (core.lastIndex() - core.appliedIndex())
             + " entries its service has not applied yet (maxUnappliedEntries " + options.maxUnappliedEntries() + ")"));
         continue;
@@ -548,7 +580,13 @@ public final class RaftNode implements AutoCloseable {
   private void flush() {
     Ready rd = core.ready();
     for (Message m : rd.messages()) {
-      transport.send(m);
+      send(m);
+    }
+    if (!rd.readsConfirmed().isEmpty()) {
+      readsConfirmed += rd.readsConfirmed().size();
+    }
+    if (!rd.readsFailed().isEmpty()) {
+      readsFailed += rd.readsFailed().size();
     }
     for (Ready.ReadState r : rd.readsConfirmed()) {
       CompletableFuture<Long> done = readsUnconfirmed.remove(r.id());
@@ -565,7 +603,12 @@ public final class RaftNode implements AutoCloseable {
     LogWrite w = rd.write();
     if (!w.isEmpty()) {
       PendingWrite pw = new PendingWrite(w.lastIndex(), w.lastTerm(), rd.messagesAfterWrite());
+      pw.startNanos = System.nanoTime();
       pendingWrites.addLast(pw);
+      logWrites++;
+      if (!w.entries().isEmpty()) {
+        entriesWritten += w.entries().size();
+      }
       CompletableFuture<Void> f = store.write(w);
       if (f.isDone()) {
         pw.complete(f);
@@ -579,7 +622,7 @@ public final class RaftNode implements AutoCloseable {
     } else if (!rd.messagesAfterWrite().isEmpty()) {
       if (pendingWrites.isEmpty()) {
         for (Message m : rd.messagesAfterWrite()) {
-          transport.send(m);
+          send(m);
         }
       } else {
         PendingWrite pw = new PendingWrite(-1, -1, rd.messagesAfterWrite());
@@ -590,6 +633,34 @@ public final class RaftNode implements AutoCloseable {
     deliverApply();
     checkTransfer();
     publishState();
+    publishCounters();
+  }
+
+  private void send(Message m) {
+    messagesSent++;
+    transport.send(m);
+  }
+
+  /** Copies the core's counters where metrics() can read them (only when they changed). */
+  private void publishCounters() {
+    if (pendingWriteCount != pendingWrites.size()) {
+      pendingWriteCount = pendingWrites.size();
+    }
+    if (coreElections != core.electionsStarted()) {
+      coreElections = core.electionsStarted();
+    }
+    if (coreLeaderships != core.leadershipsWon()) {
+      coreLeaderships = core.leadershipsWon();
+    }
+    if (coreSnapshotsTaken != core.snapshotsTaken()) {
+      coreSnapshotsTaken = core.snapshotsTaken();
+    }
+    if (coreSnapshotChunks != core.snapshotChunksSent()) {
+      coreSnapshotChunks = core.snapshotChunksSent();
+    }
+    if (coreSnapshotsInstalled != core.snapshotsInstalled()) {
+      coreSnapshotsInstalled = core.snapshotsInstalled();
+    }
   }
 
   /** Settles the leadership transfer under way once its outcome is known. */
@@ -630,7 +701,10 @@ public final class RaftNode implements AutoCloseable {
         throw new IllegalStateException("log store write failed on node " + id, pw.error);
       }
       for (Message m : pw.afterWrite) {
-        transport.send(m);
+        send(m);
+      }
+      if (pw.startNanos != 0) {
+        logWriteNanos += System.nanoTime() - pw.startNanos;
       }
       if (pw.lastIndex >= 0) {
         core.persisted(pw.lastIndex, pw.lastTerm);
@@ -815,6 +889,8 @@ public final class RaftNode implements AutoCloseable {
     final long lastIndex;
     final long lastTerm;
     final List<Message> afterWrite;
+    /** When the write was handed to the store (0 for a marker that writes nothing). */
+    long startNanos;
     volatile boolean durable;
     volatile Throwable error;
 

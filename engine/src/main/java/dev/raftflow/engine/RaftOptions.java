@@ -19,6 +19,7 @@ public final class RaftOptions {
   private final int maxEntriesPerMessage;
   private final int maxBytesPerMessage;
   private final int snapshotChunkBytes;
+  private final int snapshotCatchUpEntries;
   private final int maxInflightMessages;
   private final int maxPendingProposals;
   private final boolean leaderNoop;
@@ -35,6 +36,7 @@ public final class RaftOptions {
     this.maxEntriesPerMessage = b.maxEntriesPerMessage;
     this.maxBytesPerMessage = b.maxBytesPerMessage;
     this.snapshotChunkBytes = b.snapshotChunkBytes;
+    this.snapshotCatchUpEntries = b.snapshotCatchUpEntries;
     this.maxInflightMessages = b.maxInflightMessages;
     this.maxPendingProposals = b.maxPendingProposals;
     this.leaderNoop = b.leaderNoop;
@@ -61,6 +63,7 @@ public final class RaftOptions {
         .maxEntriesPerMessage(maxEntriesPerMessage)
         .maxBytesPerMessage(maxBytesPerMessage)
         .snapshotChunkBytes(snapshotChunkBytes)
+        .snapshotCatchUpEntries(snapshotCatchUpEntries)
         .maxInflightMessages(maxInflightMessages)
         .maxPendingProposals(maxPendingProposals)
         .leaderNoop(leaderNoop)
@@ -103,6 +106,15 @@ public final class RaftOptions {
    */
   public int snapshotChunkBytes() {
     return snapshotChunkBytes;
+  }
+
+  /**
+   * Entries a leader keeps in memory behind its latest snapshot for followers that are receiving a
+   * snapshot or catching up from one, so that they can go on from the log instead of needing the
+   * next snapshot; beyond this many the leader compacts anyway. 0 keeps none. Default 10,000.
+   */
+  public int snapshotCatchUpEntries() {
+    return snapshotCatchUpEntries;
   }
 
   /** AppendEntries (or snapshot chunks) in flight to one follower. Default 8. */
@@ -166,6 +178,7 @@ public final class RaftOptions {
     return "RaftOptions{tick=" + tickInterval + ", heartbeatTicks=" + heartbeatTicks
         + ", electionTicks=" + electionTicks + ", maxEntriesPerMessage=" + maxEntriesPerMessage
         + ", maxBytesPerMessage=" + maxBytesPerMessage + ", snapshotChunkBytes=" + snapshotChunkBytes
+        + ", snapshotCatchUpEntries=" + snapshotCatchUpEntries
         + ", maxInflightMessages=" + maxInflightMessages
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
         + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + "}";
@@ -179,6 +192,7 @@ public final class RaftOptions {
     private int maxEntriesPerMessage = 512;
     private int maxBytesPerMessage = 1 << 20;
     private int snapshotChunkBytes = 1 << 20;
+    private int snapshotCatchUpEntries = 10_000;
     private int maxInflightMessages = 8;
     private int maxPendingProposals = 8192;
     private boolean leaderNoop = true;
@@ -240,6 +254,11 @@ public final class RaftOptions {
       return this;
     }
 
+    public Builder snapshotCatchUpEntries(int v) {
+      this.snapshotCatchUpEntries = v;
+      return this;
+    }
+
     public Builder maxInflightMessages(int v) {
       this.maxInflightMessages = v;
       return this;
@@ -273,6 +292,9 @@ public final class RaftOptions {
       positive("maxEntriesPerMessage", maxEntriesPerMessage);
       positive("maxBytesPerMessage", maxBytesPerMessage);
       positive("snapshotChunkBytes", snapshotChunkBytes);
+      if (snapshotCatchUpEntries < 0) {
+        throw new IllegalArgumentException("snapshotCatchUpEntries must not be negative, was " + snapshotCatchUpEntries);
+      }
       positive("maxInflightMessages", maxInflightMessages);
       positive("maxPendingProposals", maxPendingProposals);
       positive("inboundPrefetch", inboundPrefetch);

@@ -89,6 +89,52 @@ class RaftNodeApiTest {
   }
 
   @Test
+  void metricsCountWhatEachNodeDid() throws Exception {
+    MemoryNetwork net = new MemoryNetwork();
+    List<String> ids = List.of("a", "b", "c");
+    List<RaftNode> nodes = ids.stream().map(id -> RaftNode.builder().id(id).members(ids).transport(net.transport(id))
+        .logStore(new MemoryLogStore()).options(STEADY).start()).toList();
+    try {
+      nodes.forEach(n -> n.applied().subscribe());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      RaftNode leader = null;
+      while (leader == null) {
+        assertThat(System.nanoTime()).as("leader within 10 s").isLessThan(deadline);
+        leader = nodes.stream().filter(n -> n.state().isLeader()).findFirst().orElse(null);
+        Thread.onSpinWait();
+      }
+      long last = 0;
+      for (int i = 0; i < 50; i++) {
+        last = leader.submit(new byte[] {(byte) i}).block(Duration.ofSeconds(5)).index();
+      }
+      leader.readIndex().get(5, TimeUnit.SECONDS);
+      leader.snapshot(last, new byte[] {1, 2, 3}).get(5, TimeUnit.SECONDS);
+      RaftNode follower = nodes.stream().filter(n -> !n.state().isLeader()).findFirst().orElseThrow();
+      assertThatThrownBy(() -> follower.propose(new byte[] {9}).join()).cause().isInstanceOf(NotLeaderException.class);
+
+      NodeMetrics m = leader.metrics();
+      assertThat(m.proposalsAccepted()).isEqualTo(50);
+      assertThat(m.leadershipsWon()).isEqualTo(1);
+      assertThat(m.electionsStarted()).isGreaterThanOrEqualTo(1);
+      assertThat(m.entriesWritten()).as("the commands and the leader's no-op").isGreaterThanOrEqualTo(51);
+      assertThat(m.logWrites()).as("entries, votes, the snapshot").isPositive();
+      assertThat(m.meanLogWriteMicros()).isPositive();
+      assertThat(m.messagesSent()).isGreaterThanOrEqualTo(2 * 50);
+      assertThat(m.messagesReceived()).isPositive();
+      assertThat(m.readsConfirmed()).isEqualTo(1);
+      assertThat(m.snapshotsTaken()).isEqualTo(1);
+      assertThat(m.proposalsRefused()).isZero();
+      NodeMetrics f = follower.metrics();
+      assertThat(f.proposalsRefused()).isEqualTo(1);
+      assertThat(f.proposalsAccepted()).isZero();
+      assertThat(f.entriesWritten()).as("it holds the leader's entries").isGreaterThanOrEqualTo(50);
+      assertThat(f.messagesReceived()).isGreaterThanOrEqualTo(50);
+    } finally {
+      nodes.forEach(RaftNode::close);
+    }
+  }
+
+  @Test
   void aLinearizableReadWaitsForALeaderConfirmationAndTheAppliedIndex() {
     MemoryNetwork net = new MemoryNetwork();
     List<String> ids = List.of("a", "b", "c");

@@ -37,6 +37,10 @@ final class Progress {
    * bytes the follower confirmed holding in order, and that count at the last heartbeat.
    */
   Snapshot snapshotSending;
+  /** Installed a snapshot and not yet past the leader's latest: the leader keeps entries for it. */
+  boolean catchingUp;
+  /** While catching up: the snapshot index it must get past before the leader takes another. */
+  long catchUpMark;
   long snapshotNext;
   long snapshotAcked;
   long snapshotAckedAtHeartbeat;
@@ -93,6 +97,7 @@ final class Progress {
   }
 
   void becomeSnapshot(Snapshot s) {
+    catchingUp = false;
     state = State.SNAPSHOT;
     pendingSnapshot = s.index();
     snapshotSending = s;

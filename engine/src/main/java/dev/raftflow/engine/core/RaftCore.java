@@ -73,6 +73,13 @@ public final class RaftCore {
   /** A pre-vote round is under way (role stays FOLLOWER or CANDIDATE; term unchanged). */
   private boolean preCampaigning;
   private final Map<String, Progress> progress = new LinkedHashMap<>();
+  // counters for metrics (this node's loop reads them after each turn)
+  private long electionsStarted;
+  private long leadershipsWon;
+  private long snapshotsTaken;
+  private long snapshotChunksSent;
+  private long snapshotsInstalled;
+
   /** The snapshot being received in chunks (follower), or null. Volatile: a restart starts over. */
   private SnapshotReception reception;
 
@@ -285,18 +292,62 @@ public final class RaftCore {
    * @throws IllegalArgumentException when {@code index} is beyond what was handed to the service
    */
   public boolean snapshotTaken(long index, byte[] data) {
-    if (index <= log.baseIndex()) {
+    if (index <= snapshotIndex()) {
       return false;
     }
     if (index > appliedIndex) {
       throw new IllegalArgumentException(
           "snapshot index " + index + " is beyond the applied index " + appliedIndex);
     }
-    long t = log.termAt(index);
-    log.compactTo(index, t);
-    snapshot = new Snapshot(index, t, data);
+    snapshot = new Snapshot(index, log.termAt(index), data);
     snapshotToWrite = snapshot;
+    snapshotsTaken++;
+    for (Progress pr : progress.values()) {
+      if (pr.catchingUp) {
+        if (pr.match < pr.catchUpMark) {
+          pr.catchingUp = false; // not past the previous snapshot yet: not gaining, send it this one
+        } else {
+          pr.catchUpMark = index; // gaining: it has until the next snapshot to get past this one
+        }
+      }
+    }
+    compactLog();
     return true;
+  }
+
+  /**
+   * Drops the entries held in memory up to the snapshot, except, on a leader, those behind it that
+   * a follower receiving a snapshot or catching up from one still needs: without them that
+   * follower would need the next snapshot, and one whose transfers take longer than the service
+   * takes to snapshot again would never catch up. At most snapshotCatchUpEntries are kept so, and
+   * only for a follower that gets past each snapshot before the next one is taken: one that does
+   * not gain on the leader from the log is better served by the next snapshot.
+   */
+  private void compactLog() {
+    if (snapshot == null) {
+      return;
+    }
+    long to = snapshot.index();
+    if (role == Role.LEADER && options.snapshotCatchUpEntries() > 0) {
+      long floor = to;
+      for (Progress pr : progress.values()) {
+        if (pr.state == Progress.State.SNAPSHOT && pr.pendingSnapshot >= log.baseIndex()) {
+          floor = Math.min(floor, pr.pendingSnapshot);
+        } else if (pr.catchingUp) {
+          if (pr.match >= to || pr.match < log.baseIndex()) {
+            pr.catchingUp = false; // caught up, or already past help: the next snapshot it is
+          } else {
+            floor = Math.min(floor, pr.match);
+          }
+        }
+      }
+      if (to - floor <= options.snapshotCatchUpEntries()) {
+        to = floor;
+      }
+    }
+    if (to > log.baseIndex()) {
+      log.compactTo(to, log.termAt(to));
+    }
   }
 
   // ------------------------------------------------------------------ outputs
@@ -403,9 +454,42 @@ public final class RaftCore {
     return durableIndex;
   }
 
-  /** Index of the latest snapshot (0 when none): entries up to it are no longer held. */
+  /** Elections this member started as a candidate. */
+  public long electionsStarted() {
+    return electionsStarted;
+  }
+
+  /** Elections it won. */
+  public long leadershipsWon() {
+    return leadershipsWon;
+  }
+
+  /** Snapshots the service handed over ({@link #snapshotTaken} that took effect). */
+  public long snapshotsTaken() {
+    return snapshotsTaken;
+  }
+
+  /** InstallSnapshot chunks sent as leader. */
+  public long snapshotChunksSent() {
+    return snapshotChunksSent;
+  }
+
+  /** Snapshots installed from a leader. */
+  public long snapshotsInstalled() {
+    return snapshotsInstalled;
+  }
+
+  /** Index of the latest snapshot (0 when none). */
   public long snapshotIndex() {
-    return log.baseIndex();
+    return snapshot == null ? 0 : snapshot.index();
+  }
+
+  /**
+   * The first entry still held in memory: just past the latest snapshot, or earlier on a leader
+   * that keeps entries for a follower catching up from a snapshot.
+   */
+  public long firstIndex() {
+    return log.firstIndex();
   }
 
   /** Term of the entry at {@code index}, or -1 when it is not held. For checks and tests. */
@@ -446,6 +530,7 @@ public final class RaftCore {
     leaderId = leader;
     leadTransferee = null;
     progress.clear();
+    compactLog();
     votes.clear();
     preVotes.clear();
     preCampaigning = false;
@@ -489,6 +574,7 @@ public final class RaftCore {
 
   private void campaign() {
     preCampaigning = false;
+    electionsStarted++;
     term++;
     votedFor = id;
     hardStateDirty = true;
@@ -496,6 +582,7 @@ public final class RaftCore {
     role = Role.CANDIDATE;
     leaderId = null;
     progress.clear();
+    compactLog();
     votes.clear();
     votes.add(id);
     resetElectionTimer();
@@ -521,6 +608,7 @@ public final class RaftCore {
   }
 
   private void becomeLeader() {
+    leadershipsWon++;
     role = Role.LEADER;
     leaderId = id;
     leadTransferee = null;
@@ -690,6 +778,7 @@ public final class RaftCore {
     }
     snapshot = new Snapshot(index, s.lastIncludedTerm(), r.data);
     snapshotToWrite = snapshot;
+    snapshotsInstalled++;
     snapshotToApply = snapshot;
     commitIndex = index;
     messagesAfterWrite.add(SnapshotResponse.installed(term, id, s.from(), index));
@@ -723,6 +812,9 @@ public final class RaftCore {
   // ------------------------------------------------------------------ replication (leader)
 
   private void heartbeat() {
+    if (log.baseIndex() < snapshotIndex()) {
+      compactLog(); // entries kept for followers behind the snapshot: drop what they now hold
+    }
     for (Progress pr : progress.values()) {
       maybeSendTimeoutNow(pr); // a lost TimeoutNow, or a target caught up by a snapshot
       switch (pr.state) {
@@ -813,6 +905,7 @@ public final class RaftCore {
       int to = (int) Math.min(d.length, from + chunk);
       byte[] part = from == 0 && to == d.length ? d : java.util.Arrays.copyOfRange(d, from, to);
       messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), from, d.length, part));
+      snapshotChunksSent++;
       pr.snapshotNext = to;
     } while (pr.snapshotNext < d.length && pr.snapshotNext - pr.snapshotAcked < window);
   }
@@ -916,6 +1009,8 @@ public final class RaftCore {
     if (pr.state == Progress.State.SNAPSHOT) {
       pr.next = pr.match + 1;
       pr.becomeProbe();
+      pr.catchingUp = true; // keep the entries after its snapshot while it gains on the leader
+      pr.catchUpMark = snapshotIndex();
     }
     maybeCommit();
   }

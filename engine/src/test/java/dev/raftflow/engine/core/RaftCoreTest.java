@@ -522,6 +522,95 @@ class RaftCoreTest {
     assertThat(r.messagesAfterWrite()).containsExactly(SnapshotResponse.installed(1, "c", "a", 3));
   }
 
+  /** The leader of {@link #leaderWithSnapshotForC} under {@code options}, sending c its snapshot at 8. */
+  private static RaftCore leaderSendingSnapshotToC(RaftOptions options) {
+    RaftCore a = new RaftCore("a", ABC, options, new Random(1), PersistentState.EMPTY);
+    elect(a);
+    a.ready();
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    for (int i = 0; i < 10; i++) {
+      a.propose(List.of(new byte[] {(byte) i}));
+    }
+    a.ready();
+    a.persisted(10, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", 10));
+    a.takeApply(100);
+    a.snapshotTaken(8, STATE);
+    a.ready();
+    a.tick();
+    assertThat(chunksTo("c", a.ready())).isNotEmpty();
+    // the leader goes on while the transfer runs, and snapshots again at 18
+    for (int i = 10; i < 20; i++) {
+      a.propose(List.of(new byte[] {(byte) i}));
+    }
+    a.ready();
+    a.persisted(20, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", 20));
+    a.takeApply(100);
+    assertThat(a.snapshotTaken(18, new byte[] {18})).isTrue();
+    a.ready();
+    return a;
+  }
+
+  @Test
+  void aLeaderKeepsTheEntriesAFollowerInstallingASnapshotWillNeed() {
+    RaftCore a = leaderSendingSnapshotToC(CHUNKED);
+    assertThat(a.snapshotIndex()).isEqualTo(18);
+    assertThat(a.firstIndex()).as("entries after c's snapshot kept").isEqualTo(9);
+    a.step(SnapshotResponse.installed(1, "c", "a", 8));
+    Message next = a.ready().messages().stream().filter(m -> m.to().equals("c")).findFirst().orElseThrow();
+    assertThat(next).as("c goes on from the log, not from the next snapshot").isInstanceOfSatisfying(
+        AppendEntries.class, ae -> assertThat(ae.prevLogIndex()).isEqualTo(8));
+    a.tick();
+    a.ready();
+    assertThat(a.firstIndex()).as("kept while c catches up").isEqualTo(9);
+    a.step(AppendResponse.accepted(1, "c", "a", 20));
+    a.tick();
+    a.ready();
+    assertThat(a.firstIndex()).as("dropped once c holds them").isEqualTo(19);
+  }
+
+  @Test
+  void aFollowerThatDoesNotGainOnTheLeaderGetsTheNextSnapshotInstead() {
+    RaftCore a = leaderSendingSnapshotToC(CHUNKED);
+    a.step(SnapshotResponse.installed(1, "c", "a", 8)); // catching up; the leader's snapshot is at 18
+    a.ready();
+    a.step(AppendResponse.accepted(1, "c", "a", 12));
+    for (int i = 20; i < 30; i++) {
+      a.propose(List.of(new byte[] {(byte) i}));
+    }
+    a.ready();
+    a.persisted(30, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", 30));
+    a.takeApply(100);
+    a.snapshotTaken(28, new byte[] {28}); // c is still short of 18
+    a.ready();
+    assertThat(a.firstIndex()).as("nothing kept for c any more").isEqualTo(29);
+    a.tick();
+    Message next = a.ready().messages().stream().filter(m -> m.to().equals("c")).findFirst().orElseThrow();
+    assertThat(next).isInstanceOfSatisfying(InstallSnapshot.class, s -> assertThat(s.lastIncludedIndex()).isEqualTo(28));
+  }
+
+  @Test
+  void withoutCatchUpEntriesOrBeyondTheirLimitTheFollowerNeedsTheNextSnapshot() {
+    for (RaftOptions options : List.of(CHUNKED.toBuilder().snapshotCatchUpEntries(0).build(),
+        CHUNKED.toBuilder().snapshotCatchUpEntries(9).build())) {
+      RaftCore a = leaderSendingSnapshotToC(options);
+      assertThat(a.firstIndex()).as("%s", options).isEqualTo(19);
+      a.step(SnapshotResponse.installed(1, "c", "a", 8));
+      Message next = a.ready().messages().stream().filter(m -> m.to().equals("c")).findFirst().orElseThrow();
+      assertThat(next).isInstanceOfSatisfying(InstallSnapshot.class, s -> assertThat(s.lastIncludedIndex()).isEqualTo(18));
+    }
+  }
+
+  @Test
+  void aLeaderThatStepsDownKeepsNothingBehindItsSnapshot() {
+    RaftCore a = leaderSendingSnapshotToC(CHUNKED);
+    a.step(new AppendEntries(2, "b", "a", 20, 1, List.of(), 20, 0));
+    assertThat(a.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(a.firstIndex()).isEqualTo(19);
+  }
+
   @Test
   void restartKeepsTermVoteLogAndDeliversTheSnapshotFirst() {
     Snapshot s = new Snapshot(5, 2, new byte[] {1, 2});

@@ -85,6 +85,9 @@ final class RandomizedSimulation {
   private long readsFailed;
   private long transfersStarted;
   private long snapshotChunksSent;
+  /** When the clients stop proposing (a second after the faults heal). */
+  private long clientsStopAt = Long.MAX_VALUE;
+  private long committedAtHeal = Long.MAX_VALUE;
   private long snapshotsInstalled;
 
   RandomizedSimulation(long seed, int n) {
@@ -95,13 +98,17 @@ final class RandomizedSimulation {
       ids.add("s" + i);
     }
     // Drawn apart from rnd, so that seeds keep the schedules they had before snapshots went in
-    // chunks. Snapshots of 16-64 bytes go in 1-4 chunks: with many more, a transfer here takes
-    // longer than members take to snapshot again, and a follower that needs one never catches up
-    // (a known limit: the leader keeps no entries behind its snapshot for it).
+    // chunks. Snapshots of 16-64 bytes go in up to 64 chunks on some seeds: a transfer then takes
+    // longer than members take to snapshot again, which only the entries a leader keeps behind its
+    // snapshot (snapshotCatchUpEntries) get a follower through. Seeds that keep none (1 in 8) send
+    // snapshots in at most 4 chunks: with more, a follower needing one never catches up (seed 4040).
     Random chunking = new Random(seed * 0x9E3779B97F4A7C15L + 1);
     this.snapshotPadding = chunking.nextInt(4) * 16;
+    int catchUpEntries = chunking.nextInt(8) == 0 ? 0 : 10_000;
+    int smallestChunk = catchUpEntries == 0 ? 16 : 1; // without catch-up entries, only short transfers
     this.options = RaftOptions.builder()
-        .snapshotChunkBytes(chunking.nextBoolean() ? 1 << 20 : 16 + chunking.nextInt(25))
+        .snapshotChunkBytes(chunking.nextBoolean() ? 1 << 20 : smallestChunk + chunking.nextInt(40))
+        .snapshotCatchUpEntries(catchUpEntries)
         .tickInterval(java.time.Duration.ofMillis(TICK_MS))
         .heartbeatTicks(5)
         .electionTicks(15)
@@ -128,7 +135,12 @@ final class RandomizedSimulation {
     heal();
     long before = maxCommitted;
     long deadline = now + healMs;
-    // propose until a new entry commits everywhere
+    // clients write on at full rate for a second after the heal (and until something new commits),
+    // then at about 10 commands a second, below what any configuration here replicates: a lagging
+    // follower must then catch up with the leader (under a load above what a slow configuration
+    // replicates, it would trail it for as long as that load lasts)
+    clientsStopAt = now + 1000;
+    committedAtHeal = before;
     while (now < deadline) {
       runUntil(now + 50);
       if (maxCommitted > before && allAppliedTo(maxCommitted)) {
@@ -357,7 +369,8 @@ final class RandomizedSimulation {
 
     @Override
     public void run() {
-      int batch = 1 + rnd.nextInt(4);
+      int batch = now < clientsStopAt || maxCommitted <= committedAtHeal ? 1 + rnd.nextInt(4)
+          : rnd.nextInt(6) == 0 ? 1 : 0;
       for (int b = 0; b < batch; b++) {
         Member target = leader();
         if (target == null || rnd.nextInt(10) == 0) {
@@ -622,7 +635,7 @@ final class RandomizedSimulation {
       }
       if (m.lastRole != Role.LEADER || m.lastTerm != c.term()) {
         // leader completeness: a new leader holds every committed entry
-        for (long i = c.snapshotIndex() + 1; i <= maxCommitted; i++) {
+        for (long i = c.firstIndex(); i <= maxCommitted; i++) {
           LogEntry e = committed.get(i);
           if (e != null && c.termAt(i) != e.term()) {
             throw violation("leader completeness: " + m.id + " leads term " + c.term() + " without committed entry "
@@ -639,7 +652,7 @@ final class RandomizedSimulation {
     if (c.commitIndex() < m.lastCommit) {
       throw violation(m.id + " commit index went back from " + m.lastCommit + " to " + c.commitIndex());
     }
-    for (long i = Math.max(m.lastCommit, c.snapshotIndex()) + 1; i <= c.commitIndex(); i++) {
+    for (long i = Math.max(m.lastCommit + 1, c.firstIndex()); i <= c.commitIndex(); i++) {
       LogEntry e = c.entryAt(i);
       LogEntry prev = committed.putIfAbsent(i, e);
       if (prev != null && (prev.term() != e.term() || !Arrays.equals(prev.data(), e.data()))) {
@@ -662,7 +675,7 @@ final class RandomizedSimulation {
   private void checkLogMatching(Member a, Member b) {
     RaftCore x = a.core;
     RaftCore y = b.core;
-    long lo = Math.max(x.snapshotIndex(), y.snapshotIndex()) + 1;
+    long lo = Math.max(x.firstIndex(), y.firstIndex());
     long hi = Math.min(x.lastIndex(), y.lastIndex());
     long match = -1;
     for (long i = hi; i >= lo; i--) {

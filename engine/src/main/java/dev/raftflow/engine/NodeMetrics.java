@@ -1,0 +1,56 @@
+package dev.raftflow.engine;
+
+/**
+ * Counters of one node since it started, read with {@link RaftNode#metrics()} from any thread. Each
+ * counter only grows; two calls a second apart give rates. The counters are read one by one, so a
+ * picture taken while the node works may mix counts of neighbouring loop turns.
+ *
+ * @param proposalsAccepted commands this node appended to its log as leader
+ * @param proposalsRefused proposals refused (not leader, overloaded, too large, closed, or handed
+ *     over during a leadership transfer)
+ * @param messagesSent messages handed to the transport
+ * @param messagesReceived messages taken from the transport and handled
+ * @param messagesDropped messages dropped as from an unknown member or addressed elsewhere
+ * @param logWrites writes handed to the log store (each made durable per the store's policy)
+ * @param entriesWritten log entries in those writes
+ * @param logWriteNanos time from handing writes to the store until the node learned they were
+ *     durable, summed over all writes: divided by {@code logWrites}, the mean write latency
+ * @param electionsStarted elections this node started as a candidate
+ * @param leadershipsWon elections it won
+ * @param snapshotsTaken snapshots the service handed to this node
+ * @param snapshotChunksSent InstallSnapshot chunks sent as leader
+ * @param snapshotsInstalled snapshots installed from a leader
+ * @param readsConfirmed linearizable reads ({@link RaftNode#readIndex()}) confirmed by a majority
+ * @param readsFailed reads failed because leadership was lost before they were confirmed
+ * @param queuedProposals proposals waiting for the loop now
+ * @param pendingWrites log writes under way now
+ */
+public record NodeMetrics(
+    long proposalsAccepted,
+    long proposalsRefused,
+    long messagesSent,
+    long messagesReceived,
+    long messagesDropped,
+    long logWrites,
+    long entriesWritten,
+    long logWriteNanos,
+    long electionsStarted,
+    long leadershipsWon,
+    long snapshotsTaken,
+    long snapshotChunksSent,
+    long snapshotsInstalled,
+    long readsConfirmed,
+    long readsFailed,
+    int queuedProposals,
+    int pendingWrites) {
+
+  /** Mean time for a log write to become durable, in microseconds (0 before the first). */
+  public double meanLogWriteMicros() {
+    return logWrites == 0 ? 0 : logWriteNanos / 1e3 / logWrites;
+  }
+
+  /** Mean log entries per write: how well proposals were batched (0 before the first write). */
+  public double entriesPerWrite() {
+    return logWrites == 0 ? 0 : (double) entriesWritten / logWrites;
+  }
+}
