@@ -61,10 +61,11 @@ public final class MessageCodec {
           ? varLen(r.matchIndex())
           : varLen(r.rejectedIndex()) + varLen(r.conflictTerm()) + varLen(r.conflictIndex());
     } else if (m instanceof InstallSnapshot s) {
-      n += varLen(s.lastIncludedIndex()) + varLen(s.lastIncludedTerm()) + varLen(s.offset()) + varLen(s.totalBytes())
-          + bytesLen(s.data());
+      n += varLen(s.lastIncludedIndex()) + varLen(s.lastIncludedTerm()) + varLen(s.seq()) + varLen(s.offset())
+          + varLen(s.totalBytes()) + bytesLen(s.data());
     } else if (m instanceof SnapshotResponse s) {
-      n += varLen(s.matchIndex()) + varLen(s.snapshotIndex()) + varLen(s.offset()) + varLen(s.nextOffset());
+      n += varLen(s.matchIndex()) + varLen(s.snapshotIndex()) + varLen(s.seq()) + varLen(s.offset())
+          + varLen(s.nextOffset());
     }
     return n;
   }
@@ -119,12 +120,14 @@ public final class MessageCodec {
     } else if (m instanceof InstallSnapshot s) {
       putVar(buf, s.lastIncludedIndex());
       putVar(buf, s.lastIncludedTerm());
+      putVar(buf, s.seq());
       putVar(buf, s.offset());
       putVar(buf, s.totalBytes());
       putBytes(buf, s.data());
     } else if (m instanceof SnapshotResponse s) {
       putVar(buf, s.matchIndex());
       putVar(buf, s.snapshotIndex());
+      putVar(buf, s.seq());
       putVar(buf, s.offset());
       putVar(buf, s.nextOffset());
     }
@@ -167,7 +170,7 @@ public final class MessageCodec {
           }
           case T_INSTALL_SNAPSHOT -> decodeSnapshotChunk(buf, term, from, to);
           case T_SNAPSHOT_RESPONSE -> new SnapshotResponse(term, from, to, getVar(buf, "matchIndex"),
-              getVar(buf, "snapshotIndex"), getVar(buf, "offset"), getVar(buf, "nextOffset"));
+              getVar(buf, "snapshotIndex"), getVar(buf, "seq"), getVar(buf, "offset"), getVar(buf, "nextOffset"));
           case T_TIMEOUT_NOW -> new TimeoutNow(term, from, to);
           default -> throw new MalformedMessageException("unknown message type " + type);
         };
@@ -180,11 +183,12 @@ public final class MessageCodec {
   private static InstallSnapshot decodeSnapshotChunk(ByteBuffer buf, long term, String from, String to) {
     long index = getVar(buf, "lastIncludedIndex");
     long snapshotTerm = getVar(buf, "lastIncludedTerm");
+    long seq = getVar(buf, "seq");
     long offset = getVar(buf, "offset");
     long total = getVar(buf, "totalBytes");
     byte[] data = getBytes(buf, "snapshot data");
     try {
-      return new InstallSnapshot(term, from, to, index, snapshotTerm, offset, total, data);
+      return new InstallSnapshot(term, from, to, index, snapshotTerm, seq, offset, total, data);
     } catch (IllegalArgumentException e) {
       throw new MalformedMessageException(e.getMessage());
     }

@@ -29,21 +29,31 @@ final class Progress {
   State state = State.PROBE;
   /** In PROBE: a probe is outstanding, wait for its answer or the next heartbeat. */
   boolean probeSent;
-  /** In SNAPSHOT: the index of the snapshot sent, and ticks since it last made progress. */
+  /**
+   * In SNAPSHOT: the index of the snapshot sent, ticks since the transfer last moved, and ticks
+   * since it last moved or was probed.
+   */
   long pendingSnapshot;
   int ticksSinceSnapshot;
+  int ticksSinceProbe;
   /**
    * In SNAPSHOT: the snapshot being sent in chunks, the offset of the next chunk to send, how many
-   * bytes the follower confirmed holding in order, and that count at the last heartbeat.
+   * bytes the follower confirmed holding in order, the number the next chunk gets, the highest
+   * number answered, and the first number sent since the leader last went back to a missing chunk.
    */
   Snapshot snapshotSending;
+  long snapshotNext;
+  long snapshotAcked;
+  long snapshotSeq;
+  long snapshotAnswered;
+  long snapshotRewindSeq;
+  /** In SNAPSHOT: the number of the last probe sent (0: none), and ticks between probes. */
+  long snapshotProbeSeq;
+  long snapshotProbeInterval;
   /** Installed a snapshot and not yet past the leader's latest: the leader keeps entries for it. */
   boolean catchingUp;
   /** While catching up: the snapshot index it must get past before the leader takes another. */
   long catchUpMark;
-  long snapshotNext;
-  long snapshotAcked;
-  long snapshotAckedAtHeartbeat;
   /** Ring of the last indexes of the AppendEntries in flight, oldest first. */
   private final long[] inflight;
   private int inflightStart;
@@ -96,15 +106,20 @@ final class Progress {
     resetInflight();
   }
 
-  void becomeSnapshot(Snapshot s) {
+  void becomeSnapshot(Snapshot s, int probeInterval) {
     catchingUp = false;
     state = State.SNAPSHOT;
     pendingSnapshot = s.index();
     snapshotSending = s;
     snapshotNext = 0;
     snapshotAcked = 0;
-    snapshotAckedAtHeartbeat = -1; // the first heartbeat after sending only takes note
+    snapshotSeq = 1;
+    snapshotAnswered = 0;
+    snapshotRewindSeq = 0;
+    snapshotProbeSeq = 0;
+    snapshotProbeInterval = probeInterval;
     ticksSinceSnapshot = 0;
+    ticksSinceProbe = 0;
     resetInflight();
   }
 

@@ -331,19 +331,22 @@ public final class RaftCore {
     if (role == Role.LEADER && options.snapshotCatchUpEntries() > 0) {
       long floor = to;
       for (Progress pr : progress.values()) {
-        if (pr.state == Progress.State.SNAPSHOT && pr.pendingSnapshot >= log.baseIndex()) {
-          floor = Math.min(floor, pr.pendingSnapshot);
+        long needs;
+        if (pr.state == Progress.State.SNAPSHOT) {
+          // a transfer stalled for two election timeouts (a follower down?) holds nothing back
+          needs = pr.ticksSinceSnapshot < 2 * options.electionTicks() ? pr.pendingSnapshot : Long.MAX_VALUE;
         } else if (pr.catchingUp) {
-          if (pr.match >= to || pr.match < log.baseIndex()) {
-            pr.catchingUp = false; // caught up, or already past help: the next snapshot it is
-          } else {
-            floor = Math.min(floor, pr.match);
-          }
+          needs = pr.match;
+        } else {
+          continue;
         }
+        if (needs < log.baseIndex() || to - needs > options.snapshotCatchUpEntries()) {
+          pr.catchingUp = false; // already past help, or too far behind: the next snapshot it is
+          continue;
+        }
+        floor = Math.min(floor, needs);
       }
-      if (to - floor <= options.snapshotCatchUpEntries()) {
-        to = floor;
-      }
+      to = floor;
     }
     if (to > log.baseIndex()) {
       log.compactTo(to, log.termAt(to));
@@ -730,6 +733,9 @@ public final class RaftCore {
     if (newCommit > commitIndex) {
       commitIndex = newCommit;
     }
+    if (reception != null && reception.index <= commitIndex) {
+      reception = null; // caught up from the log: that snapshot is no longer needed
+    }
     messagesAfterWrite.add(AppendResponse.accepted(term, id, a.from(), lastNew, a.readRound()));
   }
 
@@ -741,7 +747,9 @@ public final class RaftCore {
     long index = s.lastIncludedIndex();
     if (index <= commitIndex) {
       // already covered: everything up to our commit index matches the leader
-      reception = null;
+      if (reception != null && reception.index <= commitIndex) {
+        reception = null;
+      }
       messagesAfterWrite.add(SnapshotResponse.installed(term, id, s.from(), commitIndex));
       return;
     }
@@ -749,24 +757,19 @@ public final class RaftCore {
     if (r == null || !r.matches(s, term)) {
       if (s.offset() != 0) {
         // a chunk of a transfer we do not hold (we restarted, or it is another leader's): start over
-        messages.add(SnapshotResponse.received(term, id, s.from(), index, s.offset(), 0));
+        messages.add(SnapshotResponse.received(term, id, s.from(), index, s.seq(), s.offset(), 0));
         return;
       }
       r = reception = new SnapshotReception(s.from(), term, index, s.lastIncludedTerm(), s.totalBytes());
     }
-    if (s.offset() != r.received) {
-      // a duplicate (below), or a chunk after a missing one (above: said once per gap, the leader
-      // goes back; were that answer lost, the leader goes back at its next heartbeat anyway)
-      if (s.offset() < r.received || r.gapReported != r.received) {
-        r.gapReported = s.offset() > r.received ? r.received : r.gapReported;
-        messages.add(SnapshotResponse.received(term, id, s.from(), index, s.offset(), r.received));
-      }
-      return;
+    if (s.offset() == r.received) {
+      System.arraycopy(s.data(), 0, r.data, (int) r.received, s.data().length);
+      r.received += s.data().length;
     }
-    System.arraycopy(s.data(), 0, r.data, (int) r.received, s.data().length);
-    r.received += s.data().length;
-    if (r.received < r.data.length) {
-      messages.add(SnapshotResponse.received(term, id, s.from(), index, s.offset(), r.received));
+    if (r.received < r.data.length || s.offset() + s.data().length != r.received) {
+      // a middle chunk taken in, or a duplicate (below what we hold), or one after a missing chunk
+      // (above): say how much we hold in order; an empty chunk is the leader's probe
+      messages.add(SnapshotResponse.received(term, id, s.from(), index, s.seq(), s.offset(), r.received));
       return;
     }
     reception = null;
@@ -792,8 +795,6 @@ public final class RaftCore {
     final long snapshotTerm;
     final byte[] data;
     long received;
-    /** The {@code received} count at which a gap was last reported, or -1. */
-    long gapReported = -1;
 
     SnapshotReception(String leader, long term, long index, long snapshotTerm, long totalBytes) {
       this.leader = leader;
@@ -831,15 +832,15 @@ public final class RaftCore {
         }
         case SNAPSHOT -> {
           pr.ticksSinceSnapshot += options.heartbeatTicks();
-          if (pr.ticksSinceSnapshot >= 2 * options.electionTicks()) {
-            pr.becomeProbe(); // no progress for two election timeouts: start over
-            sendAppends(pr);
-          } else if (pr.snapshotAcked == pr.snapshotAckedAtHeartbeat
-              && (pr.snapshotNext > pr.snapshotAcked || pr.snapshotSending.data().length == 0)) {
-            pr.snapshotNext = pr.snapshotAcked; // nothing answered for a heartbeat interval: resend (go back N)
-            sendSnapshotChunks(pr);
+          pr.ticksSinceProbe += options.heartbeatTicks();
+          boolean probeAnswered = pr.snapshotAnswered >= pr.snapshotProbeSeq;
+          if (pr.ticksSinceProbe >= pr.snapshotProbeInterval * (probeAnswered ? 1 : 4)) {
+            // no progress for a while: ask where the follower stands with an empty chunk at the end
+            // of what was sent; the answer brings the leader back to a missing chunk. One probe at
+            // a time (another only if it seems lost), so probes never crowd a slow link.
+            pr.ticksSinceProbe = 0;
+            sendSnapshotProbe(pr);
           }
-          pr.snapshotAckedAtHeartbeat = pr.snapshotAcked;
         }
       }
     }
@@ -886,7 +887,7 @@ public final class RaftCore {
   }
 
   private void sendSnapshot(Progress pr) {
-    pr.becomeSnapshot(snapshot);
+    pr.becomeSnapshot(snapshot, options.electionTicks());
     sendSnapshotChunks(pr);
   }
 
@@ -904,10 +905,18 @@ public final class RaftCore {
       int from = (int) pr.snapshotNext;
       int to = (int) Math.min(d.length, from + chunk);
       byte[] part = from == 0 && to == d.length ? d : java.util.Arrays.copyOfRange(d, from, to);
-      messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), from, d.length, part));
+      messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, from, d.length, part));
       snapshotChunksSent++;
       pr.snapshotNext = to;
     } while (pr.snapshotNext < d.length && pr.snapshotNext - pr.snapshotAcked < window);
+  }
+
+  /** An empty chunk at the end of what was sent: the answer says how much the follower holds. */
+  private void sendSnapshotProbe(Progress pr) {
+    Snapshot s = pr.snapshotSending;
+    pr.snapshotProbeSeq = pr.snapshotSeq;
+    messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, pr.snapshotNext,
+        s.data().length, new byte[0]));
   }
 
   private void handleAppendResponse(AppendResponse r) {
@@ -983,17 +992,31 @@ public final class RaftCore {
     pr.recentActive = true;
     if (r.partial()) {
       if (pr.state != Progress.State.SNAPSHOT || r.snapshotIndex() != pr.pendingSnapshot
-          || r.nextOffset() > pr.snapshotSending.data().length) {
-        return; // about another transfer, or confused
+          || r.nextOffset() > pr.snapshotSending.data().length || r.seq() <= pr.snapshotAnswered) {
+        return; // about another transfer, confused, or overtaken by the answer to a later chunk
       }
-      if (r.nextOffset() < r.offset() && (r.nextOffset() >= pr.snapshotAcked || r.nextOffset() == 0)) {
-        // a chunk went missing: go back to it; or the follower starts over (it restarted). A gap
-        // below what the follower already confirmed is an old answer overtaken by later ones.
+      pr.snapshotAnswered = r.seq();
+      boolean startOver = r.nextOffset() == 0 && r.offset() > 0; // the follower holds nothing of it
+      if (r.seq() == pr.snapshotProbeSeq && r.nextOffset() >= r.offset()) {
+        // the probe found nothing missing: the link is slow, not lossy; probe less often
+        pr.snapshotProbeInterval = Math.min(pr.snapshotProbeInterval * 2, 16L * options.electionTicks());
+      }
+      if (r.nextOffset() > pr.snapshotAcked || startOver) {
+        if (r.nextOffset() > pr.snapshotAcked) {
+          pr.ticksSinceSnapshot = 0; // moving: a large snapshot may take longer than any timeout
+          pr.ticksSinceProbe = 0;
+        }
         pr.snapshotAcked = r.nextOffset();
+      }
+      if (r.nextOffset() < r.offset() && r.seq() >= pr.snapshotRewindSeq) {
+        if (startOver && pr.snapshotSending != snapshot) {
+          sendSnapshot(pr); // it holds nothing: send the latest snapshot instead
+          return;
+        }
+        // a chunk went missing (or the follower restarted): go back to it, once; answers to chunks
+        // sent before this point would only ask for the same again
         pr.snapshotNext = r.nextOffset();
-      } else if (r.nextOffset() > pr.snapshotAcked) {
-        pr.snapshotAcked = r.nextOffset();
-        pr.ticksSinceSnapshot = 0; // moving: a large snapshot may take longer than any timeout
+        pr.snapshotRewindSeq = pr.snapshotSeq;
       }
       pr.snapshotNext = Math.max(pr.snapshotNext, pr.snapshotAcked);
       if (pr.snapshotNext < pr.snapshotSending.data().length
@@ -1006,7 +1029,8 @@ public final class RaftCore {
       pr.match = r.matchIndex();
       maybeSendTimeoutNow(pr);
     }
-    if (pr.state == Progress.State.SNAPSHOT) {
+    if (pr.state == Progress.State.SNAPSHOT && pr.match >= pr.pendingSnapshot) {
+      // (an older snapshot reported as already held does not end the transfer under way)
       pr.next = pr.match + 1;
       pr.becomeProbe();
       pr.catchingUp = true; // keep the entries after its snapshot while it gains on the leader

@@ -82,12 +82,12 @@ class MessageCodecTest {
 
   @Test
   void aSnapshotChunkOutsideItsSnapshotIsMalformed() {
-    // offset 5 + 3 bytes of data in a snapshot of 6 bytes
-    byte[] frame = {MessageCodec.VERSION, MessageCodec.T_INSTALL_SNAPSHOT, 1, 1, 'a', 1, 'b', 7, 1, 5, 6, 3, 1, 2, 3};
+    // seq 1, offset 5 + 3 bytes of data in a snapshot of 6 bytes
+    byte[] frame = {MessageCodec.VERSION, MessageCodec.T_INSTALL_SNAPSHOT, 1, 1, 'a', 1, 'b', 7, 1, 1, 5, 6, 3, 1, 2, 3};
     assertThatThrownBy(() -> MessageCodec.decode(frame)).isInstanceOf(MalformedMessageException.class)
         .hasMessageContaining("offset 5").hasMessageContaining("6 bytes");
     byte[] fits = frame.clone();
-    fits[10] = 8; // a snapshot of 8 bytes: the last chunk
+    fits[11] = 8; // a snapshot of 8 bytes: the last chunk
     InstallSnapshot s = (InstallSnapshot) MessageCodec.decode(fits);
     assertThat(s.last()).isTrue();
     assertThat(s.data()).containsExactly(1, 2, 3);
@@ -130,12 +130,13 @@ class MessageCodecTest {
         rnd.nextBytes(data);
         long offset = rnd.nextBoolean() ? 0 : rnd.nextInt(1 << 20);
         long total = offset + data.length + (rnd.nextBoolean() ? 0 : rnd.nextInt(1 << 20));
-        yield new InstallSnapshot(term, from, to, rnd.nextInt(100000), rnd.nextInt(100), offset, total, data);
+        yield new InstallSnapshot(term, from, to, rnd.nextInt(100000), rnd.nextInt(100), rnd.nextInt(1000), offset, total, data);
       }
       case 5 -> switch (rnd.nextInt(3)) {
         case 0 -> SnapshotResponse.installed(term, from, to, rnd.nextInt(100000));
         case 1 -> SnapshotResponse.refused(term, from, to);
-        default -> SnapshotResponse.received(term, from, to, 1 + rnd.nextInt(100000), rnd.nextInt(1 << 20), rnd.nextInt(1 << 20));
+        default -> SnapshotResponse.received(term, from, to, 1 + rnd.nextInt(100000), rnd.nextInt(1000), rnd.nextInt(1 << 20),
+            rnd.nextInt(1 << 20));
       };
       default -> new TimeoutNow(term, from, to);
     };
@@ -161,8 +162,8 @@ class MessageCodecTest {
     } else if (expected instanceof InstallSnapshot e) {
       InstallSnapshot a = (InstallSnapshot) actual;
       assertThat(a.data()).isEqualTo(e.data());
-      assertThat(List.of(a.term(), a.lastIncludedIndex(), a.lastIncludedTerm(), a.offset(), a.totalBytes()))
-          .isEqualTo(List.of(e.term(), e.lastIncludedIndex(), e.lastIncludedTerm(), e.offset(), e.totalBytes()));
+      assertThat(List.of(a.term(), a.lastIncludedIndex(), a.lastIncludedTerm(), a.seq(), a.offset(), a.totalBytes()))
+          .isEqualTo(List.of(e.term(), e.lastIncludedIndex(), e.lastIncludedTerm(), e.seq(), e.offset(), e.totalBytes()));
       assertThat(a.from() + a.to()).isEqualTo(e.from() + e.to());
     } else {
       assertThat(actual).isEqualTo(expected);

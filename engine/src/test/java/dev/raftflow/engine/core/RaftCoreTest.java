@@ -411,25 +411,28 @@ class RaftCoreTest {
     List<InstallSnapshot> first = chunksTo("c", a.ready());
     assertThat(offsets(first)).as("two chunks of 4 bytes: the window").containsExactly(0L, 4L);
     assertThat(first).allMatch(s -> s.totalBytes() == 10 && s.lastIncludedIndex() == 8);
+    assertThat(first).extracting(InstallSnapshot::seq).containsExactly(1L, 2L);
 
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(first.get(0)); // the chunk at 4 is lost
     Ready cr = c.ready();
     assertThat(cr.write().snapshot()).as("nothing installed before the last chunk").isNull();
-    assertThat(cr.messages()).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 0, 4));
+    assertThat(cr.messages()).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 1, 0, 4));
     a.step(cr.messages().get(0));
     List<InstallSnapshot> last = chunksTo("c", a.ready());
     assertThat(offsets(last)).as("the window moved by one chunk").containsExactly(8L);
     assertThat(last.get(0).last()).isTrue();
 
-    c.step(last.get(0)); // arrives after a gap
-    c.step(last.get(0)); // and again: the gap is reported once
+    c.step(last.get(0)); // arrives after a gap, twice
+    c.step(last.get(0));
     Ready gap = c.ready();
-    assertThat(gap.messages()).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 8, 4));
+    assertThat(gap.messages()).hasSize(2).allMatch(m -> m.equals(SnapshotResponse.received(1, "c", "a", 8, 3, 8, 4)));
     assertThat(gap.write().snapshot()).isNull();
     a.step(gap.messages().get(0));
     List<InstallSnapshot> again = chunksTo("c", a.ready());
     assertThat(offsets(again)).as("back to the missing chunk").containsExactly(4L, 8L);
+    a.step(gap.messages().get(1));
+    assertThat(chunksTo("c", a.ready())).as("the same request again changes nothing").isEmpty();
 
     c.step(again.get(0));
     c.step(again.get(1));
@@ -444,13 +447,25 @@ class RaftCoreTest {
   }
 
   @Test
-  void withNoAnswerTheLeaderResendsFromTheLastConfirmedChunkAtItsHeartbeat() {
+  void withNoAnswerForAnElectionTimeoutTheLeaderProbesAndGoesBack() {
     RaftCore a = leaderWithSnapshotForC();
     a.tick();
     a.ready(); // chunks 0 and 4, both lost
-    a.tick(); // the first heartbeat after sending only notes where the transfer stands
-    assertThat(chunksTo("c", a.ready())).isEmpty();
+    for (int i = 1; i < 10; i++) {
+      a.tick();
+      assertThat(chunksTo("c", a.ready())).as("tick %d: no resend within an election timeout", i).isEmpty();
+    }
     a.tick();
+    List<InstallSnapshot> probe = chunksTo("c", a.ready());
+    assertThat(probe).singleElement().satisfies(p -> {
+      assertThat(p.data()).as("an empty chunk").isEmpty();
+      assertThat(p.offset()).as("at the end of what was sent").isEqualTo(8);
+    });
+    RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
+    c.step(probe.get(0));
+    Ready r = c.ready();
+    assertThat(r.messages()).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 3, 8, 0));
+    a.step(r.messages().get(0));
     assertThat(offsets(chunksTo("c", a.ready()))).containsExactly(0L, 4L);
   }
 
@@ -469,47 +484,114 @@ class RaftCoreTest {
     a.ready();
     a.tick();
     assertThat(chunksTo("c", a.ready())).singleElement().matches(InstallSnapshot::last);
+    for (int i = 1; i < 10; i++) {
+      a.tick();
+      a.ready();
+    }
     a.tick();
-    a.ready();
-    a.tick();
-    assertThat(chunksTo("c", a.ready())).as("no answer for a heartbeat interval").singleElement()
-        .matches(s -> s.totalBytes() == 0);
+    List<InstallSnapshot> again = chunksTo("c", a.ready());
+    assertThat(again).as("no answer for an election timeout").singleElement().matches(s -> s.totalBytes() == 0);
+    RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
+    c.step(again.get(0));
+    assertThat(c.ready().write().snapshot()).isNotNull();
   }
 
   @Test
-  void aFollowerThatRestartedMidTransferMakesTheLeaderStartOver() {
+  void aFollowerThatRestartedMidTransferMakesTheLeaderStartOverOnce() {
     RaftCore a = leaderWithSnapshotForC();
     a.tick();
     List<InstallSnapshot> first = chunksTo("c", a.ready());
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(first.get(0));
     a.step(c.ready().messages().get(0));
-    a.ready();
+    InstallSnapshot third = chunksTo("c", a.ready()).get(0);
     RaftCore restarted = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     restarted.step(first.get(1));
+    restarted.step(third);
     Ready r = restarted.ready();
-    assertThat(r.messages()).as("it holds nothing of this transfer")
-        .containsExactly(SnapshotResponse.received(1, "c", "a", 8, 4, 0));
+    assertThat(r.messages()).as("it holds nothing of this transfer").containsExactly(
+        SnapshotResponse.received(1, "c", "a", 8, 2, 4, 0), SnapshotResponse.received(1, "c", "a", 8, 3, 8, 0));
     a.step(r.messages().get(0));
     assertThat(offsets(chunksTo("c", a.ready()))).containsExactly(0L, 4L);
+    a.step(r.messages().get(1));
+    assertThat(chunksTo("c", a.ready())).as("a second answer to an earlier chunk: already going back").isEmpty();
+  }
+
+  @Test
+  void overASlowLosslessLinkNoChunkIsSentTwice() {
+    RaftOptions quiet = CHUNKED.toBuilder().checkQuorum(false).build(); // b stays silent throughout
+    for (int ticksPerMessage : new int[] {1, 3, 6, 12, 25}) {
+      RaftCore a = new RaftCore("a", ABC, quiet, new Random(1), PersistentState.EMPTY);
+      elect(a);
+      a.ready();
+      a.step(AppendResponse.accepted(1, "b", "a", 0));
+      a.propose(List.of(new byte[] {1}));
+      a.ready();
+      a.persisted(1, 1);
+      a.step(AppendResponse.accepted(1, "b", "a", 1));
+      a.takeApply(10);
+      byte[] state = new byte[64]; // 16 chunks of 4 bytes
+      new Random(9).nextBytes(state);
+      a.snapshotTaken(1, state);
+      a.ready();
+      RaftCore c = new RaftCore("c", ABC, quiet, new Random(3), PersistentState.EMPTY);
+      java.util.ArrayDeque<Message> link = new java.util.ArrayDeque<>(); // a to c: in order, one message per k ticks
+      List<Long> offsetsSent = new ArrayList<>();
+      int tick = 0;
+      while (c.snapshotIndex() != 1 && tick < 2000) {
+        tick++;
+        a.tick();
+        for (Message m : a.ready().messages()) {
+          if (m.to().equals("c")) {
+            link.add(m);
+            if (m instanceof InstallSnapshot is && is.data().length > 0) {
+              offsetsSent.add(is.offset());
+            }
+          }
+        }
+        if (tick % ticksPerMessage == 0 && !link.isEmpty()) {
+          c.step(link.poll());
+          Ready r = c.ready();
+          r.messages().forEach(a::step); // answers come back at once
+          r.messagesAfterWrite().forEach(a::step);
+        }
+      }
+      assertThat(c.snapshotIndex()).as("%d ticks per message: installed", ticksPerMessage).isEqualTo(1);
+      assertThat(offsetsSent).as("%d ticks per message: every chunk sent once", ticksPerMessage).doesNotHaveDuplicates()
+          .hasSize(16);
+      assertThat(tick).as("%d ticks per message: time", ticksPerMessage).isLessThan(ticksPerMessage * 16 * 2 + 20);
+    }
+  }
+
+  @Test
+  void anOlderSnapshotReportedHeldDoesNotEndTheTransfer() {
+    RaftCore a = leaderWithSnapshotForC();
+    a.tick();
+    List<InstallSnapshot> first = chunksTo("c", a.ready());
+    a.step(SnapshotResponse.installed(1, "c", "a", 5)); // a late answer about some older snapshot
+    assertThat(a.ready().messages()).noneMatch(m -> m instanceof AppendEntries && m.to().equals("c"));
+    RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
+    c.step(first.get(0));
+    a.step(c.ready().messages().get(0));
+    assertThat(offsets(chunksTo("c", a.ready()))).as("the transfer goes on").containsExactly(8L);
   }
 
   @Test
   void chunksOfAnotherLeaderOrTermAreNeverMixedIn() {
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
-    c.step(new InstallSnapshot(1, "a", "c", 8, 1, 0, 10, new byte[] {0, 1, 2, 3}));
+    c.step(new InstallSnapshot(1, "a", "c", 8, 1, 1, 0, 10, new byte[] {0, 1, 2, 3}));
     c.ready();
     // b leads term 2 and sends the same snapshot's second chunk, with other bytes
-    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 4, 10, new byte[] {9, 9, 9, 9}));
+    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 2, 4, 10, new byte[] {9, 9, 9, 9}));
     Ready r = c.ready();
-    assertThat(r.messages()).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 4, 0));
-    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 8, 10, new byte[] {9, 9}));
+    assertThat(r.messages()).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
+    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 3, 8, 10, new byte[] {9, 9}));
     assertThat(c.ready().write().snapshot()).as("no snapshot from mixed chunks").isNull();
     // within one term: the start of one snapshot, then the middle of another
-    c.step(new InstallSnapshot(2, "b", "c", 9, 2, 0, 10, new byte[] {5, 5, 5, 5}));
+    c.step(new InstallSnapshot(2, "b", "c", 9, 2, 1, 0, 10, new byte[] {5, 5, 5, 5}));
     c.ready();
-    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 4, 10, new byte[] {9, 9, 9, 9}));
-    assertThat(c.ready().messages()).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 4, 0));
+    c.step(new InstallSnapshot(2, "b", "c", 8, 1, 2, 4, 10, new byte[] {9, 9, 9, 9}));
+    assertThat(c.ready().messages()).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
     assertThat(c.snapshotIndex()).isZero();
   }
 

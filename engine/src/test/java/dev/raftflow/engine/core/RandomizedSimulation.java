@@ -127,28 +127,50 @@ final class RandomizedSimulation {
     }
   }
 
-  /** Runs {@code faultyMs} of faults, heals everything, and requires a commit within {@code healMs}. */
+  /**
+   * Runs {@code faultyMs} of faults, heals everything, and requires every member to apply a new
+   * entry: the group must keep moving (commit or some member's apply advancing at least every
+   * {@code healMs}) and get there within 6 x {@code healMs} (a slow configuration may first have a
+   * long backlog from the faulty phase to replicate).
+   */
   void run(long faultyMs, long healMs) {
     schedule(0, new Chaos());
     schedule(1, new Client());
     runUntil(faultyMs);
     heal();
     long before = maxCommitted;
-    long deadline = now + healMs;
+    long healedAt = now;
     // clients write on at full rate for a second after the heal (and until something new commits),
     // then at about 10 commands a second, below what any configuration here replicates: a lagging
     // follower must then catch up with the leader (under a load above what a slow configuration
     // replicates, it would trail it for as long as that load lasts)
     clientsStopAt = now + 1000;
     committedAtHeal = before;
-    while (now < deadline) {
+    long movedAt = now;
+    long lastCommitted = maxCommitted;
+    long lastApplied = minApplied();
+    while (now - movedAt <= healMs && now - healedAt <= 6 * healMs) {
       runUntil(now + 50);
       if (maxCommitted > before && allAppliedTo(maxCommitted)) {
         return;
       }
+      if (maxCommitted > lastCommitted || minApplied() > lastApplied) {
+        movedAt = now;
+        lastCommitted = maxCommitted;
+        lastApplied = minApplied();
+      }
     }
-    throw violation("no progress within " + healMs + " ms after the faults healed (committed " + before + " -> "
-        + maxCommitted + "); " + describe());
+    throw violation("no convergence " + (now - healedAt) + " ms after the faults healed (committed " + before
+        + " -> " + maxCommitted + (now - movedAt > healMs ? "; stalled for " + (now - movedAt) + " ms" : "") + "); "
+        + describe());
+  }
+
+  private long minApplied() {
+    long min = Long.MAX_VALUE;
+    for (Member m : members) {
+      min = Math.min(min, m.appliedIndex);
+    }
+    return min;
   }
 
   int proposalsAccepted() {

@@ -194,9 +194,10 @@ final class TestKit {
       case 4 -> {
         byte[] data = anyBytes(r, 5000);
         long offset = r.nextBoolean() ? 0 : r.nextInt(1 << 20);
-        yield new InstallSnapshot(term, from, to, anyLong(r), anyLong(r), offset, offset + data.length + r.nextInt(3), data);
+        yield new InstallSnapshot(term, from, to, anyLong(r), anyLong(r), anyLong(r), offset, offset + data.length + r.nextInt(3),
+            data);
       }
-      case 5 -> new SnapshotResponse(term, from, to, anyLong(r), anyLong(r), anyLong(r), anyLong(r));
+      case 5 -> new SnapshotResponse(term, from, to, anyLong(r), anyLong(r), anyLong(r), anyLong(r), anyLong(r));
       default -> new dev.raftflow.engine.message.TimeoutNow(term, from, to);
     };
   }
