@@ -30,12 +30,12 @@ final class Progress {
   /** In PROBE: a probe is outstanding, wait for its answer or the next heartbeat. */
   boolean probeSent;
   /**
-   * In SNAPSHOT: the index of the snapshot sent, ticks since the transfer last moved, and ticks
-   * since it last moved or was probed.
+   * In SNAPSHOT: the index of the snapshot sent, ticks since the follower last answered, and ticks
+   * since anything was last sent to it.
    */
   long pendingSnapshot;
   int ticksSinceSnapshot;
-  int ticksSinceProbe;
+  int ticksSinceSent;
   /**
    * In SNAPSHOT: the snapshot being sent in chunks, the offset of the next chunk to send, how many
    * bytes the follower confirmed holding in order, the number the next chunk gets, the highest
@@ -47,9 +47,6 @@ final class Progress {
   long snapshotSeq;
   long snapshotAnswered;
   long snapshotRewindSeq;
-  /** In SNAPSHOT: the number of the last probe sent (0: none), and ticks between probes. */
-  long snapshotProbeSeq;
-  long snapshotProbeInterval;
   /** Installed a snapshot and not yet past the leader's latest: the leader keeps entries for it. */
   boolean catchingUp;
   /** While catching up: the snapshot index it must get past before the leader takes another. */
@@ -106,20 +103,18 @@ final class Progress {
     resetInflight();
   }
 
-  void becomeSnapshot(Snapshot s, int probeInterval) {
+  void becomeSnapshot(Snapshot s) {
     catchingUp = false;
     state = State.SNAPSHOT;
     pendingSnapshot = s.index();
     snapshotSending = s;
     snapshotNext = 0;
     snapshotAcked = 0;
-    snapshotSeq = 1;
-    snapshotAnswered = 0;
-    snapshotRewindSeq = 0;
-    snapshotProbeSeq = 0;
-    snapshotProbeInterval = probeInterval;
+    snapshotSeq++; // numbers keep growing across transfers: an answer from an earlier one is older
+    snapshotAnswered = snapshotSeq - 1;
+    snapshotRewindSeq = snapshotSeq;
     ticksSinceSnapshot = 0;
-    ticksSinceProbe = 0;
+    ticksSinceSent = 0;
     resetInflight();
   }
 

@@ -832,13 +832,19 @@ public final class RaftCore {
         }
         case SNAPSHOT -> {
           pr.ticksSinceSnapshot += options.heartbeatTicks();
-          pr.ticksSinceProbe += options.heartbeatTicks();
-          boolean probeAnswered = pr.snapshotAnswered >= pr.snapshotProbeSeq;
-          if (pr.ticksSinceProbe >= pr.snapshotProbeInterval * (probeAnswered ? 1 : 4)) {
-            // no progress for a while: ask where the follower stands with an empty chunk at the end
-            // of what was sent; the answer brings the leader back to a missing chunk. One probe at
-            // a time (another only if it seems lost), so probes never crowd a slow link.
-            pr.ticksSinceProbe = 0;
+          pr.ticksSinceSent += options.heartbeatTicks();
+          if (pr.ticksSinceSnapshot >= 2 * options.electionTicks() && pr.snapshotSending != snapshot) {
+            // no answer for two election timeouts (down?): hold the latest snapshot for it instead,
+            // so the old one can go; the next probe starts that transfer when it answers
+            int sinceSent = pr.ticksSinceSent;
+            pr.becomeSnapshot(snapshot);
+            pr.ticksSinceSnapshot = 2 * options.electionTicks();
+            pr.ticksSinceSent = sinceSent;
+          }
+          if (pr.ticksSinceSent >= Math.max(1, options.electionTicks() / 2)) {
+            // nothing sent for half an election timeout: an empty chunk at the end of what was sent
+            // keeps the follower from campaigning and asks where it stands; the answer brings the
+            // leader back to a missing chunk
             sendSnapshotProbe(pr);
           }
         }
@@ -887,7 +893,7 @@ public final class RaftCore {
   }
 
   private void sendSnapshot(Progress pr) {
-    pr.becomeSnapshot(snapshot, options.electionTicks());
+    pr.becomeSnapshot(snapshot);
     sendSnapshotChunks(pr);
   }
 
@@ -907,6 +913,7 @@ public final class RaftCore {
       byte[] part = from == 0 && to == d.length ? d : java.util.Arrays.copyOfRange(d, from, to);
       messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, from, d.length, part));
       snapshotChunksSent++;
+      pr.ticksSinceSent = 0;
       pr.snapshotNext = to;
     } while (pr.snapshotNext < d.length && pr.snapshotNext - pr.snapshotAcked < window);
   }
@@ -914,7 +921,7 @@ public final class RaftCore {
   /** An empty chunk at the end of what was sent: the answer says how much the follower holds. */
   private void sendSnapshotProbe(Progress pr) {
     Snapshot s = pr.snapshotSending;
-    pr.snapshotProbeSeq = pr.snapshotSeq;
+    pr.ticksSinceSent = 0;
     messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, pr.snapshotNext,
         s.data().length, new byte[0]));
   }
@@ -997,15 +1004,8 @@ public final class RaftCore {
       }
       pr.snapshotAnswered = r.seq();
       boolean startOver = r.nextOffset() == 0 && r.offset() > 0; // the follower holds nothing of it
-      if (r.seq() == pr.snapshotProbeSeq && r.nextOffset() >= r.offset()) {
-        // the probe found nothing missing: the link is slow, not lossy; probe less often
-        pr.snapshotProbeInterval = Math.min(pr.snapshotProbeInterval * 2, 16L * options.electionTicks());
-      }
+      pr.ticksSinceSnapshot = 0; // it answers: a slow transfer is not a stalled one
       if (r.nextOffset() > pr.snapshotAcked || startOver) {
-        if (r.nextOffset() > pr.snapshotAcked) {
-          pr.ticksSinceSnapshot = 0; // moving: a large snapshot may take longer than any timeout
-          pr.ticksSinceProbe = 0;
-        }
         pr.snapshotAcked = r.nextOffset();
       }
       if (r.nextOffset() < r.offset() && r.seq() >= pr.snapshotRewindSeq) {
@@ -1014,7 +1014,8 @@ public final class RaftCore {
           return;
         }
         // a chunk went missing (or the follower restarted): go back to it, once; answers to chunks
-        // sent before this point would only ask for the same again
+        // sent before this point would only ask for the same again. What it holds is what it says.
+        pr.snapshotAcked = Math.min(pr.snapshotAcked, r.nextOffset());
         pr.snapshotNext = r.nextOffset();
         pr.snapshotRewindSeq = pr.snapshotSeq;
       }
