@@ -92,7 +92,7 @@ public final class RaftNode implements AutoCloseable {
   private volatile int pendingWriteCount;
   private volatile long coreElections;
   private volatile long coreLeaderships;
-  private volatile long coreSnapshotsTaken;
+  private volatile long snapshotsTaken;
   private volatile long coreSnapshotChunks;
   private volatile long coreSnapshotsInstalled;
   private final Sinks.Empty<Void> closedSink = Sinks.empty();
@@ -331,7 +331,7 @@ public final class RaftNode implements AutoCloseable {
   public NodeMetrics metrics() {
     return new NodeMetrics(proposalsAccepted, proposalsRefused.get(), messagesSent, messagesReceived,
         droppedMessages.get(), logWrites, entriesWritten, logWriteNanos, coreElections, coreLeaderships,
-        coreSnapshotsTaken, coreSnapshotChunks, coreSnapshotsInstalled, readsConfirmed, readsFailed,
+        snapshotsTaken, coreSnapshotChunks, coreSnapshotsInstalled, readsConfirmed, readsFailed,
         queuedProposals(), pendingWriteCount);
   }
 
@@ -505,7 +505,9 @@ public final class RaftNode implements AutoCloseable {
     } else if (e instanceof TakeSnapshot t) {
       proposeBatch(); // keep the order of calls
       try {
-        core.snapshotTaken(t.index, t.data);
+        if (core.snapshotTaken(t.index, t.data)) {
+          snapshotsTaken++; // counted before the caller hears of it
+        }
         t.done.complete(null);
       } catch (IllegalArgumentException ex) {
         t.done.completeExceptionally(ex);
@@ -651,9 +653,6 @@ public final class RaftNode implements AutoCloseable {
     }
     if (coreLeaderships != core.leadershipsWon()) {
       coreLeaderships = core.leadershipsWon();
-    }
-    if (coreSnapshotsTaken != core.snapshotsTaken()) {
-      coreSnapshotsTaken = core.snapshotsTaken();
     }
     if (coreSnapshotChunks != core.snapshotChunksSent()) {
       coreSnapshotChunks = core.snapshotChunksSent();
