@@ -334,7 +334,7 @@ public final class RaftCore {
         long needs;
         if (pr.state == Progress.State.SNAPSHOT) {
           // a transfer stalled for two election timeouts (a follower down?) holds nothing back
-          needs = pr.ticksSinceSnapshot < 2 * options.electionTicks() ? pr.pendingSnapshot : Long.MAX_VALUE;
+          needs = snapshotStalled(pr) ? Long.MAX_VALUE : pr.pendingSnapshot;
         } else if (pr.catchingUp) {
           needs = pr.match;
         } else {
@@ -833,12 +833,13 @@ public final class RaftCore {
         case SNAPSHOT -> {
           pr.ticksSinceSnapshot += options.heartbeatTicks();
           pr.ticksSinceSent += options.heartbeatTicks();
-          if (pr.ticksSinceSnapshot >= 2 * options.electionTicks() && pr.snapshotSending != snapshot) {
-            // no answer for two election timeouts (down?): hold the latest snapshot for it instead,
-            // so the old one can go; the next probe starts that transfer when it answers
+          if (pr.snapshotSending != snapshot && snapshotStalled(pr)) {
+            // a follower down: hold the latest snapshot for it instead, so the old one can go; the
+            // next probe starts that transfer when it answers
             int sinceSent = pr.ticksSinceSent;
+            int sinceAnswer = pr.ticksSinceSnapshot;
             pr.becomeSnapshot(snapshot);
-            pr.ticksSinceSnapshot = 2 * options.electionTicks();
+            pr.ticksSinceSnapshot = sinceAnswer;
             pr.ticksSinceSent = sinceSent;
           }
           if (pr.ticksSinceSent >= Math.max(1, options.electionTicks() / 2)) {
@@ -916,6 +917,15 @@ public final class RaftCore {
       pr.ticksSinceSent = 0;
       pr.snapshotNext = to;
     } while (pr.snapshotNext < d.length && pr.snapshotNext - pr.snapshotAcked < window);
+  }
+
+  /**
+   * Whether a snapshot transfer looks abandoned (the follower down): no answer for two election
+   * timeouts before it confirmed any byte, or for ten once it did. Lossy links lose probes too, so
+   * a transfer under way gets the longer grace before it is given up.
+   */
+  private boolean snapshotStalled(Progress pr) {
+    return pr.ticksSinceSnapshot >= (pr.snapshotAcked == 0 ? 2 : 10) * options.electionTicks();
   }
 
   /** An empty chunk at the end of what was sent: the answer says how much the follower holds. */
