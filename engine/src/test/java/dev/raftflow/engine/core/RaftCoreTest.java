@@ -377,22 +377,30 @@ class RaftCoreTest {
 
   private static final byte[] STATE = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
 
-  /** Leader "a" (chunked options) whose snapshot at 8 holds {@link #STATE}; c never answered. */
-  private static RaftCore leaderWithSnapshotForC() {
-    RaftCore a = new RaftCore("a", ABC, CHUNKED, new Random(1), PersistentState.EMPTY);
+  /**
+   * Leader "a" of term 1 under {@code options} whose service snapshotted {@code state} at {@code at},
+   * after b (only) acknowledged its {@code commands} commands; c never answered.
+   */
+  private static RaftCore leaderWithSnapshot(RaftOptions options, int commands, long at, byte[] state) {
+    RaftCore a = new RaftCore("a", ABC, options, new Random(1), PersistentState.EMPTY);
     elect(a);
     a.ready();
     a.step(AppendResponse.accepted(1, "b", "a", 0));
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < commands; i++) {
       a.propose(List.of(new byte[] {(byte) i}));
     }
     a.ready();
-    a.persisted(10, 1);
-    a.step(AppendResponse.accepted(1, "b", "a", 10));
+    a.persisted(commands, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", commands));
     a.takeApply(100);
-    assertThat(a.snapshotTaken(8, STATE)).isTrue();
+    assertThat(a.snapshotTaken(at, state)).isTrue();
     a.ready();
     return a;
+  }
+
+  /** Leader "a" (chunked options) whose snapshot at 8 holds {@link #STATE}; c never answered. */
+  private static RaftCore leaderWithSnapshotForC() {
+    return leaderWithSnapshot(CHUNKED, 10, 8, STATE);
   }
 
   private static List<InstallSnapshot> chunksTo(String to, Ready r) {
@@ -471,17 +479,7 @@ class RaftCoreTest {
 
   @Test
   void aLostEmptySnapshotIsResentToo() {
-    RaftCore a = new RaftCore("a", ABC, CHUNKED, new Random(1), PersistentState.EMPTY);
-    elect(a);
-    a.ready();
-    a.step(AppendResponse.accepted(1, "b", "a", 0));
-    a.propose(List.of(new byte[] {1}));
-    a.ready();
-    a.persisted(1, 1);
-    a.step(AppendResponse.accepted(1, "b", "a", 1));
-    a.takeApply(10);
-    a.snapshotTaken(1, new byte[0]);
-    a.ready();
+    RaftCore a = leaderWithSnapshot(CHUNKED, 1, 1, new byte[0]);
     a.tick();
     assertThat(chunksTo("c", a.ready())).singleElement().matches(InstallSnapshot::last);
     for (int i = 1; i < 5; i++) {
@@ -521,19 +519,9 @@ class RaftCoreTest {
   void overASlowLosslessLinkNoChunkIsSentTwice() {
     RaftOptions quiet = CHUNKED.toBuilder().checkQuorum(false).build(); // b stays silent throughout
     for (int ticksPerMessage : new int[] {1, 3, 6, 12, 25}) {
-      RaftCore a = new RaftCore("a", ABC, quiet, new Random(1), PersistentState.EMPTY);
-      elect(a);
-      a.ready();
-      a.step(AppendResponse.accepted(1, "b", "a", 0));
-      a.propose(List.of(new byte[] {1}));
-      a.ready();
-      a.persisted(1, 1);
-      a.step(AppendResponse.accepted(1, "b", "a", 1));
-      a.takeApply(10);
       byte[] state = new byte[64]; // 16 chunks of 4 bytes
       new Random(9).nextBytes(state);
-      a.snapshotTaken(1, state);
-      a.ready();
+      RaftCore a = leaderWithSnapshot(quiet, 1, 1, state);
       RaftCore c = new RaftCore("c", ABC, quiet, new Random(3), PersistentState.EMPTY);
       // a to c: in order, k ticks to carry a chunk's bytes, none for an empty probe
       java.util.ArrayDeque<Message> link = new java.util.ArrayDeque<>();
@@ -663,19 +651,7 @@ class RaftCoreTest {
 
   /** The leader of {@link #leaderWithSnapshotForC} under {@code options}, sending c its snapshot at 8. */
   private static RaftCore leaderSendingSnapshotToC(RaftOptions options) {
-    RaftCore a = new RaftCore("a", ABC, options, new Random(1), PersistentState.EMPTY);
-    elect(a);
-    a.ready();
-    a.step(AppendResponse.accepted(1, "b", "a", 0));
-    for (int i = 0; i < 10; i++) {
-      a.propose(List.of(new byte[] {(byte) i}));
-    }
-    a.ready();
-    a.persisted(10, 1);
-    a.step(AppendResponse.accepted(1, "b", "a", 10));
-    a.takeApply(100);
-    a.snapshotTaken(8, STATE);
-    a.ready();
+    RaftCore a = leaderWithSnapshot(options, 10, 8, STATE);
     a.tick();
     assertThat(chunksTo("c", a.ready())).isNotEmpty();
     // the leader goes on while the transfer runs, and snapshots again at 18
