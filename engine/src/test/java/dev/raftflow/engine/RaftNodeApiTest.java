@@ -33,6 +33,19 @@ class RaftNodeApiTest {
         .logStore(new MemoryLogStore()).options(FAST).start();
   }
 
+  /** The first node seen leading; fails once {@code deadline} (System.nanoTime) passes. */
+  private static RaftNode awaitLeaderAmong(List<RaftNode> nodes, long deadline) {
+    while (true) {
+      assertThat(System.nanoTime()).as("a leader before the deadline").isLessThan(deadline);
+      for (RaftNode n : nodes) {
+        if (n.state().isLeader()) {
+          return n;
+        }
+      }
+      Thread.onSpinWait();
+    }
+  }
+
   private static void awaitLeader(RaftNode n) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!n.state().isLeader()) {
@@ -97,12 +110,7 @@ class RaftNodeApiTest {
     try {
       nodes.forEach(n -> n.applied().subscribe());
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      RaftNode leader = null;
-      while (leader == null) {
-        assertThat(System.nanoTime()).as("leader within 20 s").isLessThan(deadline);
-        leader = nodes.stream().filter(n -> n.state().isLeader()).findFirst().orElse(null);
-        Thread.onSpinWait();
-      }
+      RaftNode leader = awaitLeaderAmong(nodes, deadline);
       long last = 0;
       for (int i = 0; i < 50; i++) {
         last = leader.submit(new byte[] {(byte) i}).block(Duration.ofSeconds(5)).index();
@@ -152,11 +160,7 @@ class RaftNodeApiTest {
     }
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      RaftNode leader = null;
-      while (leader == null) {
-        assertThat(System.nanoTime()).as("leader within 10 s").isLessThan(deadline);
-        leader = nodes.stream().filter(n -> n.state().isLeader()).findFirst().orElse(null);
-      }
+      RaftNode leader = awaitLeaderAmong(nodes, deadline);
       long written = 0;
       for (int i = 0; i < 20; i++) {
         written = leader.submit(new byte[] {(byte) i}).block(Duration.ofSeconds(5)).index();

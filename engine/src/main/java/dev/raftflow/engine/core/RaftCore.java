@@ -76,7 +76,6 @@ public final class RaftCore {
   // counters for metrics (this node's loop reads them after each turn)
   private long electionsStarted;
   private long leadershipsWon;
-  private long snapshotsTaken;
   private long snapshotChunksSent;
   private long snapshotsInstalled;
 
@@ -301,7 +300,6 @@ public final class RaftCore {
     }
     snapshot = new Snapshot(index, log.termAt(index), data);
     snapshotToWrite = snapshot;
-    snapshotsTaken++;
     for (Progress pr : progress.values()) {
       if (pr.catchingUp) {
         if (pr.match < pr.catchUpMark) {
@@ -465,11 +463,6 @@ public final class RaftCore {
   /** Elections it won. */
   public long leadershipsWon() {
     return leadershipsWon;
-  }
-
-  /** Snapshots the service handed over ({@link #snapshotTaken} that took effect). */
-  public long snapshotsTaken() {
-    return snapshotsTaken;
   }
 
   /** InstallSnapshot chunks sent as leader. */

@@ -386,16 +386,24 @@ class RaftCoreTest {
     elect(a);
     a.ready();
     a.step(AppendResponse.accepted(1, "b", "a", 0));
-    for (int i = 0; i < commands; i++) {
-      a.propose(List.of(new byte[] {(byte) i}));
+    commitAndSnapshot(a, commands, at, state);
+    return a;
+  }
+
+  /**
+   * Leader "a" of term 1 appends commands up to index {@code upTo}, b acknowledges them, the
+   * service applies them and snapshots {@code state} at {@code at}.
+   */
+  private static void commitAndSnapshot(RaftCore a, long upTo, long at, byte[] state) {
+    for (long i = a.lastIndex() + 1; i <= upTo; i++) {
+      a.propose(List.of(new byte[] {(byte) (i - 1)}));
     }
     a.ready();
-    a.persisted(commands, 1);
-    a.step(AppendResponse.accepted(1, "b", "a", commands));
+    a.persisted(upTo, 1);
+    a.step(AppendResponse.accepted(1, "b", "a", upTo));
     a.takeApply(100);
     assertThat(a.snapshotTaken(at, state)).isTrue();
     a.ready();
-    return a;
   }
 
   /** Leader "a" (chunked options) whose snapshot at 8 holds {@link #STATE}; c never answered. */
@@ -654,16 +662,7 @@ class RaftCoreTest {
     RaftCore a = leaderWithSnapshot(options, 10, 8, STATE);
     a.tick();
     assertThat(chunksTo("c", a.ready())).isNotEmpty();
-    // the leader goes on while the transfer runs, and snapshots again at 18
-    for (int i = 10; i < 20; i++) {
-      a.propose(List.of(new byte[] {(byte) i}));
-    }
-    a.ready();
-    a.persisted(20, 1);
-    a.step(AppendResponse.accepted(1, "b", "a", 20));
-    a.takeApply(100);
-    assertThat(a.snapshotTaken(18, new byte[] {18})).isTrue();
-    a.ready();
+    commitAndSnapshot(a, 20, 18, new byte[] {18}); // the leader goes on while the transfer runs
     return a;
   }
 
@@ -691,15 +690,7 @@ class RaftCoreTest {
     a.step(SnapshotResponse.installed(1, "c", "a", 8)); // catching up; the leader's snapshot is at 18
     a.ready();
     a.step(AppendResponse.accepted(1, "c", "a", 12));
-    for (int i = 20; i < 30; i++) {
-      a.propose(List.of(new byte[] {(byte) i}));
-    }
-    a.ready();
-    a.persisted(30, 1);
-    a.step(AppendResponse.accepted(1, "b", "a", 30));
-    a.takeApply(100);
-    a.snapshotTaken(28, new byte[] {28}); // c is still short of 18
-    a.ready();
+    commitAndSnapshot(a, 30, 28, new byte[] {28}); // c is still short of 18
     assertThat(a.firstIndex()).as("nothing kept for c any more").isEqualTo(29);
     a.tick();
     Message next = a.ready().messages().stream().filter(m -> m.to().equals("c")).findFirst().orElseThrow();
