@@ -112,6 +112,14 @@ final class PeerLink {
     queuedMessages.incrementAndGet();
     queuedBytes.addAndGet(frameBytes);
     queue.offer(new Queued(m, frameBytes));
+    // A dial that failed, or a connection lost, between the state check above and this offer has
+    // already discarded the queue: re-read the state after offering, so that either that discard
+    // or this one sees the message (both sides write, then read, volatile/CAS state).
+    State now = state;
+    if (now != State.CONNECTED && now != State.CONNECTING) {
+      discardQueue();
+      return;
+    }
     Emitter e = emitter;
     if (e != null) {
       e.signal();

@@ -183,6 +183,43 @@ class RSocketTransportTest {
     }
   }
 
+  /**
+   * Regression (CI, 2026-11-30): a send that saw the dial in flight could queue its message just
+   * after the failed dial discarded the queue, leaving it stranded until the next dial. Sending
+   * flat out against a peer whose dials fail every millisecond or two hits that window in about one
+   * run in twenty; twenty runs here.
+   */
+  @Test
+  void sendsRacingFailedDialsLeaveNothingQueued() throws Exception {
+    int stranded = 0;
+    for (int run = 0; run < 20; run++) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      RSocketTransport a = RSocketTransport.builder().clusterId("test").nodeId("a")
+          .peer("b", new InetSocketAddress("127.0.0.1", port)).backoff(Duration.ofMillis(1), Duration.ofMillis(2)).start();
+      try {
+        long deadline = System.nanoTime() + Duration.ofMillis(150).toNanos();
+        while (System.nanoTime() < deadline) {
+          a.send(new RequestVote(1, "a", "b", 0, 0));
+        }
+        assertThat(a.metrics().connectFailures()).isPositive();
+        // the last dial may still be in flight: give it time to fail and discard
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (a.metrics().queuedBytes() != 0 && System.nanoTime() < until) {
+          Thread.sleep(5);
+        }
+        if (a.metrics().queuedBytes() != 0) {
+          stranded++;
+        }
+      } finally {
+        a.close();
+      }
+    }
+    assertThat(stranded).as("runs that ended with a message stranded in the queue").isZero();
+  }
+
   @Test
   void isolationClosesConnectionsAtTheSocketAndRefusesNewOnesUntilHealed() {
     List<String> ids = List.of("n1", "n2", "n3");
