@@ -3,6 +3,7 @@ package dev.raftflow.engine.codec;
 import dev.raftflow.engine.message.AppendEntries;
 import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.EntryType;
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
@@ -27,7 +28,7 @@ import java.util.List;
 public final class MessageCodec {
 
   /** The only format version this codec writes and reads. */
-  public static final byte VERSION = 3;
+  public static final byte VERSION = 4;
 
   /** Longest node id accepted, in bytes. */
   public static final int MAX_ID_BYTES = 255;
@@ -62,7 +63,7 @@ public final class MessageCodec {
           : varLen(r.rejectedIndex()) + varLen(r.conflictTerm()) + varLen(r.conflictIndex());
     } else if (m instanceof InstallSnapshot s) {
       n += varLen(s.lastIncludedIndex()) + varLen(s.lastIncludedTerm()) + varLen(s.seq()) + varLen(s.offset())
-          + varLen(s.totalBytes()) + bytesLen(s.data());
+          + varLen(s.totalBytes()) + bytesLen(s.data()) + bytesLen(membershipBytes(s));
     } else if (m instanceof SnapshotResponse s) {
       n += varLen(s.matchIndex()) + varLen(s.snapshotIndex()) + varLen(s.seq()) + varLen(s.offset())
           + varLen(s.nextOffset());
@@ -124,6 +125,7 @@ public final class MessageCodec {
       putVar(buf, s.offset());
       putVar(buf, s.totalBytes());
       putBytes(buf, s.data());
+      putBytes(buf, membershipBytes(s));
     } else if (m instanceof SnapshotResponse s) {
       putVar(buf, s.matchIndex());
       putVar(buf, s.snapshotIndex());
@@ -180,6 +182,12 @@ public final class MessageCodec {
     return m;
   }
 
+  private static final byte[] NO_MEMBERSHIP = new byte[0];
+
+  private static byte[] membershipBytes(InstallSnapshot s) {
+    return s.membership() == null ? NO_MEMBERSHIP : s.membership().encode();
+  }
+
   private static InstallSnapshot decodeSnapshotChunk(ByteBuffer buf, long term, String from, String to) {
     long index = getVar(buf, "lastIncludedIndex");
     long snapshotTerm = getVar(buf, "lastIncludedTerm");
@@ -187,8 +195,10 @@ public final class MessageCodec {
     long offset = getVar(buf, "offset");
     long total = getVar(buf, "totalBytes");
     byte[] data = getBytes(buf, "snapshot data");
+    byte[] membership = getBytes(buf, "snapshot membership");
     try {
-      return new InstallSnapshot(term, from, to, index, snapshotTerm, seq, offset, total, data);
+      return new InstallSnapshot(term, from, to, index, snapshotTerm, seq, offset, total, data,
+          membership.length == 0 ? null : Membership.decode(membership));
     } catch (IllegalArgumentException e) {
       throw new MalformedMessageException(e.getMessage());
     }

@@ -5,7 +5,9 @@ public enum EntryType {
   /** A command proposed by the service. */
   COMMAND(0),
   /** The empty entry a new leader appends to commit earlier terms' entries (Raft §8). */
-  NOOP(1);
+  NOOP(1),
+  /** A change of the group's membership; the data is an encoded {@link dev.raftflow.engine.Membership}. */
+  CONFIG(2);
 
   private final int code;
 
@@ -21,6 +23,7 @@ public enum EntryType {
     return switch (code) {
       case 0 -> COMMAND;
       case 1 -> NOOP;
+      case 2 -> CONFIG;
       default -> throw new IllegalArgumentException("unknown entry type code " + code);
     };
   }

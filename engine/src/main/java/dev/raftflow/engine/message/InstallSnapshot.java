@@ -11,11 +11,13 @@ package dev.raftflow.engine.message;
  * @param offset where {@code data} starts within the snapshot
  * @param totalBytes the size of the whole snapshot
  * @param data the chunk's bytes, {@code offset + data.length <= totalBytes}
+ * @param membership the group's configuration as of {@code lastIncludedIndex} (every chunk carries
+ *     it), or null when the leader's snapshot has none recorded
  * @throws IllegalArgumentException when the offsets do not fit together
  */
 public record InstallSnapshot(
     long term, String from, String to, long lastIncludedIndex, long lastIncludedTerm, long seq, long offset,
-    long totalBytes, byte[] data) implements Message {
+    long totalBytes, byte[] data, dev.raftflow.engine.Membership membership) implements Message {
 
   /** The largest snapshot: it is held in one array once received. */
   public static final long MAX_TOTAL_BYTES = Integer.MAX_VALUE - 8;
@@ -25,6 +27,12 @@ public record InstallSnapshot(
       throw new IllegalArgumentException("snapshot chunk of " + data.length + " bytes at offset " + offset
           + " does not fit a snapshot of " + totalBytes + " bytes (at most " + MAX_TOTAL_BYTES + ")");
     }
+  }
+
+  /** A chunk without a recorded membership. */
+  public InstallSnapshot(long term, String from, String to, long lastIncludedIndex, long lastIncludedTerm, long seq,
+      long offset, long totalBytes, byte[] data) {
+    this(term, from, to, lastIncludedIndex, lastIncludedTerm, seq, offset, totalBytes, data, null);
   }
 
   /** The whole snapshot in one message. */

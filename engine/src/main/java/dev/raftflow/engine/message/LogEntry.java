@@ -26,6 +26,11 @@ public record LogEntry(long index, long term, EntryType type, byte[] data) {
     return new LogEntry(index, term, EntryType.NOOP, EMPTY);
   }
 
+  /** A configuration entry: the membership in force from this entry on, once appended. */
+  public static LogEntry config(long index, long term, dev.raftflow.engine.Membership membership) {
+    return new LogEntry(index, term, EntryType.CONFIG, membership.encode());
+  }
+
   @Override
   public String toString() {
     return "LogEntry[" + index + "@" + term + " " + type + " " + data.length + "B]";
