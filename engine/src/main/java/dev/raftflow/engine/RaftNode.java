@@ -63,7 +63,6 @@ public final class RaftNode implements AutoCloseable {
 
   private final String id;
   private final List<String> members;
-  private final java.util.Set<String> memberSet;
   private final RaftOptions options;
   /** The lower of the option's and the store's limit on one command. */
   private final int maxCommandBytes;
@@ -97,6 +96,7 @@ public final class RaftNode implements AutoCloseable {
   private volatile long coreSnapshotsInstalled;
   private final Sinks.Empty<Void> closedSink = Sinks.empty();
   private volatile NodeState state;
+  private volatile Membership membership;
   private volatile boolean closed;
   private volatile boolean applySubscribed;
 
@@ -109,6 +109,8 @@ public final class RaftNode implements AutoCloseable {
   private final Map<Long, CompletableFuture<Long>> readsUnconfirmed = new HashMap<>();
   private final ArrayDeque<ConfirmedRead> readsAwaitingApply = new ArrayDeque<>();
   private long lastReadId;
+  /** The membership change this node leads, if any. */
+  private MembershipChange membershipChange;
   /** The leadership transfer under way, if any, and the ticks since it began. */
   private Transfer transfer;
   private int transferTicks;
@@ -123,7 +125,6 @@ public final class RaftNode implements AutoCloseable {
   private RaftNode(Builder b) {
     this.id = b.id;
     this.members = b.members;
-    this.memberSet = java.util.Set.copyOf(b.members);
     this.options = b.options;
     this.transport = b.transport;
     this.store = b.store;
@@ -151,9 +152,87 @@ public final class RaftNode implements AutoCloseable {
     return id;
   }
 
-  /** The members of the group, this node included. */
+  /** The voting members this node was started with (see {@link #membership()} for the current ones). */
   public List<String> members() {
     return members;
+  }
+
+  /**
+   * The group's configuration as this node knows it, as of the end of its last loop turn: the latest
+   * configuration entry in its log (in force once appended, even before it commits), else its
+   * snapshot's, else the members it was started with. Any thread.
+   */
+  public Membership membership() {
+    return membership;
+  }
+
+  /**
+   * Changes the group's membership to {@code target} (voters and learners; not joint). Run it on
+   * the leader. A change of voters goes through a joint configuration in which the old and the new
+   * voters must both agree, which the leader leaves on its own (Raft thesis §4.3); a change of
+   * learners alone takes one step. Completes, on the loop thread, once {@code target} is committed.
+   *
+   * <p>Add a member as a learner first and promote it once it has caught up: a voter that must first
+   * receive the whole log can stall commits. The transport must know a new member's address before
+   * the change. A leader not among the new voters steps down once the change is committed.
+   *
+   * <p>Fails with {@link NotLeaderException} when this node is not the leader or loses leadership
+   * before the change commits (the change may still take effect: read {@link #membership()} on
+   * the new leader), {@link IllegalStateException} when another change is under way, {@link
+   * IllegalArgumentException} for a joint target, {@link NodeClosedException} when closed.
+   */
+  public CompletableFuture<Membership> changeMembership(Membership target) {
+    Objects.requireNonNull(target, "target");
+    return requestMembershipChange(current -> target);
+  }
+
+  /** Adds {@code member} as a voter (a learner is promoted), as {@link #changeMembership} does. */
+  public CompletableFuture<Membership> addVoter(String member) {
+    Objects.requireNonNull(member, "member");
+    return requestMembershipChange(current -> {
+      java.util.Set<String> voters = new HashSet<>(current.voters());
+      java.util.Set<String> learners = new HashSet<>(current.learners());
+      voters.add(member);
+      learners.remove(member);
+      return Membership.of(voters, learners);
+    });
+  }
+
+  /** Adds {@code member} as a learner (a voter is demoted), as {@link #changeMembership} does. */
+  public CompletableFuture<Membership> addLearner(String member) {
+    Objects.requireNonNull(member, "member");
+    return requestMembershipChange(current -> {
+      java.util.Set<String> voters = new HashSet<>(current.voters());
+      java.util.Set<String> learners = new HashSet<>(current.learners());
+      voters.remove(member);
+      learners.add(member);
+      return Membership.of(voters, learners);
+    });
+  }
+
+  /** Removes {@code member}, voter or learner, as {@link #changeMembership} does. */
+  public CompletableFuture<Membership> removeMember(String member) {
+    Objects.requireNonNull(member, "member");
+    return requestMembershipChange(current -> {
+      java.util.Set<String> voters = new HashSet<>(current.voters());
+      java.util.Set<String> learners = new HashSet<>(current.learners());
+      voters.remove(member);
+      learners.remove(member);
+      return Membership.of(voters, learners);
+    });
+  }
+
+  private CompletableFuture<Membership> requestMembershipChange(java.util.function.UnaryOperator<Membership> target) {
+    CompletableFuture<Membership> done = new CompletableFuture<>();
+    NodeState s = state;
+    if (closed) {
+      done.completeExceptionally(new NodeClosedException(id));
+    } else if (s.role() != Role.LEADER) {
+      done.completeExceptionally(new NotLeaderException(id, s.term(), s.leaderId()));
+    } else {
+      enqueue(new MembershipRequest(target, done));
+    }
+    return done;
   }
 
   /** The options this node runs with. */
@@ -310,8 +389,9 @@ public final class RaftNode implements AutoCloseable {
     Objects.requireNonNull(target, "target");
     CompletableFuture<Void> done = new CompletableFuture<>();
     NodeState s = state;
-    if (!memberSet.contains(target)) {
-      done.completeExceptionally(new IllegalArgumentException(target + " is not a member of " + members));
+    Membership current = membership;
+    if (!current.isVoter(target)) {
+      done.completeExceptionally(new IllegalArgumentException(target + " is not a voter of " + current));
     } else if (closed) {
       done.completeExceptionally(new NodeClosedException(id));
     } else if (s.role() != Role.LEADER) {
@@ -455,13 +535,15 @@ public final class RaftNode implements AutoCloseable {
         r.done.completeExceptionally(new NodeClosedException(id));
       } else if (e instanceof TransferRequest t) {
         t.done.completeExceptionally(new NodeClosedException(id));
+      } else if (e instanceof MembershipRequest r) {
+        r.done.completeExceptionally(new NodeClosedException(id));
       }
       return;
     }
     if (e instanceof Message m) {
       inboundConsumed++;
       messagesReceived++;
-      if (!m.to().equals(id) || m.from().equals(id) || !memberSet.contains(m.from())) {
+      if (!m.to().equals(id) || m.from().equals(id) || !core.knows(m.from())) {
         long n = droppedMessages.incrementAndGet();
         if (n == 1 || Long.bitCount(n) == 1) {
           LOG.warn("{}: dropped message from {} to {} ({} so far): sender unknown or not addressed here",
@@ -495,6 +577,9 @@ public final class RaftNode implements AutoCloseable {
       } else {
         t.done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
       }
+    } else if (e instanceof MembershipRequest r) {
+      proposeBatch(); // proposals made before the call go in first
+      startMembershipChange(r);
     } else if (e instanceof ReadRequest r) {
       long readId = ++lastReadId;
       if (core.requestRead(readId)) {
@@ -634,6 +719,7 @@ public final class RaftNode implements AutoCloseable {
     }
     deliverApply();
     checkTransfer();
+    checkMembershipChange();
     publishState();
     publishCounters();
   }
@@ -659,6 +745,50 @@ public final class RaftNode implements AutoCloseable {
     }
     if (coreSnapshotsInstalled != core.snapshotsInstalled()) {
       coreSnapshotsInstalled = core.snapshotsInstalled();
+    }
+  }
+
+  private void startMembershipChange(MembershipRequest r) {
+    if (core.role() != Role.LEADER) {
+      r.done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
+      return;
+    }
+    Membership target;
+    long index;
+    try {
+      if (membershipChange != null) {
+        throw new IllegalStateException("a membership change to " + membershipChange.target + " is under way");
+      }
+      target = r.target.apply(core.membership().target());
+      if (target.equals(core.membership()) && core.membershipIndex() <= core.commitIndex()) {
+        r.done.complete(target); // nothing to change
+        return;
+      }
+      index = core.proposeMembership(target);
+    } catch (IllegalArgumentException | IllegalStateException ex) {
+      r.done.completeExceptionally(ex);
+      return;
+    }
+    if (index < 0) {
+      r.done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
+      return;
+    }
+    membershipChange = new MembershipChange(target, core.term(), index, r.done);
+  }
+
+  /** Settles the membership change under way once its target commits or leadership is lost. */
+  private void checkMembershipChange() {
+    MembershipChange c = membershipChange;
+    if (c == null) {
+      return;
+    }
+    if (core.commitIndex() >= c.index && core.membershipIndex() <= core.commitIndex()
+        && core.membership().equals(c.target)) {
+      membershipChange = null;
+      c.done.complete(c.target);
+    } else if (core.role() != Role.LEADER || core.term() != c.term) {
+      membershipChange = null;
+      c.done.completeExceptionally(new NotLeaderException(id, core.term(), core.leaderId()));
     }
   }
 
@@ -768,6 +898,9 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void publishState() {
+    if (membership != core.membership()) {
+      membership = core.membership();
+    }
     NodeState s = state;
     if (s == null || s.term() != core.term() || s.role() != core.role() || s.commitIndex() != core.commitIndex()
         || s.appliedIndex() != core.appliedIndex() || s.lastIndex() != core.lastIndex()
@@ -815,6 +948,10 @@ public final class RaftNode implements AutoCloseable {
     if (transfer != null) {
       transfer.done.completeExceptionally(closedError);
       transfer = null;
+    }
+    if (membershipChange != null) {
+      membershipChange.done.completeExceptionally(closedError);
+      membershipChange = null;
     }
     Object e;
     while ((e = inbox.poll()) != null) {
@@ -868,6 +1005,11 @@ public final class RaftNode implements AutoCloseable {
   private record ReadRequest(CompletableFuture<Long> done) {}
 
   private record TransferRequest(String target, CompletableFuture<Void> done) {}
+
+  private record MembershipRequest(java.util.function.UnaryOperator<Membership> target,
+      CompletableFuture<Membership> done) {}
+
+  private record MembershipChange(Membership target, long term, long index, CompletableFuture<Membership> done) {}
 
   private record Transfer(String target, long term, CompletableFuture<Void> done) {}
 
@@ -933,6 +1075,7 @@ public final class RaftNode implements AutoCloseable {
   public static final class Builder {
     private String id;
     private List<String> members;
+    private boolean joining;
     private Transport transport;
     private LogStore store;
     private RaftOptions options = RaftOptions.defaults();
@@ -947,7 +1090,20 @@ public final class RaftNode implements AutoCloseable {
       return this;
     }
 
-    /** Every voting member, this node included, without duplicates (required). */
+    /**
+     * This node joins a running group: {@code members} are the group's current voters and need not
+     * include it. It never campaigns until a configuration it receives names it a voter; add it
+     * on the leader with {@link RaftNode#addLearner} or {@link RaftNode#addVoter}. Default false.
+     */
+    public Builder joining(boolean joining) {
+      this.joining = joining;
+      return this;
+    }
+
+    /**
+     * The voting members the group started with, this node included, without duplicates (required).
+     * Once the log or a snapshot records a configuration, that one is in force instead.
+     */
     public Builder members(List<String> members) {
       this.members = members == null ? null : List.copyOf(members);
       return this;
@@ -996,8 +1152,9 @@ public final class RaftNode implements AutoCloseable {
       if (new HashSet<>(members).size() != members.size()) {
         throw new IllegalArgumentException("members has duplicates: " + members);
       }
-      if (!members.contains(id)) {
-        throw new IllegalArgumentException("members " + members + " does not contain id " + id);
+      if (!members.contains(id) && !joining) {
+        throw new IllegalArgumentException("members " + members + " does not contain id " + id
+            + " (a node that joins a running group is started with joining(true))");
       }
       if (transport == null) {
         throw new IllegalArgumentException("transport is required");

@@ -177,7 +177,7 @@ class RaftNodeApiTest {
           .isInstanceOf(NotLeaderException.class);
       RaftNode theLeader = leader;
       assertThatThrownBy(() -> theLeader.transferLeadership("z").join()).cause()
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a member");
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a voter");
       assertThat(theLeader.transferLeadership(theLeader.id())).as("to itself: nothing to do")
           .succeedsWithin(Duration.ofSeconds(5));
     } catch (Exception e) {

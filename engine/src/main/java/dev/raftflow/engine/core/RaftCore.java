@@ -1,10 +1,12 @@
 package dev.raftflow.engine.core;
 
 import dev.raftflow.engine.ApplyEvent;
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.Role;
 import dev.raftflow.engine.message.AppendEntries;
 import dev.raftflow.engine.message.AppendResponse;
+import dev.raftflow.engine.message.EntryType;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The Raft state machine of one member, pure and deterministic: no threads, locks, clock or I/O.
@@ -41,8 +44,6 @@ import java.util.Set;
 public final class RaftCore {
 
   private final String id;
-  private final List<String> peers;
-  private final int quorum;
   private final RaftOptions options;
   private final Random random;
 
@@ -51,6 +52,18 @@ public final class RaftCore {
   private String votedFor;
   private final RaftLog log;
   private Snapshot snapshot;
+
+  // membership (thesis ch. 4): a configuration is in force from the moment its entry is appended
+  /** The members given at construction: the configuration until the log or a snapshot says otherwise. */
+  private final Membership bootstrap;
+  /** The configuration as of the snapshot (the bootstrap one when none is recorded). */
+  private Membership snapshotMembership;
+  /** CONFIG entries held in the log past the snapshot, by index. */
+  private final TreeMap<Long, Membership> configEntries = new TreeMap<>();
+  /** The configuration in force: the latest CONFIG entry's, else the snapshot's. */
+  private Membership membership;
+  /** Index of the entry that set {@link #membership} (the snapshot's index, or 0, when none). */
+  private long membershipIndex;
 
   // volatile state
   private Role role = Role.FOLLOWER;
@@ -110,16 +123,15 @@ public final class RaftCore {
 
   /**
    * @param id this member's id
-   * @param members every voting member, including {@code id}, without duplicates
+   * @param members the voting members the group started with. They are the configuration until the
+   *     log or a snapshot records another. A member that joins a running group is started with the
+   *     group's current voters, which need not include it: until a configuration names it a voter,
+   *     it never campaigns.
    * @param restored what the log store recovered
    */
   public RaftCore(String id, List<String> members, RaftOptions options, Random random, PersistentState restored) {
-    if (!members.contains(id)) {
-      throw new IllegalArgumentException("members " + members + " do not include this node's id " + id);
-    }
     this.id = id;
-    this.peers = members.stream().filter(m -> !m.equals(id)).toList();
-    this.quorum = members.size() / 2 + 1;
+    this.bootstrap = Membership.ofVoters(members);
     this.options = options;
     this.random = random;
     this.term = restored.hardState().term();
@@ -130,6 +142,13 @@ public final class RaftCore {
     this.appliedIndex = log.baseIndex();
     this.durableIndex = log.lastIndex();
     this.snapshotToApply = snapshot;
+    this.snapshotMembership = snapshot != null && snapshot.membership() != null ? snapshot.membership() : bootstrap;
+    for (LogEntry e : restored.entries()) {
+      if (e.type() == EntryType.CONFIG && e.index() > log.baseIndex()) {
+        configEntries.put(e.index(), Membership.decode(e.data()));
+      }
+    }
+    membershipChanged();
     resetElectionTimer();
   }
 
@@ -152,7 +171,7 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         heartbeat();
       }
-    } else if (++electionElapsed >= electionTimeout) {
+    } else if (++electionElapsed >= electionTimeout && membership.isVoter(id)) {
       if (options.preVote()) {
         preCampaign();
       } else {
@@ -198,7 +217,7 @@ public final class RaftCore {
     } else if (m instanceof SnapshotResponse s) {
       handleSnapshotResponse(s);
     } else if (m instanceof TimeoutNow t) {
-      if (role != Role.LEADER) {
+      if (role != Role.LEADER && membership.isVoter(id)) {
         campaign(); // the leader hands over: no timeout, no pre-vote
       }
     }
@@ -254,7 +273,7 @@ public final class RaftCore {
    */
   public boolean transferLeadership(String target) {
     Progress pr = role == Role.LEADER ? progress.get(target) : null;
-    if (pr == null) {
+    if (pr == null || !membership.isVoter(target)) {
       return false;
     }
     leadTransferee = target;
@@ -266,6 +285,65 @@ public final class RaftCore {
   /** Stops a leadership transfer under way, if any: proposals are taken again. */
   public void cancelTransfer() {
     leadTransferee = null;
+  }
+
+  /**
+   * Starts changing the group's membership to {@code target} as leader. A change of voters appends
+   * a joint configuration (old and new voters both decide) and, once that is committed, the leader
+   * appends {@code target} itself; a change of learners only appends {@code target}. Each takes
+   * effect when appended. Returns the index of the entry appended, or -1 when this member is not
+   * the leader or is handing leadership over. A leader that is not among the target's voters leads
+   * until the target is committed, then steps down.
+   *
+   * @throws IllegalStateException when a change is still under way (its entries not all committed)
+   * @throws IllegalArgumentException when {@code target} is joint
+   */
+  public long proposeMembership(Membership target) {
+    if (target.isJoint()) {
+      throw new IllegalArgumentException("a target membership cannot be joint: " + target);
+    }
+    if (role != Role.LEADER || leadTransferee != null) {
+      return -1;
+    }
+    if (membership.isJoint() || membershipIndex > commitIndex) {
+      throw new IllegalStateException("a membership change is under way: " + membership + " at index "
+          + membershipIndex + ", commit index " + commitIndex);
+    }
+    LogEntry e = LogEntry.config(log.lastIndex() + 1, term, membership.transitionTo(target));
+    appendLocal(e);
+    return e.index();
+  }
+
+  /** The configuration in force (it may not be committed yet). */
+  public Membership membership() {
+    return membership;
+  }
+
+  /** Index of the entry that set the configuration in force (0 when it is the bootstrap one). */
+  public long membershipIndex() {
+    return membershipIndex;
+  }
+
+  /** The latest configuration whose entry is committed. */
+  public Membership committedMembership() {
+    var e = configEntries.floorEntry(commitIndex);
+    return e != null ? e.getValue() : snapshotMembership;
+  }
+
+  /**
+   * Whether {@code peer} is a member of any configuration this member holds or started with:
+   * messages from anyone else are not from the group.
+   */
+  public boolean knows(String peer) {
+    if (membership.contains(peer) || bootstrap.contains(peer) || snapshotMembership.contains(peer)) {
+      return true;
+    }
+    for (Membership m : configEntries.values()) {
+      if (m.contains(peer)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The member leadership is being handed to, or null. */
@@ -298,7 +376,9 @@ public final class RaftCore {
       throw new IllegalArgumentException(
           "snapshot index " + index + " is beyond the applied index " + appliedIndex);
     }
-    snapshot = new Snapshot(index, log.termAt(index), data);
+    snapshotMembership = membershipAt(index);
+    configEntries.headMap(index, true).clear();
+    snapshot = new Snapshot(index, log.termAt(index), snapshotMembership, data);
     snapshotToWrite = snapshot;
     for (Progress pr : progress.values()) {
       if (pr.catchingUp) {
@@ -540,11 +620,11 @@ public final class RaftCore {
     preVotes.clear();
     preVotes.add(id);
     resetElectionTimer();
-    if (preVotes.size() >= quorum) {
+    if (membership.hasQuorum(preVotes)) {
       campaign();
       return;
     }
-    for (String p : peers) {
+    for (String p : votingPeers()) {
       messages.add(new RequestVote(term + 1, id, p, log.lastIndex(), log.lastTerm(), true));
     }
   }
@@ -563,7 +643,7 @@ public final class RaftCore {
       return;
     }
     preVotes.add(v.from());
-    if (preVotes.size() >= quorum) {
+    if (membership.hasQuorum(preVotes)) {
       campaign();
     }
   }
@@ -582,25 +662,26 @@ public final class RaftCore {
     votes.clear();
     votes.add(id);
     resetElectionTimer();
-    if (votes.size() >= quorum) {
+    if (membership.hasQuorum(votes)) {
       becomeLeader();
       return;
     }
-    for (String p : peers) {
+    for (String p : votingPeers()) {
       messagesAfterWrite.add(new RequestVote(term, id, p, log.lastIndex(), log.lastTerm()));
     }
   }
 
   /** Whether a majority (this leader included) answered since the last check; resets the marks. */
   private boolean heardFromQuorum() {
-    int active = 1;
+    Set<String> active = new HashSet<>();
+    active.add(id);
     for (Progress pr : progress.values()) {
       if (pr.recentActive) {
-        active++;
+        active.add(pr.id);
       }
       pr.recentActive = false;
     }
-    return active >= quorum;
+    return membership.hasQuorum(active);
   }
 
   private void becomeLeader() {
@@ -612,9 +693,7 @@ public final class RaftCore {
     quorumCheckElapsed = 0;
     votes.clear();
     progress.clear();
-    for (String p : peers) {
-      progress.put(p, new Progress(p, log.lastIndex() + 1, options.maxInflightMessages()));
-    }
+    syncProgress();
     if (options.leaderNoop()) {
       appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
     }
@@ -625,6 +704,74 @@ public final class RaftCore {
   private void appendLocal(LogEntry e) {
     log.append(e);
     markWrite(e.index());
+    if (e.type() == EntryType.CONFIG) {
+      configEntries.put(e.index(), Membership.decode(e.data()));
+      membershipChanged();
+    }
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  /** Recomputes the configuration in force after CONFIG entries were appended, removed or compacted. */
+  private void membershipChanged() {
+    var last = configEntries.lastEntry();
+    membership = last != null ? last.getValue() : snapshotMembership;
+    membershipIndex = last != null ? last.getKey() : (snapshot != null ? snapshot.index() : 0);
+    if (role == Role.LEADER) {
+      syncProgress();
+      if (leadTransferee != null && !membership.isVoter(leadTransferee)) {
+        leadTransferee = null;
+      }
+    }
+  }
+
+  /** The configuration in force at {@code index} (at or after the snapshot). */
+  private Membership membershipAt(long index) {
+    var e = configEntries.floorEntry(index);
+    return e != null ? e.getValue() : snapshotMembership;
+  }
+
+  /**
+   * Leader: one progress per member of the configuration other than this one, and no other. Until
+   * the configuration in force is committed, the members of the one before it are kept too: a
+   * member being removed then receives the entry that removes it, and knowing itself no voter, never
+   * campaigns to disturb the group.
+   */
+  private void syncProgress() {
+    Set<String> members = new HashSet<>(membership.members());
+    if (membershipIndex > commitIndex) {
+      var before = configEntries.lowerEntry(membershipIndex);
+      members.addAll((before != null ? before.getValue() : snapshotMembership).members());
+    }
+    progress.keySet().removeIf(p -> !members.contains(p));
+    for (String p : members) {
+      if (!p.equals(id) && !progress.containsKey(p)) {
+        progress.put(p, new Progress(p, log.lastIndex() + 1, options.maxInflightMessages()));
+      }
+    }
+  }
+
+  /** The voters (of both configurations while joint) other than this member. */
+  private List<String> votingPeers() {
+    List<String> out = new ArrayList<>();
+    for (String p : membership.members()) {
+      if (!p.equals(id) && membership.isVoter(p)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** The highest index durable on a majority of {@code voters} (this leader's log counts as its). */
+  private long quorumIndex(Set<String> voters) {
+    long[] matches = new long[voters.size()];
+    int i = 0;
+    for (String v : voters) {
+      Progress pr = progress.get(v);
+      matches[i++] = v.equals(id) ? durableIndex : pr == null ? 0 : pr.match;
+    }
+    Arrays.sort(matches);
+    return matches[matches.length - (voters.size() / 2 + 1)];
   }
 
   private void markWrite(long from) {
@@ -653,7 +800,7 @@ public final class RaftCore {
       return;
     }
     votes.add(v.from());
-    if (votes.size() >= quorum) {
+    if (membership.hasQuorum(votes)) {
       becomeLeader();
     }
   }
@@ -718,6 +865,10 @@ public final class RaftCore {
         }
         log.truncateFrom(e.index());
         durableIndex = Math.min(durableIndex, e.index() - 1);
+        if (!configEntries.tailMap(e.index(), true).isEmpty()) {
+          configEntries.tailMap(e.index(), true).clear(); // a configuration never committed: back to the one before
+          membershipChanged();
+        }
       }
       appendLocal(e);
     }
@@ -768,11 +919,15 @@ public final class RaftCore {
     reception = null;
     if (log.termAt(index) == s.lastIncludedTerm()) {
       log.compactTo(index, s.lastIncludedTerm());
+      configEntries.headMap(index, true).clear();
     } else {
       log.resetTo(index, s.lastIncludedTerm());
       durableIndex = Math.min(durableIndex, index);
+      configEntries.clear();
     }
-    snapshot = new Snapshot(index, s.lastIncludedTerm(), r.data);
+    snapshotMembership = s.membership() != null ? s.membership() : bootstrap;
+    snapshot = new Snapshot(index, s.lastIncludedTerm(), snapshotMembership, r.data);
+    membershipChanged();
     snapshotToWrite = snapshot;
     snapshotsInstalled++;
     snapshotToApply = snapshot;
@@ -905,7 +1060,8 @@ public final class RaftCore {
       int from = (int) pr.snapshotNext;
       int to = (int) Math.min(d.length, from + chunk);
       byte[] part = from == 0 && to == d.length ? d : java.util.Arrays.copyOfRange(d, from, to);
-      messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, from, d.length, part));
+      messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, from, d.length, part,
+          s.membership()));
       snapshotChunksSent++;
       pr.ticksSinceSent = 0;
       pr.snapshotNext = to;
@@ -926,7 +1082,7 @@ public final class RaftCore {
     Snapshot s = pr.snapshotSending;
     pr.ticksSinceSent = 0;
     messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, pr.snapshotNext,
-        s.data().length, new byte[0]));
+        s.data().length, new byte[0], s.membership()));
   }
 
   private void handleAppendResponse(AppendResponse r) {
@@ -1047,13 +1203,14 @@ public final class RaftCore {
   private void confirmReads() {
     PendingRead r;
     while ((r = pendingReads.peekFirst()) != null) {
-      int acks = 1;
+      Set<String> acks = new HashSet<>();
+      acks.add(id);
       for (Progress pr : progress.values()) {
         if (pr.readRoundAcked >= r.round()) {
-          acks++;
+          acks.add(pr.id);
         }
       }
-      if (acks < quorum) {
+      if (!membership.hasQuorum(acks)) {
         return;
       }
       pendingReads.pollFirst();
@@ -1068,18 +1225,36 @@ public final class RaftCore {
     }
   }
 
-  /** Commits the highest index durable on a majority, if it is of the current term (Figure 8). */
+  /**
+   * Commits the highest index durable on a majority (of both configurations while joint), if it is
+   * of the current term (Figure 8). Then, once the configuration in force is committed: leaves a
+   * joint configuration, or steps down if this leader is no longer a voter.
+   */
   private void maybeCommit() {
-    long[] matches = new long[peers.size() + 1];
-    matches[0] = durableIndex;
-    int i = 1;
-    for (Progress pr : progress.values()) {
-      matches[i++] = pr.match;
+    long n = quorumIndex(membership.voters());
+    if (membership.isJoint()) {
+      n = Math.min(n, quorumIndex(membership.outgoingVoters()));
     }
-    Arrays.sort(matches);
-    long n = matches[matches.length - quorum];
     if (n > commitIndex && log.termAt(n) == term) {
+      boolean configCommits = commitIndex < membershipIndex && membershipIndex <= n;
       commitIndex = n;
+      if (configCommits && role == Role.LEADER) {
+        syncProgress(); // stop replicating to the members the committed configuration removed
+      }
+    }
+    if (role != Role.LEADER || membershipIndex > commitIndex) {
+      return;
+    }
+    if (membership.isJoint()) {
+      appendLocal(LogEntry.config(log.lastIndex() + 1, term, membership.target()));
+      maybeCommit(); // a group of one commits alone
+    } else if (!membership.isVoter(id)) {
+      for (Progress pr : progress.values()) {
+        if (pr.state != Progress.State.SNAPSHOT) {
+          sendAppend(pr, true); // tell the others the commit index before going
+        }
+      }
+      becomeFollower(term, null);
     }
   }
 

@@ -83,7 +83,7 @@ class MessageCodecTest {
   @Test
   void aSnapshotChunkOutsideItsSnapshotIsMalformed() {
     // seq 1, offset 5 + 3 bytes of data in a snapshot of 6 bytes
-    byte[] frame = {MessageCodec.VERSION, MessageCodec.T_INSTALL_SNAPSHOT, 1, 1, 'a', 1, 'b', 7, 1, 1, 5, 6, 3, 1, 2, 3};
+    byte[] frame = {MessageCodec.VERSION, MessageCodec.T_INSTALL_SNAPSHOT, 1, 1, 'a', 1, 'b', 7, 1, 1, 5, 6, 3, 1, 2, 3, 0};
     assertThatThrownBy(() -> MessageCodec.decode(frame)).isInstanceOf(MalformedMessageException.class)
         .hasMessageContaining("offset 5").hasMessageContaining("6 bytes");
     byte[] fits = frame.clone();
