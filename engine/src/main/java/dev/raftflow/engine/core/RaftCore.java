@@ -171,7 +171,7 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         heartbeat();
       }
-    } else if (++electionElapsed >= electionTimeout && membership.isVoter(id)) {
+    } else if (++electionElapsed >= electionTimeout && mayCampaign()) {
       if (options.preVote()) {
         preCampaign();
       } else {
@@ -217,7 +217,7 @@ public final class RaftCore {
     } else if (m instanceof SnapshotResponse s) {
       handleSnapshotResponse(s);
     } else if (m instanceof TimeoutNow t) {
-      if (role != Role.LEADER && membership.isVoter(id)) {
+      if (role != Role.LEADER && mayCampaign()) {
         campaign(); // the leader hands over: no timeout, no pre-vote
       }
     }
@@ -725,6 +725,22 @@ public final class RaftCore {
     }
   }
 
+  /**
+   * Whether this member may stand for election: as a voter of the configuration in force, or, while
+   * that configuration is not known to be committed, as a voter of the one before it. Until the
+   * new configuration commits, a member it removes may be the only one holding it (thesis §4.2.2):
+   * it must be able to lead long enough to commit it, then it steps down.
+   */
+  public boolean mayCampaign() {
+    return membership.isVoter(id) || (membershipIndex > commitIndex && previousMembership().isVoter(id));
+  }
+
+  /** The configuration before the one in force (the one in force when it is the snapshot's). */
+  private Membership previousMembership() {
+    var before = configEntries.lowerEntry(membershipIndex);
+    return before != null ? before.getValue() : snapshotMembership;
+  }
+
   /** The configuration in force at {@code index} (at or after the snapshot). */
   private Membership membershipAt(long index) {
     var e = configEntries.floorEntry(index);
@@ -740,8 +756,7 @@ public final class RaftCore {
   private void syncProgress() {
     Set<String> members = new HashSet<>(membership.members());
     if (membershipIndex > commitIndex) {
-      var before = configEntries.lowerEntry(membershipIndex);
-      members.addAll((before != null ? before.getValue() : snapshotMembership).members());
+      members.addAll(previousMembership().members());
     }
     progress.keySet().removeIf(p -> !members.contains(p));
     for (String p : members) {

@@ -1,6 +1,7 @@
 package dev.raftflow.engine.core;
 
 import dev.raftflow.engine.ApplyEvent;
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.Role;
@@ -13,7 +14,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
@@ -37,6 +40,11 @@ import java.util.Random;
  * that believes it leads, stale leaders included, is confirmed only with a read index at or past
  * every entry committed before it was asked. Leadership transfers are started now and then. After
  * the faults heal the group must commit again.
+ *
+ * <p>With membership changes on, the group starts with some of the members as voters (the others
+ * run, knowing they are not members) and the leader is asked now and then to change to random
+ * voters and learners. Also checked then: a member becomes candidate or leader only as a voter of
+ * its configuration; after the heal, every member of the committed configuration must catch up.
  */
 final class RandomizedSimulation {
 
@@ -55,6 +63,12 @@ final class RandomizedSimulation {
   private final Random rnd;
   private final int n;
   private final List<String> ids = new ArrayList<>();
+  /** The voters the group starts with: all members, or with membership changes some of them. */
+  private final List<String> initialVoters;
+  private final boolean membershipChanges;
+  /** Draws for membership changes, apart from rnd. */
+  private final Random membershipRnd;
+  private long membershipChangesStarted;
   private final RaftOptions options;
   /** Bytes after a snapshot's 16-byte state, copies of it, so that a misassembled snapshot shows. */
   private final int snapshotPadding;
@@ -91,12 +105,19 @@ final class RandomizedSimulation {
   private long snapshotsInstalled;
 
   RandomizedSimulation(long seed, int n) {
+    this(seed, n, false);
+  }
+
+  RandomizedSimulation(long seed, int n, boolean membershipChanges) {
     this.seed = seed;
     this.rnd = new Random(seed);
     this.n = n;
     for (int i = 0; i < n; i++) {
       ids.add("s" + i);
     }
+    this.membershipChanges = membershipChanges;
+    this.membershipRnd = new Random(seed * 0x2545F4914F6CDD1DL + 3);
+    this.initialVoters = membershipChanges ? ids.subList(0, 1 + membershipRnd.nextInt(n)) : ids;
     // Drawn apart from rnd, so that seeds keep the schedules they had before snapshots went in
     // chunks. Snapshots of 16-64 bytes go in up to 64 chunks on some seeds: a transfer then takes
     // longer than members take to snapshot again, which only the entries a leader keeps behind its
@@ -115,7 +136,7 @@ final class RandomizedSimulation {
         .maxEntriesPerMessage(1 + rnd.nextInt(8))
         .maxInflightMessages(1 + rnd.nextInt(4))
         .leaderNoop(rnd.nextBoolean())
-        .preVote(rnd.nextBoolean())
+        .preVote(rnd.nextBoolean() || membershipChanges) // pre-votes keep removed members from disrupting
         .checkQuorum(rnd.nextBoolean())
         .build();
     this.members = new Member[n];
@@ -167,10 +188,31 @@ final class RandomizedSimulation {
 
   private long minApplied() {
     long min = Long.MAX_VALUE;
+    Set<String> group = groupMembers();
     for (Member m : members) {
-      min = Math.min(min, m.appliedIndex);
+      if (group.contains(m.id)) {
+        min = Math.min(min, m.appliedIndex);
+      }
     }
     return min;
+  }
+
+  /**
+   * The members of the latest committed configuration, as the live member furthest along knows it:
+   * those are the ones that must catch up (a removed member is no longer sent anything).
+   */
+  private Set<String> groupMembers() {
+    Member best = null;
+    for (Member m : members) {
+      if (!m.down && (best == null || m.core.commitIndex() > best.core.commitIndex())) {
+        best = m;
+      }
+    }
+    return best == null ? new HashSet<>(ids) : best.core.committedMembership().members();
+  }
+
+  long membershipChangesStarted() {
+    return membershipChangesStarted;
   }
 
   int proposalsAccepted() {
@@ -208,8 +250,9 @@ final class RandomizedSimulation {
   }
 
   private boolean allAppliedTo(long index) {
+    Set<String> group = groupMembers();
     for (Member m : members) {
-      if (m.appliedIndex < index) {
+      if (group.contains(m.id) && m.appliedIndex < index) {
         return false;
       }
     }
@@ -408,7 +451,31 @@ final class RandomizedSimulation {
         target.afterInput();
       }
       Member current = leader();
-      if (current != null && rnd.nextInt(40) == 0) {
+      if (membershipChanges && current != null && now < clientsStopAt && membershipRnd.nextInt(25) == 0) {
+        Set<String> voters = new HashSet<>();
+        Set<String> learners = new HashSet<>();
+        for (String id : ids) {
+          int r = membershipRnd.nextInt(10);
+          if (r < 6) {
+            voters.add(id);
+          } else if (r < 8) {
+            learners.add(id);
+          }
+        }
+        if (voters.isEmpty()) {
+          voters.add(ids.get(membershipRnd.nextInt(n)));
+          learners.removeAll(voters);
+        }
+        try {
+          if (current.core.proposeMembership(Membership.of(voters, learners)) > 0) {
+            membershipChangesStarted++;
+          }
+        } catch (IllegalStateException underWay) {
+          // one change at a time
+        }
+        current.afterInput();
+      }
+      if (current != null && !current.down && current.core.role() == Role.LEADER && rnd.nextInt(40) == 0) {
         // hand leadership to another member (it may be cut off, down, or behind)
         if (current.core.transferLeadership(ids.get(rnd.nextInt(n)))) {
           transfersStarted++;
@@ -484,7 +551,7 @@ final class RandomizedSimulation {
       down = false;
       incarnation++;
       writes.clear();
-      core = new RaftCore(id, ids, options, new Random(rnd.nextLong()), store.load());
+      core = new RaftCore(id, initialVoters, options, new Random(rnd.nextLong()), store.load());
       appliedIndex = 0;
       stateHash = 0;
       lastCommit = core.commitIndex();
@@ -649,6 +716,11 @@ final class RandomizedSimulation {
 
   private void check(Member m) {
     RaftCore c = m.core;
+    if (c.role() != m.lastRole && c.role() != Role.FOLLOWER && !c.membership().isVoter(m.id)
+        && c.membershipIndex() <= c.commitIndex()) {
+      throw violation(m.id + " became " + c.role() + " in term " + c.term() + " without being a voter of "
+          + c.membership() + ", committed");
+    }
     // election safety
     if (c.role() == Role.LEADER) {
       String prev = leaderOfTerm.putIfAbsent(c.term(), m.id);
@@ -723,6 +795,9 @@ final class RandomizedSimulation {
     StringBuilder sb = new StringBuilder();
     for (Member m : members) {
       sb.append(m.down ? m.id + "{down}" : m.core.toString()).append(' ');
+      if (!m.down && membershipChanges) {
+        sb.append(m.core.membership()).append('@').append(m.core.membershipIndex()).append(' ');
+      }
       if (!m.down && m.core.role() == Role.LEADER) {
         sb.append(m.core.progressSummary()).append(' ');
       }

@@ -25,6 +25,53 @@ class RandomizedSimulationTest {
    */
   private static final long[] REGRESSION_SEEDS = {6005, 4138};
 
+  /** Membership-change seeds that once failed, run on every build. */
+  private static final long[] MEMBERSHIP_REGRESSION_SEEDS = {};
+
+  /**
+   * The same simulation with membership changes: the group starts with some members as voters and
+   * its leader is asked now and then to change to random voters and learners.
+   * {@code -Draftflow.sim.membershipSeeds=N} (default 300) seeds from {@code
+   * -Draftflow.sim.firstSeed}; {@code -Draftflow.membershipSeed=S} replays one.
+   */
+  @Test
+  void safetyHoldsAndTheGroupRecoversThroughMembershipChanges() {
+    String replay = System.getProperty("raftflow.membershipSeed");
+    int seeds = Integer.getInteger("raftflow.sim.membershipSeeds", 300);
+    long first = Long.getLong("raftflow.sim.firstSeed", 1L);
+    List<Long> toRun = new ArrayList<>();
+    if (replay != null) {
+      toRun.add(Long.parseLong(replay));
+    } else {
+      for (long s = first; s < first + seeds; s++) {
+        toRun.add(s);
+      }
+      for (long s : MEMBERSHIP_REGRESSION_SEEDS) {
+        if (!toRun.contains(s)) {
+          toRun.add(s);
+        }
+      }
+    }
+    long committed = 0;
+    long events = 0;
+    long changes = 0;
+    long start = System.nanoTime();
+    for (long seed : toRun) {
+      RandomizedSimulation sim = new RandomizedSimulation(seed, seed % 2 == 0 ? 3 : 5, true);
+      sim.run(8_000, 20_000);
+      committed += sim.committedEntries();
+      events += sim.events();
+      changes += sim.membershipChangesStarted();
+      assertThat(sim.committedEntries()).as("seed %d commits something", seed).isPositive();
+    }
+    System.out.printf("randomized simulation with membership changes: %d seeds, %d events, %d committed entries, "
+        + "%d membership changes started, %.1f s%n", toRun.size(), events, committed, changes,
+        (System.nanoTime() - start) / 1e9);
+    if (toRun.size() >= 100) {
+      assertThat(changes).as("membership changes started over the run").isGreaterThan(toRun.size());
+    }
+  }
+
   @Test
   void safetyHoldsAndTheGroupRecoversOnEverySeed() {
     String replay = System.getProperty("raftflow.seed");
