@@ -1,7 +1,9 @@
 package dev.raftflow.storage.chronicle;
 
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.spi.Snapshot;
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -16,14 +18,25 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Snapshot files {@code snapshot-<seq>.snap}: {@code magic i32 | seq i64 | index i64 | term i64 |
- * length i32 | data | crc32c i32}. Written to a {@code .tmp} file, fsynced, renamed atomically,
- * then the directory fsynced. A snapshot file only counts once the queue's SNAPSHOT record naming
- * its seq is durable; others are deleted on recovery.
+ * Snapshot files {@code snapshot-<seq>.snap}, little-endian, in one of two formats:
+ *
+ * <pre>
+ * RFS2  magic i32 | seq i64 | index i64 | term i64 | membershipLength i32 | membership
+ *       | length i32 | data | crc32c i32
+ * RFS1  magic i32 | seq i64 | index i64 | term i64 | length i32 | data | crc32c i32
+ * </pre>
+ *
+ * RFS2 is written: {@code membership} is {@link Membership#encode()} of the snapshot's membership,
+ * or nothing (length 0) when it has none. RFS1, written before memberships were kept, is still
+ * read, with a null membership. The CRC32C covers every byte before it. A file is written to a
+ * {@code .tmp} file, fsynced, renamed atomically, then the directory fsynced. A snapshot file only
+ * counts once the queue's SNAPSHOT record naming its seq is durable; others are deleted on recovery.
  */
 final class SnapshotFiles {
-  private static final int MAGIC = 0x52465331; // "RFS1"
-  private static final int HEADER = 4 + 8 + 8 + 8 + 4;
+  private static final int MAGIC = 0x52465332; // "RFS2"
+  private static final int MAGIC_V1 = 0x52465331; // "RFS1": no membership
+  /** Bytes of magic, seq, index and term. */
+  private static final int FIXED = 4 + 8 + 8 + 8;
   private final Path dir;
 
   SnapshotFiles(Path dir) throws IOException {
@@ -36,8 +49,10 @@ final class SnapshotFiles {
 
   void write(long seq, Snapshot s) throws IOException {
     Path tmp = dir.resolve(file(seq).getFileName() + ".tmp");
-    ByteBuffer head = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-    head.putInt(MAGIC).putLong(seq).putLong(s.index()).putLong(s.term()).putInt(s.data().length).flip();
+    byte[] m = s.membership() == null ? new byte[0] : s.membership().encode();
+    ByteBuffer head = ByteBuffer.allocate(FIXED + 4 + m.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+    head.putInt(MAGIC).putLong(seq).putLong(s.index()).putLong(s.term()).putInt(m.length).put(m)
+        .putInt(s.data().length).flip();
     CRC32C crc = new CRC32C();
     crc.update(head.duplicate());
     crc.update(s.data());
@@ -45,7 +60,7 @@ final class SnapshotFiles {
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.WRITE)) {
       ByteBuffer[] bufs = {head, ByteBuffer.wrap(s.data()), tail};
-      long total = HEADER + s.data().length + 4L;
+      long total = head.remaining() + s.data().length + 4L;
       long n = 0;
       while (n < total) {
         n += ch.write(bufs);
@@ -60,7 +75,7 @@ final class SnapshotFiles {
     syncDirectory(dir);
   }
 
-  /** Reads and verifies snapshot {@code seq}. */
+  /** Reads and verifies snapshot {@code seq}, in either format. */
   Snapshot read(long seq) throws IOException {
     Path f = file(seq);
     if (!Files.exists(f)) {
@@ -69,18 +84,54 @@ final class SnapshotFiles {
     }
     byte[] all = Files.readAllBytes(f);
     ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
-    if (all.length < HEADER + 4 || b.getInt(0) != MAGIC || b.getLong(4) != seq
-        || b.getInt(28) != all.length - HEADER - 4) {
-      throw new IllegalStateException("snapshot file " + f + " is damaged (bad header)");
+    long index;
+    long term;
+    byte[] m;
+    byte[] data;
+    try {
+      int magic = b.getInt();
+      if ((magic != MAGIC && magic != MAGIC_V1) || b.getLong() != seq) {
+        throw damaged(f, "bad header");
+      }
+      index = b.getLong();
+      term = b.getLong();
+      m = magic == MAGIC ? lengthPrefixed(b, f) : new byte[0];
+      data = lengthPrefixed(b, f);
+      if (b.remaining() != 4) {
+        throw damaged(f, "bad header");
+      }
+    } catch (BufferUnderflowException e) {
+      throw damaged(f, "bad header");
     }
     CRC32C crc = new CRC32C();
     crc.update(all, 0, all.length - 4);
     if ((int) crc.getValue() != b.getInt(all.length - 4)) {
-      throw new IllegalStateException("snapshot file " + f + " is damaged (checksum mismatch)");
+      throw damaged(f, "checksum mismatch");
     }
-    byte[] data = new byte[all.length - HEADER - 4];
-    System.arraycopy(all, HEADER, data, 0, data.length);
-    return new Snapshot(b.getLong(12), b.getLong(20), data);
+    Membership membership = null;
+    if (m.length > 0) {
+      try {
+        membership = Membership.decode(m);
+      } catch (IllegalArgumentException e) {
+        throw damaged(f, "bad membership: " + e.getMessage());
+      }
+    }
+    return new Snapshot(index, term, membership, data);
+  }
+
+  /** Reads a {@code length i32 | bytes} field, refusing a length the file cannot hold. */
+  private static byte[] lengthPrefixed(ByteBuffer b, Path f) {
+    int len = b.getInt();
+    if (len < 0 || len > b.remaining()) {
+      throw damaged(f, "bad header");
+    }
+    byte[] out = new byte[len];
+    b.get(out);
+    return out;
+  }
+
+  private static IllegalStateException damaged(Path f, String why) {
+    return new IllegalStateException("snapshot file " + f + " is damaged (" + why + ")");
   }
 
   /** Deletes every snapshot file (and temp file) except {@code keepSeq}. */

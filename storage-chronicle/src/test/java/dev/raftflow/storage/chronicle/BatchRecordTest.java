@@ -7,6 +7,7 @@ import static dev.raftflow.storage.chronicle.StoreAssertions.assertSameEntry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogWrite;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -75,6 +77,27 @@ class BatchRecordTest {
     }
     try (ChronicleLogStore s = ChronicleLogStore.open(dir, opts)) {
       assertSameEntries(s.load().entries(), big, "after reopen");
+    }
+  }
+
+  @Test
+  void configEntriesKeepTheirTypeAndBytes(@TempDir Path dir) {
+    Membership joint = new Membership(Set.of("n1", "n2", "n4"), Set.of("n1", "n2", "n3"), Set.of("l1"));
+    List<LogEntry> es = List.of(
+        LogEntry.noop(1, 1),
+        LogEntry.config(2, 1, Membership.ofVoters(List.of("n1", "n2", "n3"))),
+        LogEntry.command(3, 1, "set x".getBytes(StandardCharsets.UTF_8)),
+        LogEntry.config(4, 2, joint));
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      s.load();
+      s.write(new LogWrite(null, null, es, 4, 2)).join();
+    }
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      assertSameEntries(s.load().entries(), es, "after reopen");
+      for (LogEntry e : es) {
+        assertSameEntry(s.read(e.index()), e, "read after reopen");
+      }
+      assertThat(Membership.decode(s.read(4).data())).isEqualTo(joint);
     }
   }
 

@@ -4,6 +4,7 @@ import static dev.raftflow.storage.chronicle.StoreAssertions.assertSameEntry;
 import static dev.raftflow.storage.chronicle.StoreAssertions.assertSameState;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.HardState;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Model-based property test: random sequences of append, truncate-suffix (a conflicting append),
  * compact-prefix (snapshot, matching or not), hard-state changes, clean restart and simulated
- * crash, applied to {@link ChronicleLogStore} and to the reference {@link MemoryLogStore}; after
+ * crash, with noop and membership (CONFIG) entries and snapshots with or without a membership,
+ * applied to {@link ChronicleLogStore} and to the reference {@link MemoryLogStore}; after
  * every step both agree on every entry, and after every restart on the whole recovered state.
  */
 class ChronicleLogStoreModelTest {
@@ -140,7 +143,8 @@ class ChronicleLogStoreModelTest {
     List<LogEntry> es = new ArrayList<>();
     for (int k = 0; k < n; k++) {
       if (rnd.nextInt(20) == 0) {
-        es.add(LogEntry.noop(from + k, term));
+        long i = from + k; // a noop or a membership change; by index, so the random sequence stays as it was
+        es.add(i % 2 == 0 ? LogEntry.noop(i, term) : LogEntry.config(i, term, membership(i)));
       } else {
         byte[] d = new byte[rnd.nextInt(rnd.nextInt(10) == 0 ? 3000 : 100)];
         rnd.nextBytes(d);
@@ -153,6 +157,12 @@ class ChronicleLogStoreModelTest {
   private static Snapshot snapshot(Random rnd, long index, long term) {
     byte[] d = new byte[rnd.nextInt(200)];
     rnd.nextBytes(d);
-    return new Snapshot(index, term, d);
+    return new Snapshot(index, term, index % 3 == 0 ? null : membership(index), d);
+  }
+
+  /** A membership that differs with {@code i}: joint with a learner when odd. */
+  private static Membership membership(long i) {
+    Set<String> voters = Set.of("n1", "n2", "n" + (3 + i % 4));
+    return i % 2 == 0 ? Membership.ofVoters(voters) : new Membership(voters, Set.of("n1", "n2", "n3"), Set.of("l" + i));
   }
 }

@@ -4,18 +4,23 @@ import static dev.raftflow.storage.chronicle.StoreAssertions.assertSameEntries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
+import dev.raftflow.engine.spi.Snapshot;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,6 +100,29 @@ class CorruptionTest {
     }
     ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS);
     assertThatThrownBy(s::load).isInstanceOf(IllegalStateException.class).hasMessageContaining("acknowledged through");
+    s.close();
+  }
+
+  @Test
+  void snapshotWithUndecodableMembershipRefusesToStart(@TempDir Path dir) throws Exception {
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      s.load();
+      s.write(new LogWrite(new HardState(1, "n1"), null, entries(1, 20, 1), 20, 1)).join();
+      Membership m = Membership.ofVoters(List.of("n1", "n2", "n3"));
+      s.write(new LogWrite(null, new Snapshot(10, 1, m, new byte[] {7}), List.of(), 20, 1)).join();
+    }
+    Path file = DurabilityTest.onlySnapshotFile(dir);
+    byte[] all = Files.readAllBytes(file);
+    all[4 + 8 + 8 + 8 + 4] = 9; // the membership's format byte; then a checksum that matches again
+    CRC32C crc = new CRC32C();
+    crc.update(all, 0, all.length - 4);
+    ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).putInt(all.length - 4, (int) crc.getValue());
+    Files.write(file, all);
+    ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS);
+    assertThatThrownBy(s::load)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("is damaged")
+        .hasMessageContaining("membership");
     s.close();
   }
 

@@ -5,19 +5,24 @@ import static dev.raftflow.storage.chronicle.StoreAssertions.assertSameEntries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Snapshot;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,6 +146,83 @@ class DurabilityTest {
     }
     try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
       assertThat(s.load().snapshot().data()).isEqualTo("third".getBytes());
+    }
+  }
+
+  @Test
+  void snapshotMembershipSurvivesReopen(@TempDir Path dir) {
+    Membership joint = new Membership(Set.of("n1", "n2", "n4"), Set.of("n1", "n2", "n3"), Set.of("l1", "l2"));
+    Membership plain = Membership.of(Set.of("n1", "n2", "n4"), Set.of("l1"));
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      s.load();
+      s.write(append(1, 20, 1)).join();
+      s.write(new LogWrite(null, new Snapshot(10, 1, joint, "joint".getBytes()), List.of(), 20, 1)).join();
+    }
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      Snapshot snap = s.load().snapshot();
+      assertThat(snap.membership()).isEqualTo(joint);
+      assertThat(snap.data()).isEqualTo("joint".getBytes());
+      s.write(new LogWrite(null, new Snapshot(15, 1, plain, "plain".getBytes()), List.of(), 20, 1)).join();
+    }
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      PersistentState ps = s.load();
+      assertThat(ps.snapshot().index()).isEqualTo(15);
+      assertThat(ps.snapshot().membership()).isEqualTo(plain);
+      assertSameEntries(ps.entries(), entries(16, 20, 1), "after reopen");
+    }
+  }
+
+  @Test
+  void snapshotWithoutMembershipComesBackWithout(@TempDir Path dir) {
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      s.load();
+      s.write(append(1, 20, 1)).join();
+      s.write(new LogWrite(null, new Snapshot(10, 1, "none".getBytes()), List.of(), 20, 1)).join();
+    }
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      Snapshot snap = s.load().snapshot();
+      assertThat(snap.index()).isEqualTo(10);
+      assertThat(snap.membership()).isNull();
+      assertThat(snap.data()).isEqualTo("none".getBytes());
+    }
+  }
+
+  @Test
+  void snapshotFileOfTheFormerFormatStillOpens(@TempDir Path dir) throws Exception {
+    byte[] data = "written by RFS1".getBytes();
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      s.load();
+      s.write(append(1, 20, 1)).join();
+      s.write(new LogWrite(null, new Snapshot(10, 1, Membership.ofVoters(List.of("n1")), data), List.of(), 20, 1))
+          .join();
+    }
+    Path file = onlySnapshotFile(dir);
+    ByteBuffer current = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(current.getInt(0)).as("written as RFS2").isEqualTo(0x52465332);
+    // The same snapshot as the previous version wrote it: magic | seq | index | term | length | data | crc32c.
+    ByteBuffer old = ByteBuffer.allocate(4 + 8 + 8 + 8 + 4 + data.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+    old.putInt(0x52465331).putLong(current.getLong(4)).putLong(10).putLong(1).putInt(data.length).put(data);
+    CRC32C crc = new CRC32C();
+    crc.update(old.array(), 0, old.position());
+    old.putInt((int) crc.getValue());
+    Files.write(file, old.array());
+
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      PersistentState ps = s.load();
+      assertThat(ps.snapshot().index()).isEqualTo(10);
+      assertThat(ps.snapshot().term()).isEqualTo(1);
+      assertThat(ps.snapshot().membership()).as("RFS1 records none").isNull();
+      assertThat(ps.snapshot().data()).isEqualTo(data);
+      assertSameEntries(ps.entries(), entries(11, 20, 1), "after reopen");
+    }
+  }
+
+  /** The one snapshot file of a closed store. */
+  static Path onlySnapshotFile(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir.resolve("snapshots"))) {
+      List<Path> snaps = s.filter(p -> p.toString().endsWith(".snap")).toList();
+      assertThat(snaps).hasSize(1);
+      return snaps.get(0);
     }
   }
 

@@ -19,6 +19,8 @@ final class StoreAssertions {
       assertThat(actual.snapshot().index()).as(context + ": snapshot index").isEqualTo(expected.snapshot().index());
       assertThat(actual.snapshot().term()).as(context + ": snapshot term").isEqualTo(expected.snapshot().term());
       assertThat(actual.snapshot().data()).as(context + ": snapshot data").isEqualTo(expected.snapshot().data());
+      assertThat(actual.snapshot().membership()).as(context + ": snapshot membership")
+          .isEqualTo(expected.snapshot().membership());
     }
     assertSameEntries(actual.entries(), expected.entries(), context);
   }
