@@ -1,0 +1,144 @@
+package dev.raftflow.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.raftflow.engine.memory.MemoryLogStore;
+import dev.raftflow.engine.memory.MemoryNetwork;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/** Membership changes through the embedding API, on a real group over the in-memory transport. */
+class MembershipApiTest {
+
+  private static final RaftOptions STEADY = RaftOptions.builder()
+      .tickInterval(Duration.ofMillis(10)).heartbeatTicks(3).electionTicks(30).build();
+
+  private final MemoryNetwork net = new MemoryNetwork();
+  private final List<RaftNode> nodes = new ArrayList<>();
+
+  private RaftNode start(String id, List<String> members, boolean joining) {
+    RaftNode n = RaftNode.builder().id(id).members(members).joining(joining).transport(net.transport(id))
+        .logStore(new MemoryLogStore()).options(STEADY).start();
+    n.applied().subscribe();
+    nodes.add(n);
+    return n;
+  }
+
+  private static void await(String what, BooleanSupplier cond) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!cond.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
+  private RaftNode awaitLeader(Set<String> among) {
+    RaftNode[] found = new RaftNode[1];
+    await("a leader among " + among, () -> {
+      for (RaftNode n : nodes) {
+        if (among.contains(n.id()) && !n.isClosed() && n.state().isLeader()) {
+          found[0] = n;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found[0];
+  }
+
+  private static long submitSome(RaftNode leader, int count) {
+    long last = 0;
+    for (int i = 0; i < count; i++) {
+      last = leader.submit(new byte[] {(byte) i}).block(Duration.ofSeconds(10)).index();
+    }
+    return last;
+  }
+
+  @Test
+  void aNodeJoinsAsALearnerIsPromotedAndAnotherIsRemoved() throws Exception {
+    List<String> abc = List.of("a", "b", "c");
+    abc.forEach(id -> start(id, abc, false));
+    try {
+      RaftNode leader = awaitLeader(Set.of("a", "b", "c"));
+      submitSome(leader, 20);
+
+      RaftNode d = start("d", abc, true);
+      Membership withLearner = leader.addLearner("d").get(20, TimeUnit.SECONDS);
+      assertThat(withLearner).isEqualTo(Membership.of(Set.of("a", "b", "c"), Set.of("d")));
+      long last = submitSome(leader, 5);
+      await("the learner catches up", () -> d.state().appliedIndex() >= last);
+      assertThat(d.membership()).isEqualTo(withLearner);
+      assertThatThrownBy(() -> leader.transferLeadership("d").join()).hasCauseInstanceOf(IllegalArgumentException.class);
+
+      assertThat(leader.addVoter("d").get(20, TimeUnit.SECONDS)).isEqualTo(Membership.ofVoters(Set.of("a", "b", "c", "d")));
+      String gone = abc.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+      Membership after = leader.removeMember(gone).get(20, TimeUnit.SECONDS);
+      assertThat(after.voters()).hasSize(3).contains("d").doesNotContain(gone);
+
+      long more = submitSome(leader, 5);
+      for (RaftNode n : nodes) {
+        if (!n.id().equals(gone)) {
+          await(n.id() + " applies the entries after the change", () -> n.state().appliedIndex() >= more);
+          assertThat(n.membership()).as(n.id()).isEqualTo(after);
+        }
+      }
+    } finally {
+      nodes.forEach(RaftNode::close);
+    }
+  }
+
+  @Test
+  void aLeaderThatRemovesItselfStepsDownAndTheOthersGoOn() throws Exception {
+    List<String> abc = List.of("a", "b", "c");
+    abc.forEach(id -> start(id, abc, false));
+    try {
+      RaftNode leader = awaitLeader(Set.of("a", "b", "c"));
+      submitSome(leader, 5);
+      Membership after = leader.removeMember(leader.id()).get(20, TimeUnit.SECONDS);
+      assertThat(after.voters()).hasSize(2).doesNotContain(leader.id());
+      await("the removed leader steps down", () -> !leader.state().isLeader());
+      RaftNode next = awaitLeader(after.voters());
+      long last = submitSome(next, 5);
+      assertThat(last).isPositive();
+      assertThat(leader.state().role()).as("a removed member never campaigns").isEqualTo(Role.FOLLOWER);
+    } finally {
+      nodes.forEach(RaftNode::close);
+    }
+  }
+
+  @Test
+  void badRequestsFailWithAClearError() throws Exception {
+    List<String> abc = List.of("a", "b", "c");
+    assertThatThrownBy(() -> RaftNode.builder().id("d").members(abc).transport(net.transport("d"))
+        .logStore(new MemoryLogStore()).start())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("joining(true)");
+    abc.forEach(id -> start(id, abc, false));
+    try {
+      RaftNode leader = awaitLeader(Set.of("a", "b", "c"));
+      RaftNode follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+      assertThatThrownBy(() -> follower.addLearner("d").get(5, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotLeaderException.class);
+      assertThatThrownBy(() -> leader.changeMembership(new Membership(Set.of("a"), Set.of("a", "b", "c"), Set.of()))
+          .get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalArgumentException.class);
+      // d and e never start: a change to voters {leader, d, e} cannot commit, and blocks the next one
+      Membership unreachable = Membership.ofVoters(Set.of(leader.id(), "d", "e"));
+      CompletableFuture<Membership> stuck = leader.changeMembership(unreachable);
+      assertThatThrownBy(() -> leader.addLearner("f").get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("under way");
+      assertThatThrownBy(() -> leader.changeMembership(unreachable).get(5, TimeUnit.SECONDS))
+          .as("asking again is not a second change").hasCauseInstanceOf(IllegalStateException.class);
+      assertThat(stuck).isNotDone();
+      assertThat(leader.membership().isJoint()).isTrue();
+    } finally {
+      nodes.forEach(RaftNode::close);
+    }
+  }
+}
