@@ -33,7 +33,7 @@ final class InboundBuffer implements Publisher<Message> {
 
   private final Queue<Item> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
-  private final int capacity;
+  private volatile int capacity;
   private final AtomicLong requested = new AtomicLong();
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicBoolean subscribed = new AtomicBoolean();
@@ -50,6 +50,11 @@ final class InboundBuffer implements Publisher<Message> {
 
   int size() {
     return size.get();
+  }
+
+  /** Changes the cap; lowering it below the current size only refuses new messages until it drains. */
+  void capacity(int c) {
+    capacity = c;
   }
 
   /** Adds a message unless the buffer is full or closed; returns whether it was kept. */

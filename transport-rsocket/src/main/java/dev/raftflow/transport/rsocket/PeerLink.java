@@ -218,7 +218,11 @@ final class PeerLink {
     return delay;
   }
 
-  /** Closes the connection and forgets backoff: the next send dials at once (isolation switch). */
+  /**
+   * Closes the connection and discards the queue. {@code close=false} forgets backoff, so the next
+   * send dials at once (isolation, blocking); {@code close=true} is for good (transport closed, peer
+   * removed): later sends are dropped.
+   */
   void disconnect(boolean close) {
     RSocket r;
     synchronized (this) {

@@ -90,6 +90,16 @@ import reactor.netty.tcp.TcpServer;
  * Netty buffers it holds. {@link #isolate(boolean)} is a socket-level switch for tests and
  * operations: it closes every connection and refuses new ones until lifted.
  *
+ * <h2>Peer set</h2>
+ *
+ * The builder's peers are only the starting set: {@link #addPeer} and {@link #removePeer} change it
+ * while the transport runs (group membership changes). Only current peers are dialed and only their
+ * connections are accepted. Removing a peer closes the connections both ways, discards its outbound
+ * queue, and from then on its dials are refused ("unknown node id") and sends to it are dropped and
+ * counted as {@link TransportMetrics#droppedUnreachable}; messages it sent that the node has not
+ * taken yet are still delivered. A removed peer may be added again, as a new peer. Unless set
+ * explicitly, the inbound buffer's capacity follows the current number of peers.
+ *
  * <p>Threading: {@link #send} is non-blocking and meant for the node's event loop; everything else
  * is thread-safe. {@code send} never throws for a bad or lost peer: it drops and counts.
  */
@@ -111,6 +121,7 @@ public final class RSocketTransport implements Transport {
   final int maxBatchBytes;
   final int maxBatchMessages;
   private final int inboundWindow;
+  private final int inboundBufferCapacity;
   final Duration backoffMin;
   final Duration backoffMax;
   final long stableConnectionNanos;
@@ -120,7 +131,8 @@ public final class RSocketTransport implements Transport {
   final ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
 
   private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
-  private final Map<String, PeerLink> links;
+  /** The current peers; changed only under this object's monitor, read without it. */
+  private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
   private final Map<String, InboundChannel> channels = new ConcurrentHashMap<>();
   private final Set<Connection> acceptedConnections = ConcurrentHashMap.newKeySet();
   final InboundBuffer inbound;
@@ -161,18 +173,14 @@ public final class RSocketTransport implements Transport {
     this.keepAliveInterval = b.keepAliveInterval;
     this.keepAliveMaxLifetime = b.keepAliveMaxLifetime;
     this.connectTimeout = b.connectTimeout;
-    Map<String, PeerLink> l = new LinkedHashMap<>();
+    this.inboundBufferCapacity = b.inboundBufferCapacity;
     for (Map.Entry<String, InetSocketAddress> e : b.peers.entrySet()) {
-      l.put(e.getKey(), new PeerLink(this, e.getKey()));
+      links.put(e.getKey(), new PeerLink(this, e.getKey()));
       if (e.getValue() != null) {
         addresses.put(e.getKey(), e.getValue());
       }
     }
-    this.links = Map.copyOf(l);
-    int capacity = b.inboundBufferCapacity > 0
-        ? b.inboundBufferCapacity
-        : (int) Math.min(1 << 20, 2L * Math.max(1, links.size()) * inboundWindow * Math.max(1, maxBatchMessages));
-    this.inbound = new InboundBuffer(capacity);
+    this.inbound = new InboundBuffer(inboundCapacity());
     this.inboundFlux = Flux.from(inbound);
   }
 
@@ -188,7 +196,7 @@ public final class RSocketTransport implements Transport {
       PeerLink link = links.get(message.to());
       if (link == null) {
         droppedUnreachable.increment();
-        log.debug("{}: dropped {} for unknown peer '{}'", nodeId, message.getClass().getSimpleName(), message.to());
+        log.debug("{}: dropped {} for '{}', not a peer", nodeId, message.getClass().getSimpleName(), message.to());
         return;
       }
       if (isolated || closed.get() || blocked.contains(message.to())) {
@@ -279,11 +287,58 @@ public final class RSocketTransport implements Transport {
   }
 
   /** Sets or changes where {@code peerId} listens; the next dial uses it. */
-  public void peerAddress(String peerId, InetSocketAddress address) {
+  public synchronized void peerAddress(String peerId, InetSocketAddress address) {
     if (!links.containsKey(peerId)) {
       throw new IllegalArgumentException("'" + peerId + "' is not a peer of " + nodeId);
     }
     addresses.put(peerId, Objects.requireNonNull(address, "address"));
+  }
+
+  /**
+   * Makes {@code id} a peer: sends to it dial it (once its address is known) and its connections
+   * are accepted. For an existing peer this only sets the address. {@code address} may be null (not
+   * known yet: set it later with {@link #peerAddress}); null leaves a known address as it is.
+   *
+   * @throws IllegalArgumentException for this node's own id or an id that is empty or longer than
+   *     255 UTF-8 bytes
+   */
+  public synchronized void addPeer(String id, InetSocketAddress address) {
+    if (nodeId.equals(id) || !Builder.validId(id)) {
+      throw new IllegalArgumentException("'" + id + "' cannot be a peer of " + nodeId);
+    }
+    if (address != null) {
+      addresses.put(id, address);
+    }
+    if (links.putIfAbsent(id, new PeerLink(this, id)) == null) {
+      inbound.capacity(inboundCapacity());
+      log.info("{}: peer '{}' added", nodeId, id);
+    }
+  }
+
+  /**
+   * Stops treating {@code id} as a peer: closes the connections to and from it and discards its
+   * outbound queue; from then on its connections are refused and sends to it are dropped and
+   * counted ({@link TransportMetrics#droppedUnreachable}). No-op for an id that is not a peer.
+   */
+  public synchronized void removePeer(String id) {
+    PeerLink l = links.remove(id);
+    if (l == null) {
+      return;
+    }
+    addresses.remove(id);
+    l.disconnect(true);
+    InboundChannel c = channels.remove(id);
+    if (c != null) {
+      c.stop();
+      c.closeConnection();
+    }
+    inbound.capacity(inboundCapacity());
+    log.info("{}: peer '{}' removed", nodeId, id);
+  }
+
+  /** The current peers' ids (a copy). */
+  public Set<String> peers() {
+    return Set.copyOf(links.keySet());
   }
 
   /**
@@ -402,6 +457,14 @@ public final class RSocketTransport implements Transport {
     return addresses.get(peerId);
   }
 
+  /** The inbound buffer's cap: as configured, else 2 × peers × window × batch (at most 2^20). */
+  private int inboundCapacity() {
+    if (inboundBufferCapacity > 0) {
+      return inboundBufferCapacity;
+    }
+    return (int) Math.min(1 << 20, 2L * Math.max(1, links.size()) * inboundWindow * Math.max(1, maxBatchMessages));
+  }
+
   private Mono<RSocketTransport> bind(String host, int port) {
     TcpServer tcp = TcpServer.create()
         .host(host)
@@ -514,6 +577,24 @@ public final class RSocketTransport implements Transport {
     channels.remove(c.peerId(), c);
   }
 
+  /**
+   * Makes {@code ch} its peer's current inbound channel (the newest channel wins) unless that peer
+   * may no longer feed this node: the transport closed or was isolated, or the peer was blocked or
+   * removed since its connection was accepted. Under the monitor, so {@link #removePeer} and
+   * {@link #block} either see the channel or are seen by this check.
+   */
+  private synchronized boolean register(InboundChannel ch) {
+    String peer = ch.peerId();
+    if (closed.get() || isolated || blocked.contains(peer) || !links.containsKey(peer)) {
+      return false;
+    }
+    InboundChannel previous = channels.put(peer, ch);
+    if (previous != null) {
+      previous.stop(); // the peer redialed: credit stays bounded
+    }
+    return true;
+  }
+
   /** Serves one accepted connection: only request-channel is offered. */
   private final class Responder implements RSocket {
     private final String peerId;
@@ -527,13 +608,9 @@ public final class RSocketTransport implements Transport {
     @Override
     public Flux<Payload> requestChannel(Publisher<Payload> payloads) {
       InboundChannel ch = new InboundChannel(RSocketTransport.this, peerId, connection, inboundWindow);
-      if (closed.get() || isolated) {
+      if (!register(ch)) {
         ch.stop();
-      } else {
-        InboundChannel previous = channels.put(peerId, ch);
-        if (previous != null) {
-          previous.stop(); // the peer redialed: the newest channel wins, credit stays bounded
-        }
+        ch.closeConnection();
       }
       payloads.subscribe(ch);
       return ch.ended.asMono().thenMany(Flux.empty());
@@ -649,7 +726,7 @@ public final class RSocketTransport implements Transport {
       return this;
     }
 
-    /** Hard cap of the inbound buffer (default 2 × peers × window). */
+    /** Hard cap of the inbound buffer (default 2 × peers × window × batch messages, following the current peers). */
     public Builder inboundBufferCapacity(int v) {
       this.inboundBufferCapacity = v;
       return this;
@@ -706,11 +783,16 @@ public final class RSocketTransport implements Transport {
       }
       List<String> bad = new ArrayList<>();
       for (String id : peers.keySet()) {
-        if (id.isEmpty() || id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+        if (!validId(id)) {
           bad.add(id);
         }
       }
       check("peer ids " + bad, bad.isEmpty());
+    }
+
+    /** Whether {@code id} fits a setup frame: 1 to 255 UTF-8 bytes. */
+    static boolean validId(String id) {
+      return id != null && !id.isEmpty() && id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255;
     }
 
     private static void check(String name, boolean ok) {

@@ -1,0 +1,162 @@
+package dev.raftflow.transport.rsocket;
+
+import static dev.raftflow.transport.rsocket.TestKit.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.transport.rsocket.TestKit.Inbox;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Peers added and removed while the transport runs (group membership changes). */
+@Timeout(30)
+class PeerSetTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  @AfterAll
+  static void noLeaks() {
+    LeakRecorder.assertNoLeaks();
+  }
+
+  private static RequestVote vote(long term, String from, String to) {
+    return new RequestVote(term, from, to, 0, 0);
+  }
+
+  @Test
+  void anAddedPeerIsDialedAndAccepted() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    RSocketTransport a = ts.get("a");
+    RSocketTransport c = RSocketTransport.builder().clusterId("test").nodeId("c").bind("127.0.0.1", 0)
+        .peer("a", a.localAddress()).backoff(Duration.ofMillis(20), Duration.ofMillis(200)).start();
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      Inbox inC = Inbox.unbounded(c);
+      // before: c is a stranger to a
+      await("a refuses c", WAIT, () -> {
+        c.send(vote(1, "c", "a"));
+        return a.metrics().refusedConnections() > 0;
+      });
+      assertThat(a.lastRefusal()).contains("unknown node id 'c'");
+      a.send(vote(1, "a", "c"));
+      assertThat(a.metrics().droppedUnreachable()).isEqualTo(1);
+
+      a.addPeer("c", c.localAddress());
+      assertThat(a.peers()).containsExactlyInAnyOrder("b", "c");
+      assertThat(TestKit.sendUntilReceived(a, vote(2, "a", "c"), inC, WAIT).from()).isEqualTo("a");
+      assertThat(TestKit.sendUntilReceived(c, vote(2, "c", "a"), inA, WAIT).from()).isEqualTo("c");
+      assertThat(a.isConnected("c")).isTrue();
+    } finally {
+      c.close();
+      TestKit.closeAll(ts);
+    }
+  }
+
+  @Test
+  void aRemovedPeerIsCutOffBothWaysUntilAddedAgain() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    RSocketTransport a = ts.get("a");
+    RSocketTransport b = ts.get("b");
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      Inbox inB = Inbox.unbounded(b);
+      TestKit.sendUntilReceived(a, vote(1, "a", "b"), inB, WAIT);
+      TestKit.sendUntilReceived(b, vote(1, "b", "a"), inA, WAIT);
+      assertThat(b.isConnected("a")).isTrue();
+
+      a.removePeer("b");
+      assertThat(a.peers()).isEmpty();
+      assertThat(a.isConnected("b")).isFalse();
+      // a's sends to b are dropped and counted, one each
+      long droppedBefore = a.metrics().droppedUnreachable();
+      for (int i = 0; i < 10; i++) {
+        a.send(vote(66, "a", "b"));
+      }
+      assertThat(a.metrics().droppedUnreachable() - droppedBefore).isEqualTo(10);
+      assertThat(a.metrics().queuedMessages()).isZero();
+      await("a's connection to b closes", WAIT, () -> TestKit.acceptedConnections(b) == 0);
+      // b's connection to a is closed, and its new dials are refused
+      await("b's connection to a closes", WAIT, () -> {
+        b.send(vote(66, "b", "a"));
+        return !b.isConnected("a");
+      });
+      long refusedBefore = a.metrics().refusedConnections();
+      await("a refuses b's new dial", WAIT, () -> {
+        b.send(vote(66, "b", "a"));
+        return a.metrics().refusedConnections() > refusedBefore;
+      });
+      assertThat(a.lastRefusal()).contains("unknown node id 'b'");
+      assertThat(inA.poll(Duration.ofMillis(200))).as("nothing from b after its removal").isNull();
+      assertThat(inA.all).noneMatch(m -> m.term() == 66);
+      assertThat(inB.all).noneMatch(m -> m.term() == 66);
+
+      // added again (its address was forgotten with it): two-way traffic is back
+      a.addPeer("b", b.localAddress());
+      assertThat(a.peers()).containsExactly("b");
+      TestKit.sendUntilReceived(a, vote(2, "a", "b"), inB, WAIT);
+      TestKit.sendUntilReceived(b, vote(2, "b", "a"), inA, WAIT);
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  @Test
+  void ownIdIsNoPeerAndUnknownRemovalsAreNoOps() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    RSocketTransport a = ts.get("a");
+    try {
+      assertThatThrownBy(() -> a.addPeer("a", ts.get("b").localAddress())).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> a.addPeer("", null)).isInstanceOf(IllegalArgumentException.class);
+      a.removePeer("zz");
+      assertThat(a.peers()).containsExactly("b");
+      // re-adding an existing peer only updates its address; null keeps the known one
+      a.addPeer("b", null);
+      Inbox inB = Inbox.unbounded(ts.get("b"));
+      TestKit.sendUntilReceived(a, vote(1, "a", "b"), inB, WAIT);
+      assertThatThrownBy(() -> a.peers().add("x")).isInstanceOf(UnsupportedOperationException.class);
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  /** Sends flat out while the peer is removed and re-added: nothing is left queued, nothing thrown. */
+  @Test
+  void sendsRacingRemovalsLeaveNothingQueued() throws Exception {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    RSocketTransport a = ts.get("a");
+    RSocketTransport b = ts.get("b");
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread sender = new Thread(() -> {
+      while (!stop.get()) {
+        a.send(vote(1, "a", "b"));
+        a.metrics();
+      }
+    });
+    try {
+      Inbox inB = Inbox.unbounded(b);
+      sender.start();
+      for (int i = 0; i < 30; i++) {
+        a.addPeer("b", b.localAddress());
+        inB.received.clear();
+        await("b hears from a", WAIT, () -> !inB.received.isEmpty());
+        a.removePeer("b");
+      }
+      stop.set(true);
+      sender.join();
+      assertThat(a.metrics().queuedMessages()).isZero();
+      assertThat(a.metrics().queuedBytes()).isZero();
+      a.addPeer("b", b.localAddress());
+      TestKit.sendUntilReceived(a, vote(2, "a", "b"), inB, WAIT);
+    } finally {
+      stop.set(true);
+      sender.join();
+      TestKit.closeAll(ts);
+    }
+  }
+}
