@@ -51,8 +51,14 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>Errors.</b> Proposals to a non-leader fail with {@link NotLeaderException} (naming the
  * leader when known), proposals beyond {@link RaftOptions#maxPendingProposals()} with {@link
  * OverloadedException}, and every call on a closed node with {@link NodeClosedException}. Messages
- * from unknown members or for another node are dropped and logged. A storage failure closes the
- * node.
+ * from members of no configuration this node knows, or for another node, are dropped and logged
+ * (except while it waits to join a group: it then takes its first entries from whoever leads). A
+ * storage failure closes the node.
+ *
+ * <p><b>Membership.</b> The group's voters and learners change at runtime through {@link
+ * #changeMembership} and its shortcuts, on the leader; {@link #membership()} tells the
+ * configuration a node holds. Keep {@link RaftOptions#preVote()} on (the default) in a group whose
+ * membership changes: a removed member that missed its removal then cannot disturb the group.
  */
 public final class RaftNode implements AutoCloseable {
 
@@ -543,7 +549,9 @@ public final class RaftNode implements AutoCloseable {
     if (e instanceof Message m) {
       inboundConsumed++;
       messagesReceived++;
-      if (!m.to().equals(id) || m.from().equals(id) || !core.knows(m.from())) {
+      // a node waiting to join (in no configuration it holds) takes its first entries from whoever leads
+      boolean fromStranger = !core.knows(m.from()) && core.membership().contains(id);
+      if (!m.to().equals(id) || m.from().equals(id) || fromStranger) {
         long n = droppedMessages.incrementAndGet();
         if (n == 1 || Long.bitCount(n) == 1) {
           LOG.warn("{}: dropped message from {} to {} ({} so far): sender unknown or not addressed here",

@@ -115,6 +115,23 @@ class MembershipApiTest {
   }
 
   @Test
+  void aJoiningNodeTakesTheLogFromALeaderItWasNotToldOf() throws Exception {
+    List<String> abc = List.of("a", "b", "c");
+    abc.forEach(id -> start(id, abc, false));
+    try {
+      RaftNode leader = awaitLeader(Set.of("a", "b", "c"));
+      long last = submitSome(leader, 10);
+      RaftNode d = start("d", List.of("x", "y", "z"), true); // out-of-date members
+      leader.addLearner("d").get(20, TimeUnit.SECONDS);
+      await("d catches up", () -> d.state().appliedIndex() >= last);
+      assertThat(d.membership().learners()).containsExactly("d");
+      assertThat(d.droppedMessages()).isZero();
+    } finally {
+      nodes.forEach(RaftNode::close);
+    }
+  }
+
+  @Test
   void badRequestsFailWithAClearError() throws Exception {
     List<String> abc = List.of("a", "b", "c");
     assertThatThrownBy(() -> RaftNode.builder().id("d").members(abc).transport(net.transport("d"))

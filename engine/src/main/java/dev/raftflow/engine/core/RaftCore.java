@@ -379,6 +379,7 @@ public final class RaftCore {
     snapshotMembership = membershipAt(index);
     configEntries.headMap(index, true).clear();
     snapshot = new Snapshot(index, log.termAt(index), snapshotMembership, data);
+    membershipChanged(); // same configuration; its entry may now be the snapshot
     snapshotToWrite = snapshot;
     for (Progress pr : progress.values()) {
       if (pr.catchingUp) {
