@@ -1,10 +1,15 @@
 package dev.raftflow.bench;
 
+import dev.raftflow.bench.remote.AddressBook;
 import dev.raftflow.bench.remote.ClientEndpoint;
 import dev.raftflow.engine.ApplyEvent;
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.RaftNode;
 import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.spi.LogStore;
+import dev.raftflow.engine.spi.LogWrite;
+import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.storage.chronicle.ChronicleLogStore;
 import dev.raftflow.storage.chronicle.Durability;
 import dev.raftflow.transport.rsocket.RSocketTransport;
@@ -20,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,9 +35,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code node}: one member per process, over RSocket with a Chronicle log, serving the client
  * protocol. Configured by flags or a properties file with the same keys ({@code id}, {@code listen},
- * {@code client-listen}, {@code peers}, {@code data-dir}, {@code durability}, {@code cluster-id}).
- * Prints {@code READY ...} once listening and one line per change of role or leader; stops on
- * SIGTERM.
+ * {@code client-listen}, {@code peers}, {@code data-dir}, {@code durability}, {@code cluster-id},
+ * {@code join}). Prints {@code READY ...} once listening, one {@code STATE} line per change of role
+ * or leader and one {@code MEMBERS} line per change of configuration; stops on SIGTERM.
+ *
+ * <p>The state machine counts the commands it applies and keeps an {@link AddressBook}: the
+ * address-book commands a client's MEMBER_ADD commits tell the transport where new members listen.
+ * Snapshots hold the count and the book. A removed member stays in the transport's peers (it is
+ * never sent to once out of the configuration, and its messages are the engine's to judge), so the
+ * same id can be added again.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = "Run one member of a multi-process cluster.")
@@ -61,6 +73,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--cluster-id", description = "Peers of another cluster id are refused (default raftflow).")
   String clusterId;
 
+  @Option(names = "--join", description = "Join a running group: --peers lists its current members; add this member "
+      + "with 'client --add-member' (keep the flag on restarts; it is harmless once a member).")
+  boolean join;
+
   @Option(names = "--record-commands", description = "Keep every applied command in memory so clients can READ it (tests).")
   boolean recordCommands;
 
@@ -79,13 +95,20 @@ final class NodeCommand implements Callable<Integer> {
     String dir = pick(dataDir == null ? null : dataDir.toString(), p, "data-dir", null);
     durability = pick(durability, p, "durability", "fsync");
     clusterId = pick(clusterId, p, "cluster-id", "raftflow");
+    join = join || Boolean.parseBoolean(p.getProperty("join", "false"));
     if (id == null || listen == null || dir == null) {
       System.err.println("node needs --id, --listen and --data-dir (or the same keys in --config)");
       return 2;
     }
     Map<String, InetSocketAddress> peerMap = parsePeers(peers);
-    List<String> members = new ArrayList<>();
-    members.add(id);
+    if (join && peerMap.isEmpty()) {
+      System.err.println("--join needs --peers listing the group's current members");
+      return 2;
+    }
+    List<String> members = new ArrayList<>(); // a joining member is not among the group's voters yet
+    if (!join) {
+      members.add(id);
+    }
     members.addAll(peerMap.keySet());
     InetSocketAddress bind = address(listen);
 
@@ -95,30 +118,40 @@ final class NodeCommand implements Callable<Integer> {
     RSocketTransport transport = tb.start();
     ChronicleLogStore store = ChronicleLogStore.open(Path.of(dir), ChronicleLogStore.Options.defaults()
         .withDurability(durability.equals("os-cache") ? Durability.OS_CACHE : Durability.FSYNC));
-    RaftNode node = RaftNode.builder().id(id).members(members).transport(transport).logStore(store)
-        .options(RaftOptions.defaults()).start();
+    AddressBook book = new AddressBook(id, transport::addPeer);
+    RaftNode node = RaftNode.builder().id(id).members(members).joining(join).transport(transport)
+        .logStore(preloading(store, book)).options(RaftOptions.defaults()).start();
 
     AtomicLong commands = new AtomicLong();
     ConcurrentSkipListMap<Long, byte[]> recorded = new ConcurrentSkipListMap<>();
     node.applied().subscribe(ev -> {
       if (ev instanceof ApplyEvent.Entry e) {
         if (!e.noop()) {
-          commands.incrementAndGet();
+          if (AddressBook.isCommand(e.command())) {
+            book.apply(e.command());
+          } else {
+            commands.incrementAndGet();
+          }
           if (recordCommands) {
             recorded.put(e.index(), e.command());
           }
         }
         if (e.index() % LocalCluster.SNAPSHOT_EVERY == 0 && !recordCommands) {
-          node.snapshot(e.index(), ByteBuffer.allocate(8).putLong(commands.get()).array());
+          byte[] addresses = book.encode();
+          node.snapshot(e.index(), ByteBuffer.allocate(8 + addresses.length).putLong(commands.get()).put(addresses).array());
         }
       } else if (ev instanceof ApplyEvent.SnapshotInstalled s) {
-        commands.set(ByteBuffer.wrap(s.data()).getLong());
+        ByteBuffer b = ByteBuffer.wrap(s.data());
+        commands.set(b.getLong());
+        if (b.hasRemaining()) { // snapshots before the address book hold the count only
+          book.restore(b);
+        }
       }
     }, error -> System.err.println("apply stream ended: " + error));
     InetSocketAddress clientBind = address(clientListen);
     ClientEndpoint endpoint = ClientEndpoint.start(() -> node, recorded::get, clientBind.getHostString(), clientBind.getPort());
-    System.out.printf("READY id=%s peer=%s client=%s members=%s%n", id, hostPort(transport.localAddress()),
-        hostPort(endpoint.address()), members);
+    System.out.printf("READY id=%s peer=%s client=%s members=%s%s%n", id, hostPort(transport.localAddress()),
+        hostPort(endpoint.address()), members, join ? " joining" : "");
     System.out.flush();
 
     CountDownLatch stop = new CountDownLatch(1);
@@ -129,7 +162,15 @@ final class NodeCommand implements Callable<Integer> {
       stop.countDown();
     }));
     NodeState last = null;
+    Membership lastMembership = null;
     while (stop.getCount() > 0 && !node.isClosed()) {
+      Membership m = node.membership();
+      if (!m.equals(lastMembership)) {
+        System.out.printf("MEMBERS id=%s voters=%s outgoing=%s learners=%s%n", id, m.voters(), m.outgoingVoters(),
+            m.learners());
+        System.out.flush();
+        lastMembership = m;
+      }
       NodeState s = node.state();
       if (last == null || s.role() != last.role() || s.term() != last.term()
           || !java.util.Objects.equals(s.leaderId(), last.leaderId())) {
@@ -161,6 +202,36 @@ final class NodeCommand implements Callable<Integer> {
       out.put(kv[0], address(kv[1]));
     }
     return out;
+  }
+
+  /**
+   * {@code store}, whose recovered log hands the address-book commands past the snapshot to {@code
+   * book} before the node starts (see {@link AddressBook#preload}).
+   */
+  private static LogStore preloading(LogStore store, AddressBook book) {
+    return new LogStore() {
+      @Override
+      public PersistentState load() {
+        PersistentState recovered = store.load();
+        book.preload(recovered);
+        return recovered;
+      }
+
+      @Override
+      public int maxEntryBytes() {
+        return store.maxEntryBytes();
+      }
+
+      @Override
+      public CompletableFuture<Void> write(LogWrite write) {
+        return store.write(write);
+      }
+
+      @Override
+      public void close() {
+        store.close();
+      }
+    };
   }
 
   static InetSocketAddress address(String hostPort) {

@@ -1,13 +1,19 @@
 package dev.raftflow.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftflow.bench.remote.RemoteClient;
 import dev.raftflow.engine.LogPosition;
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
+import dev.raftflow.engine.NotLeaderException;
+import dev.raftflow.engine.RaftException;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Three {@code node} processes (RSocket + Chronicle, fsync on); a client writes while the leader is
@@ -31,6 +39,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the survivors, and the killed node, restarted from its directory, catches up with all of them.
  * Then, over the client protocol, a linearizable read point covers every acknowledged write and
  * leadership is moved to a chosen member.
+ *
+ * <p>Membership: a fourth node started with {@code --join} is added as a learner, then promoted,
+ * over the client protocol; an original member is removed with the {@code client} command; the
+ * rest go on committing, and a member restarted with its original {@code --peers} finds the new
+ * member's address in its own log.
  */
 class MultiProcessClusterTest {
 
@@ -48,15 +61,7 @@ class MultiProcessClusterTest {
       clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
     }
     for (String id : ids) {
-      StringBuilder peers = new StringBuilder();
-      for (String other : ids) {
-        if (!other.equals(id)) {
-          peers.append(peers.length() == 0 ? "" : ",").append(other).append("=127.0.0.1:").append(peerPorts.get(other));
-        }
-      }
-      commands.put(id, List.of("node", "--id", id, "--listen", "127.0.0.1:" + peerPorts.get(id),
-          "--client-listen", "127.0.0.1:" + clientEndpoints.get(id).getPort(), "--peers", peers.toString(),
-          "--data-dir", dir.resolve(id).toString(), "--record-commands"));
+      commands.put(id, nodeArgs(id, ids, peerPorts, clientEndpoints, dir));
       launch(id);
     }
     try (RemoteClient client = new RemoteClient(clientEndpoints)) {
@@ -111,6 +116,143 @@ class MultiProcessClusterTest {
       assertThat(leaderOf(client, ids)).isEqualTo(target);
     } finally {
       processes.values().forEach(Process::destroyForcibly);
+    }
+  }
+
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void aJoiningMemberIsAddedAndPromotedAndAnOriginalOneRemoved(@TempDir Path dir) throws Exception {
+    List<String> original = List.of("n1", "n2", "n3");
+    List<String> all = List.of("n1", "n2", "n3", "n4");
+    List<String> remaining = List.of("n2", "n3", "n4");
+    Map<String, Integer> peerPorts = new LinkedHashMap<>();
+    Map<String, InetSocketAddress> clientEndpoints = new LinkedHashMap<>();
+    for (String id : all) {
+      peerPorts.put(id, freePort());
+      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+    }
+    for (String id : original) {
+      commands.put(id, nodeArgs(id, original, peerPorts, clientEndpoints, dir));
+      launch(id);
+    }
+    try (RemoteClient client = new RemoteClient(clientEndpoints)) {
+      Map<Long, String> acked = new LinkedHashMap<>();
+      for (int i = 0; i < 20; i++) {
+        acked.put(proposeUntilCommitted(client, "before-" + i).index(), "before-" + i);
+      }
+
+      // n4 joins: its --peers are the group's members, and it is not a voter of its own accord
+      List<String> joinArgs = new ArrayList<>(nodeArgs("n4", all, peerPorts, clientEndpoints, dir));
+      joinArgs.add("--join");
+      commands.put("n4", joinArgs);
+      launch("n4");
+      String n4 = "127.0.0.1:" + peerPorts.get("n4");
+
+      String leader = leaderOf(client, original);
+      String follower = original.stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      assertThatThrownBy(() -> client.addMember(follower, "n4", n4, true).block(Duration.ofSeconds(5)))
+          .isInstanceOf(NotLeaderException.class);
+      assertThatThrownBy(() -> client.addMember(leader, "n4", "no-port", true).block(Duration.ofSeconds(5)))
+          .isInstanceOf(RaftException.class).hasMessageContaining("host:port");
+
+      Membership asLearner = client.addMember(leader, "n4", n4, true).block(Duration.ofSeconds(20));
+      assertThat(asLearner).isEqualTo(Membership.of(Set.copyOf(original), Set.of("n4")));
+      long last = acked.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
+      await(() -> applied(client, "n4") >= last, "n4 to apply up to " + last);
+      for (Map.Entry<Long, String> w : acked.entrySet()) {
+        byte[] got = client.read("n4", w.getKey()).block(Duration.ofSeconds(3));
+        assertThat(new String(got, StandardCharsets.UTF_8)).as("n4 at index %d", w.getKey()).isEqualTo(w.getValue());
+      }
+
+      Membership asVoter = client.addMember(leaderOf(client, original), "n4", n4, false).block(Duration.ofSeconds(20));
+      assertThat(asVoter).isEqualTo(Membership.ofVoters(all));
+      for (String id : all) {
+        await(() -> Membership.ofVoters(all).equals(membershipOf(client, id)), id + " to see n4 as a voter");
+      }
+
+      // n1 leaves, through the client command (whichever member leads)
+      String out = runClient("--endpoints", endpointSpec(clientEndpoints), "--remove-member", "n1");
+      assertThat(out).startsWith("removed n1 via ").contains("voters=[n2, n3, n4] outgoing=[] learners=[]");
+      for (String id : remaining) {
+        await(() -> Membership.ofVoters(remaining).equals(membershipOf(client, id)), id + " to see n1 removed");
+      }
+      assertThat(new CommandLine(new ClientCommand()).execute("--endpoints", endpointSpec(clientEndpoints),
+          "--add-member", "n5")).as("exit code of a malformed --add-member").isNotZero();
+
+      // n4 leads; n2 restarts with its original --peers (no n4) and finds n4's address in its log
+      String current = leaderOf(client, remaining);
+      if (!current.equals("n4")) {
+        client.transferLeadership(current, "n4").block(Duration.ofSeconds(10));
+      }
+      processes.get("n2").destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      launch("n2");
+      LogPosition p = proposeUntilCommitted(client, "after-removal");
+      for (String id : remaining) {
+        await(() -> applied(client, id) >= p.index(), id + " to apply up to " + p.index());
+        byte[] got = client.read(id, p.index()).block(Duration.ofSeconds(3));
+        assertThat(new String(got, StandardCharsets.UTF_8)).as("%s at index %d", id, p.index()).isEqualTo("after-removal");
+      }
+    } finally {
+      processes.values().forEach(Process::destroyForcibly);
+    }
+  }
+
+  /** The arguments of {@code id}'s node, its --peers being the other ones of {@code group}. */
+  private static List<String> nodeArgs(String id, List<String> group, Map<String, Integer> peerPorts,
+      Map<String, InetSocketAddress> clientEndpoints, Path dir) {
+    StringBuilder peers = new StringBuilder();
+    for (String other : group) {
+      if (!other.equals(id)) {
+        peers.append(peers.length() == 0 ? "" : ",").append(other).append("=127.0.0.1:").append(peerPorts.get(other));
+      }
+    }
+    return List.of("node", "--id", id, "--listen", "127.0.0.1:" + peerPorts.get(id),
+        "--client-listen", "127.0.0.1:" + clientEndpoints.get(id).getPort(), "--peers", peers.toString(),
+        "--data-dir", dir.resolve(id).toString(), "--record-commands");
+  }
+
+  private static String endpointSpec(Map<String, InetSocketAddress> endpoints) {
+    StringBuilder s = new StringBuilder();
+    endpoints.forEach((id, a) -> s.append(s.length() == 0 ? "" : ",").append(id).append("=127.0.0.1:").append(a.getPort()));
+    return s.toString();
+  }
+
+  /** Runs the {@code client} command in this JVM; returns what it printed, failing on a non-zero exit. */
+  private static String runClient(String... args) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = new CommandLine(new ClientCommand()).execute(args);
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString(StandardCharsets.UTF_8).trim();
+    assertThat(code).as("exit code of client %s (printed: %s)", List.of(args), out).isZero();
+    return out;
+  }
+
+  /** Proposes {@code cmd} until a leader has committed and applied it. */
+  private static LogPosition proposeUntilCommitted(RemoteClient client, String cmd) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try {
+        return client.propose(cmd.getBytes(StandardCharsets.UTF_8)).block(Duration.ofSeconds(3));
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("could not commit " + cmd, e);
+        }
+        sleep(20); // not the leader, or no leader yet
+      }
+    }
+  }
+
+  private static Membership membershipOf(RemoteClient client, String id) {
+    try {
+      return client.membership(id).block(Duration.ofSeconds(2));
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

@@ -22,8 +22,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Serves the {@link ClientProtocol} for one node on a TCP port: proposals (answered when committed
- * and applied) and state reads, as single request-responses or pipelined on a request-channel
- * (requests and replies tagged with an id, replies in completion order). Thread-safe; {@link #close()} releases the port.
+ * and applied), state reads and membership changes, as single request-responses or pipelined on a
+ * request-channel (requests and replies tagged with an id, replies in completion order). Thread-safe; {@link #close()} releases the port.
  */
 public final class ClientEndpoint implements AutoCloseable {
 
@@ -110,6 +110,20 @@ public final class ClientEndpoint implements AutoCloseable {
       case ClientProtocol.OP_TRANSFER -> Mono.fromFuture(n.transferLeadership(new String(body, StandardCharsets.UTF_8)))
           .then(Mono.fromSupplier(() -> (ByteBuffer) ByteBuffer.allocate(1).put(ClientProtocol.OK).flip()))
           .onErrorResume(e -> Mono.just(failure(e)));
+      case ClientProtocol.OP_MEMBER_ADD -> Mono.defer(() -> {
+        ByteBuffer b = ByteBuffer.wrap(body);
+        String member = ClientProtocol.getStr(b);
+        String hostPort = ClientProtocol.getStr(b);
+        boolean learner = b.get() != 0;
+        return n.submit(AddressBook.command(member, hostPort)) // every member learns the address first
+            .then(Mono.fromFuture(() -> learner ? n.addLearner(member) : n.addVoter(member)));
+      }).map(ClientProtocol::membership).onErrorResume(e -> Mono.just(failure(e)));
+      case ClientProtocol.OP_MEMBER_REMOVE -> Mono.defer(() -> {
+        String member = new String(body, StandardCharsets.UTF_8);
+        AddressBook.checkId(member);
+        return Mono.fromFuture(n.removeMember(member));
+      }).map(ClientProtocol::membership).onErrorResume(e -> Mono.just(failure(e)));
+      case ClientProtocol.OP_MEMBERSHIP -> Mono.just(ClientProtocol.membership(n.membership()));
       case ClientProtocol.OP_READ -> {
         byte[] cmd = body.length == 8 ? reader.apply(ByteBuffer.wrap(body).getLong()) : null;
         yield Mono.just(cmd == null

@@ -1,6 +1,7 @@
 package dev.raftflow.bench.remote;
 
 import dev.raftflow.engine.LogPosition;
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.Role;
 import java.nio.ByteBuffer;
@@ -16,11 +17,20 @@ import java.nio.charset.StandardCharsets;
  * READ     index:long              -> OK command bytes | ERROR msg:str   (nodes that record commands)
  * READ_INDEX (empty)               -> OK index:long | NOT_LEADER leader:str | OVERLOADED msg:str | ERROR msg:str
  * TRANSFER target id (UTF-8 bytes)  -> OK | NOT_LEADER leader:str | ERROR msg:str
+ * MEMBER_ADD id:str hostPort:str learner:byte -> OK membership | NOT_LEADER leader:str | ERROR msg:str
+ * MEMBER_REMOVE id (UTF-8 bytes)   -> OK membership | NOT_LEADER leader:str | ERROR msg:str
+ * MEMBERSHIP (empty)               -> OK membership
  * </pre>
  *
  * READ_INDEX is a linearizable read point ({@code RaftNode#readIndex()}): answered once the leader
  * has confirmed its leadership and applied that index. TRANSFER hands leadership to another member
  * and is answered once it leads.
+ *
+ * <p>MEMBER_ADD, on the leader, commits an {@link AddressBook} command recording where the member
+ * listens, then adds it as a learner ({@code learner} 1) or a voter (0); MEMBER_REMOVE removes a
+ * member. Both are answered once the new configuration is committed, with it. MEMBERSHIP answers
+ * the node's current configuration (the latest it holds, maybe not committed yet). A membership is
+ * {@code Membership#encode()}'s bytes.
  *
  * A proposal is answered once it is committed and applied on the node that took it. Strings are a
  * short length + UTF-8 ({@code -1} for none).
@@ -32,6 +42,9 @@ final class ClientProtocol {
   static final byte OP_READ = 3;
   static final byte OP_READ_INDEX = 4;
   static final byte OP_TRANSFER = 5;
+  static final byte OP_MEMBER_ADD = 6;
+  static final byte OP_MEMBER_REMOVE = 7;
+  static final byte OP_MEMBERSHIP = 8;
 
   static final byte OK = 0;
   static final byte NOT_LEADER = 1;
@@ -59,6 +72,19 @@ final class ClientProtocol {
     putStr(b, t);
     b.flip();
     return b;
+  }
+
+  static ByteBuffer membership(Membership m) {
+    byte[] e = m.encode();
+    ByteBuffer b = ByteBuffer.allocate(1 + e.length);
+    b.put(OK).put(e).flip();
+    return b;
+  }
+
+  static Membership readMembership(ByteBuffer b) {
+    byte[] e = new byte[b.remaining()];
+    b.get(e);
+    return Membership.decode(e);
   }
 
   static ByteBuffer state(NodeState s) {

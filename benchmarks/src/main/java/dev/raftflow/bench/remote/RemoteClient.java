@@ -1,6 +1,7 @@
 package dev.raftflow.bench.remote;
 
 import dev.raftflow.engine.LogPosition;
+import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.NotLeaderException;
 import dev.raftflow.engine.OverloadedException;
@@ -179,6 +180,45 @@ public final class RemoteClient implements AutoCloseable {
         return Mono.error(new RaftException(member + ": " + ClientProtocol.getStr(b)));
       }
       return Mono.empty();
+    });
+  }
+
+  /**
+   * Asks leader {@code member} to add {@code id}, listening for peers at {@code hostPort}, as a
+   * learner or a voter; completes with the new configuration once it is committed. Fails with
+   * {@link NotLeaderException} (naming the leader when known) or {@link RaftException} (e.g. another
+   * change under way).
+   */
+  public Mono<Membership> addMember(String member, String id, String hostPort, boolean learner) {
+    byte[] i = id.getBytes(StandardCharsets.UTF_8);
+    byte[] a = hostPort.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer body = ByteBuffer.allocate(2 + i.length + 2 + a.length + 1);
+    ClientProtocol.putStr(body, i);
+    ClientProtocol.putStr(body, a);
+    body.put((byte) (learner ? 1 : 0));
+    return membershipCall(member, ClientProtocol.OP_MEMBER_ADD, body.array());
+  }
+
+  /** Asks leader {@code member} to remove {@code id}; completes as {@link #addMember} does. */
+  public Mono<Membership> removeMember(String member, String id) {
+    return membershipCall(member, ClientProtocol.OP_MEMBER_REMOVE, id.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The configuration {@code member} holds (its latest, maybe not committed yet). */
+  public Mono<Membership> membership(String member) {
+    return membershipCall(member, ClientProtocol.OP_MEMBERSHIP, new byte[0]);
+  }
+
+  private Mono<Membership> membershipCall(String member, byte op, byte[] body) {
+    return call(member, ClientProtocol.request(op, body)).map(b -> {
+      byte status = b.get();
+      if (status == ClientProtocol.NOT_LEADER) {
+        throw new NotLeaderException(member, -1, ClientProtocol.getStr(b));
+      }
+      if (status != ClientProtocol.OK) {
+        throw new RaftException(member + ": " + ClientProtocol.getStr(b));
+      }
+      return ClientProtocol.readMembership(b);
     });
   }
 
