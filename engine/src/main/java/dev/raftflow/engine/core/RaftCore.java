@@ -451,6 +451,13 @@ public final class RaftCore {
       entries = log.suffix(Math.max(writeFrom, log.firstIndex()));
     }
     LogWrite write = new LogWrite(hs, snapshotToWrite, entries, log.lastIndex(), log.lastTerm());
+    if (hs != null && !messages.isEmpty()) {
+      // nothing goes out under a term or vote that is not durable yet: a voter alone in its
+      // configuration wins without asking anyone, and if it crashed before the write, it could vote
+      // for another in the same term after its restart, while its own appends were already out
+      messagesAfterWrite.addAll(0, messages);
+      messages = new ArrayList<>();
+    }
     Ready r = new Ready(messages, write, messagesAfterWrite,
         readsConfirmed.isEmpty() ? List.of() : readsConfirmed, readsFailed.isEmpty() ? List.of() : readsFailed);
     if (!readsConfirmed.isEmpty()) {
@@ -1278,6 +1285,6 @@ public final class RaftCore {
   public String toString() {
     return id + "{" + role + " term=" + term + " vote=" + votedFor + " leader=" + leaderId + " commit=" + commitIndex
         + " applied=" + appliedIndex + " durable=" + durableIndex + " log=(" + log.baseIndex() + "," + log.lastIndex()
-        + "]}";
+        + "] config=" + membership + "@" + membershipIndex + "}";
   }
 }

@@ -187,6 +187,27 @@ class MembershipChangeTest {
     assertThat(s2.mayCampaign()).isFalse();
   }
 
+  /**
+   * Regression (membership simulation seed 13779): a voter alone in its configuration wins at once;
+   * its appends to the learners went out before its new term was durable, and after a crash that
+   * lost the term it voted for another member in that same term: two leaders' entries in one term.
+   */
+  @Test
+  void aLoneVoterSendsNothingUnderItsNewTermBeforeTheTermIsDurable() {
+    Membership alone = Membership.of(Set.of("s3"), Set.of("s0", "s2"));
+    RaftCore s3 = core("s3", List.of("s3"), new PersistentState(new HardState(6, null), null,
+        List.of(LogEntry.config(1, 6, alone))));
+    while (s3.role() != Role.LEADER) {
+      s3.tick();
+    }
+    assertThat(s3.term()).isEqualTo(7);
+    Ready r = s3.ready();
+    assertThat(r.write().hardState()).isEqualTo(new HardState(7, "s3"));
+    assertThat(r.messages()).as("nothing before the term is durable").isEmpty();
+    assertThat(r.messagesAfterWrite()).as("the appends to the learners wait for the write")
+        .filteredOn(m -> m instanceof AppendEntries).extracting(Message::to).containsExactlyInAnyOrder("s0", "s2");
+  }
+
   @Test
   void aConfigurationEntryOverwrittenByANewLeaderIsRolledBack() {
     RaftCore b = core("b", ABC, PersistentState.EMPTY);

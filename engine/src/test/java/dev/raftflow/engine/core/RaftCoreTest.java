@@ -42,6 +42,16 @@ class RaftCoreTest {
     return a;
   }
 
+  /**
+   * What a member sends from one Ready, after its write as well: a follower's first answer in a new
+   * term waits for the term to be durable.
+   */
+  private static List<Message> answers(Ready r) {
+    List<Message> all = new ArrayList<>(r.messages());
+    all.addAll(r.messagesAfterWrite());
+    return all;
+  }
+
   private static List<LogEntry> entries(long... terms) {
     List<LogEntry> out = new ArrayList<>();
     for (int i = 0; i < terms.length; i++) {
@@ -433,8 +443,8 @@ class RaftCoreTest {
     c.step(first.get(0)); // the chunk at 4 is lost
     Ready cr = c.ready();
     assertThat(cr.write().snapshot()).as("nothing installed before the last chunk").isNull();
-    assertThat(cr.messages()).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 1, 0, 4));
-    a.step(cr.messages().get(0));
+    assertThat(answers(cr)).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 1, 0, 4));
+    a.step(answers(cr).get(0));
     List<InstallSnapshot> last = chunksTo("c", a.ready());
     assertThat(offsets(last)).as("the window moved by one chunk").containsExactly(8L);
     assertThat(last.get(0).last()).isTrue();
@@ -442,12 +452,12 @@ class RaftCoreTest {
     c.step(last.get(0)); // arrives after a gap, twice
     c.step(last.get(0));
     Ready gap = c.ready();
-    assertThat(gap.messages()).hasSize(2).allMatch(m -> m.equals(SnapshotResponse.received(1, "c", "a", 8, 3, 8, 4)));
+    assertThat(answers(gap)).hasSize(2).allMatch(m -> m.equals(SnapshotResponse.received(1, "c", "a", 8, 3, 8, 4)));
     assertThat(gap.write().snapshot()).isNull();
-    a.step(gap.messages().get(0));
+    a.step(answers(gap).get(0));
     List<InstallSnapshot> again = chunksTo("c", a.ready());
     assertThat(offsets(again)).as("back to the missing chunk").containsExactly(4L, 8L);
-    a.step(gap.messages().get(1));
+    a.step(answers(gap).get(1));
     assertThat(chunksTo("c", a.ready())).as("the same request again changes nothing").isEmpty();
 
     c.step(again.get(0));
@@ -480,8 +490,8 @@ class RaftCoreTest {
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(probe.get(0));
     Ready r = c.ready();
-    assertThat(r.messages()).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 3, 8, 0));
-    a.step(r.messages().get(0));
+    assertThat(answers(r)).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 3, 8, 0));
+    a.step(answers(r).get(0));
     assertThat(offsets(chunksTo("c", a.ready()))).containsExactly(0L, 4L);
   }
 
@@ -509,17 +519,17 @@ class RaftCoreTest {
     List<InstallSnapshot> first = chunksTo("c", a.ready());
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(first.get(0));
-    a.step(c.ready().messages().get(0));
+    a.step(answers(c.ready()).get(0));
     InstallSnapshot third = chunksTo("c", a.ready()).get(0);
     RaftCore restarted = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     restarted.step(first.get(1));
     restarted.step(third);
     Ready r = restarted.ready();
-    assertThat(r.messages()).as("it holds nothing of this transfer").containsExactly(
+    assertThat(answers(r)).as("it holds nothing of this transfer").containsExactly(
         SnapshotResponse.received(1, "c", "a", 8, 2, 4, 0), SnapshotResponse.received(1, "c", "a", 8, 3, 8, 0));
-    a.step(r.messages().get(0));
+    a.step(answers(r).get(0));
     assertThat(offsets(chunksTo("c", a.ready()))).containsExactly(0L, 4L);
-    a.step(r.messages().get(1));
+    a.step(answers(r).get(1));
     assertThat(chunksTo("c", a.ready())).as("a second answer to an earlier chunk: already going back").isEmpty();
   }
 
@@ -558,7 +568,7 @@ class RaftCoreTest {
           }
           c.step(link.poll());
           Ready r = c.ready();
-          r.messages().forEach(a::step); // answers come back at once
+          answers(r).forEach(a::step); // answers come back at once
           r.messagesAfterWrite().forEach(a::step);
         }
       }
@@ -578,7 +588,7 @@ class RaftCoreTest {
     c.step(first.get(0));
     c.step(first.get(1));
     Ready cr = c.ready();
-    cr.messages().forEach(a::step); // the leader knows c holds 8 bytes
+    answers(cr).forEach(a::step); // the leader knows c holds 8 bytes
     InstallSnapshot last = chunksTo("c", a.ready()).get(0);
     RaftCore restarted = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     restarted.step(first.get(0)); // a late copy of the first chunk reaches the new process first
@@ -589,7 +599,7 @@ class RaftCoreTest {
         restarted.step(m);
       }
       Ready r = restarted.ready();
-      r.messages().forEach(a::step);
+      answers(r).forEach(a::step);
       r.messagesAfterWrite().forEach(a::step);
       a.tick();
       toC = a.ready().messages().stream().filter(m -> m.to().equals("c")).toList();
@@ -625,7 +635,7 @@ class RaftCoreTest {
     assertThat(a.ready().messages()).noneMatch(m -> m instanceof AppendEntries && m.to().equals("c"));
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(first.get(0));
-    a.step(c.ready().messages().get(0));
+    a.step(answers(c.ready()).get(0));
     assertThat(offsets(chunksTo("c", a.ready()))).as("the transfer goes on").containsExactly(8L);
   }
 
@@ -637,14 +647,14 @@ class RaftCoreTest {
     // b leads term 2 and sends the same snapshot's second chunk, with other bytes
     c.step(new InstallSnapshot(2, "b", "c", 8, 1, 2, 4, 10, new byte[] {9, 9, 9, 9}));
     Ready r = c.ready();
-    assertThat(r.messages()).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
+    assertThat(answers(r)).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
     c.step(new InstallSnapshot(2, "b", "c", 8, 1, 3, 8, 10, new byte[] {9, 9}));
     assertThat(c.ready().write().snapshot()).as("no snapshot from mixed chunks").isNull();
     // within one term: the start of one snapshot, then the middle of another
     c.step(new InstallSnapshot(2, "b", "c", 9, 2, 1, 0, 10, new byte[] {5, 5, 5, 5}));
     c.ready();
     c.step(new InstallSnapshot(2, "b", "c", 8, 1, 2, 4, 10, new byte[] {9, 9, 9, 9}));
-    assertThat(c.ready().messages()).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
+    assertThat(answers(c.ready())).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
     assertThat(c.snapshotIndex()).isZero();
   }
 

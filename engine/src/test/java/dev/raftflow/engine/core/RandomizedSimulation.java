@@ -317,8 +317,13 @@ final class RandomizedSimulation {
       if (m.down || m.incarnation != incarnation) {
         return;
       }
+      Role roleBefore = m.core.role();
+      long termBefore = m.core.term();
       m.core.tick();
       m.afterInput();
+      if (TRACE && (m.core.role() != roleBefore || m.core.term() != termBefore)) {
+        System.out.printf("%6d %s    tick: %s%n", now, m.id, m.core);
+      }
       schedule(TICK_MS, this);
     }
   }
@@ -699,6 +704,13 @@ final class RandomizedSimulation {
       if (m instanceof InstallSnapshot s && !(s.offset() == 0 && s.last())) {
         snapshotChunksSent++;
       }
+      if (m instanceof dev.raftflow.engine.message.AppendEntries || m instanceof InstallSnapshot) {
+        // election safety as the others see it: one sender of a leader's messages per term
+        String prev = leaderOfTerm.putIfAbsent(m.term(), m.from());
+        if (prev != null && !prev.equals(m.from())) {
+          throw violation("two leaders in term " + m.term() + ": " + prev + " and " + m.from() + " (sent " + m + ")");
+        }
+      }
       int to = ids.indexOf(m.to());
       if (group[index] != group[to] || rnd.nextDouble() < dropRate) {
         return;
@@ -721,9 +733,11 @@ final class RandomizedSimulation {
       throw violation(m.id + " became " + c.role() + " in term " + c.term() + " without being a voter of "
           + c.membership() + ", committed");
     }
-    // election safety
+    // election safety, for leaders whose term is durable: a voter alone in its configuration wins
+    // at once, and if it crashes before its term is written it was never leader for anyone (it has
+    // sent nothing) and may vote for another in that term after its restart
     if (c.role() == Role.LEADER) {
-      String prev = leaderOfTerm.putIfAbsent(c.term(), m.id);
+      String prev = m.store.hardState().term() == c.term() ? leaderOfTerm.putIfAbsent(c.term(), m.id) : null;
       if (prev != null && !prev.equals(m.id)) {
         throw violation("two leaders in term " + c.term() + ": " + prev + " and " + m.id);
       }
