@@ -86,6 +86,9 @@ public final class RaftCore {
   /** A pre-vote round is under way (role stays FOLLOWER or CANDIDATE; term unchanged). */
   private boolean preCampaigning;
   private final Map<String, Progress> progress = new LinkedHashMap<>();
+  /** Leader: the progress of each voter other than this one (incoming, outgoing), for commits. */
+  private Progress[] incomingVoters = new Progress[0];
+  private Progress[] outgoingVoters = new Progress[0];
   // counters for metrics (this node's loop reads them after each turn)
   private long electionsStarted;
   private long leadershipsWon;
@@ -772,6 +775,18 @@ public final class RaftCore {
         progress.put(p, new Progress(p, log.lastIndex() + 1, options.maxInflightMessages()));
       }
     }
+    incomingVoters = progressOf(membership.voters());
+    outgoingVoters = progressOf(membership.outgoingVoters());
+  }
+
+  private Progress[] progressOf(Set<String> voters) {
+    List<Progress> out = new ArrayList<>(voters.size());
+    for (String v : voters) {
+      if (!v.equals(id)) {
+        out.add(progress.get(v));
+      }
+    }
+    return out.toArray(new Progress[0]);
   }
 
   /** The voters (of both configurations while joint) other than this member. */
@@ -785,16 +800,20 @@ public final class RaftCore {
     return out;
   }
 
-  /** The highest index durable on a majority of {@code voters} (this leader's log counts as its). */
-  private long quorumIndex(Set<String> voters) {
-    long[] matches = new long[voters.size()];
-    int i = 0;
-    for (String v : voters) {
-      Progress pr = progress.get(v);
-      matches[i++] = v.equals(id) ? durableIndex : pr == null ? 0 : pr.match;
+  /**
+   * The highest index durable on a majority of a configuration's voters: {@code others} and, when
+   * {@code self}, this leader (its durable index counts as its match).
+   */
+  private long quorumIndex(Progress[] others, boolean self) {
+    long[] matches = new long[others.length + (self ? 1 : 0)];
+    for (int i = 0; i < others.length; i++) {
+      matches[i] = others[i].match;
+    }
+    if (self) {
+      matches[others.length] = durableIndex;
     }
     Arrays.sort(matches);
-    return matches[matches.length - (voters.size() / 2 + 1)];
+    return matches[matches.length - (matches.length / 2 + 1)];
   }
 
   private void markWrite(long from) {
@@ -1254,9 +1273,9 @@ public final class RaftCore {
    * joint configuration, or steps down if this leader is no longer a voter.
    */
   private void maybeCommit() {
-    long n = quorumIndex(membership.voters());
+    long n = quorumIndex(incomingVoters, membership.voters().contains(id));
     if (membership.isJoint()) {
-      n = Math.min(n, quorumIndex(membership.outgoingVoters()));
+      n = Math.min(n, quorumIndex(outgoingVoters, membership.outgoingVoters().contains(id)));
     }
     if (n > commitIndex && log.termAt(n) == term) {
       boolean configCommits = commitIndex < membershipIndex && membershipIndex <= n;
