@@ -195,37 +195,34 @@ public final class RaftNode implements AutoCloseable {
   /** Adds {@code member} as a voter (a learner is promoted), as {@link #changeMembership} does. */
   public CompletableFuture<Membership> addVoter(String member) {
     Objects.requireNonNull(member, "member");
-    return requestMembershipChange(current -> {
-      java.util.Set<String> voters = new HashSet<>(current.voters());
-      java.util.Set<String> learners = new HashSet<>(current.learners());
-      voters.add(member);
-      learners.remove(member);
-      return Membership.of(voters, learners);
-    });
+    return requestMembershipChange(current -> placed(current, member, true, false));
   }
 
   /** Adds {@code member} as a learner (a voter is demoted), as {@link #changeMembership} does. */
   public CompletableFuture<Membership> addLearner(String member) {
     Objects.requireNonNull(member, "member");
-    return requestMembershipChange(current -> {
-      java.util.Set<String> voters = new HashSet<>(current.voters());
-      java.util.Set<String> learners = new HashSet<>(current.learners());
-      voters.remove(member);
-      learners.add(member);
-      return Membership.of(voters, learners);
-    });
+    return requestMembershipChange(current -> placed(current, member, false, true));
   }
 
   /** Removes {@code member}, voter or learner, as {@link #changeMembership} does. */
   public CompletableFuture<Membership> removeMember(String member) {
     Objects.requireNonNull(member, "member");
-    return requestMembershipChange(current -> {
-      java.util.Set<String> voters = new HashSet<>(current.voters());
-      java.util.Set<String> learners = new HashSet<>(current.learners());
-      voters.remove(member);
-      learners.remove(member);
-      return Membership.of(voters, learners);
-    });
+    return requestMembershipChange(current -> placed(current, member, false, false));
+  }
+
+  /** {@code current} with {@code member} a voter, a learner, or (neither) gone. */
+  private static Membership placed(Membership current, String member, boolean voter, boolean learner) {
+    java.util.Set<String> voters = new HashSet<>(current.voters());
+    java.util.Set<String> learners = new HashSet<>(current.learners());
+    voters.remove(member);
+    learners.remove(member);
+    if (voter) {
+      voters.add(member);
+    }
+    if (learner) {
+      learners.add(member);
+    }
+    return Membership.of(voters, learners);
   }
 
   private CompletableFuture<Membership> requestMembershipChange(java.util.function.UnaryOperator<Membership> target) {

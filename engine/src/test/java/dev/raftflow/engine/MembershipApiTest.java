@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Membership changes through the embedding API, on a real group over the in-memory transport. */
@@ -23,6 +24,19 @@ class MembershipApiTest {
 
   private final MemoryNetwork net = new MemoryNetwork();
   private final List<RaftNode> nodes = new ArrayList<>();
+
+  private static final List<String> ABC = List.of("a", "b", "c");
+
+  @AfterEach
+  void closeAll() {
+    nodes.forEach(RaftNode::close);
+  }
+
+  /** Starts members a, b and c and returns the first one seen leading. */
+  private RaftNode startABC() {
+    ABC.forEach(id -> start(id, ABC, false));
+    return awaitLeader(Set.copyOf(ABC));
+  }
 
   private RaftNode start(String id, List<String> members, boolean joining) {
     RaftNode n = RaftNode.builder().id(id).members(members).joining(joining).transport(net.transport(id))
@@ -64,98 +78,74 @@ class MembershipApiTest {
 
   @Test
   void aNodeJoinsAsALearnerIsPromotedAndAnotherIsRemoved() throws Exception {
-    List<String> abc = List.of("a", "b", "c");
-    abc.forEach(id -> start(id, abc, false));
-    try {
-      RaftNode leader = awaitLeader(Set.of("a", "b", "c"));
-      submitSome(leader, 20);
+    RaftNode leader = startABC();
+    submitSome(leader, 20);
 
-      RaftNode d = start("d", abc, true);
-      Membership withLearner = leader.addLearner("d").get(20, TimeUnit.SECONDS);
-      assertThat(withLearner).isEqualTo(Membership.of(Set.of("a", "b", "c"), Set.of("d")));
-      long last = submitSome(leader, 5);
-      await("the learner catches up", () -> d.state().appliedIndex() >= last);
-      assertThat(d.membership()).isEqualTo(withLearner);
-      assertThatThrownBy(() -> leader.transferLeadership("d").join()).hasCauseInstanceOf(IllegalArgumentException.class);
+    RaftNode d = start("d", ABC, true);
+    Membership withLearner = leader.addLearner("d").get(20, TimeUnit.SECONDS);
+    assertThat(withLearner).isEqualTo(Membership.of(Set.of("a", "b", "c"), Set.of("d")));
+    long last = submitSome(leader, 5);
+    await("the learner catches up", () -> d.state().appliedIndex() >= last);
+    assertThat(d.membership()).isEqualTo(withLearner);
+    assertThatThrownBy(() -> leader.transferLeadership("d").join()).hasCauseInstanceOf(IllegalArgumentException.class);
 
-      assertThat(leader.addVoter("d").get(20, TimeUnit.SECONDS)).isEqualTo(Membership.ofVoters(Set.of("a", "b", "c", "d")));
-      String gone = abc.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
-      Membership after = leader.removeMember(gone).get(20, TimeUnit.SECONDS);
-      assertThat(after.voters()).hasSize(3).contains("d").doesNotContain(gone);
+    assertThat(leader.addVoter("d").get(20, TimeUnit.SECONDS)).isEqualTo(Membership.ofVoters(Set.of("a", "b", "c", "d")));
+    String gone = ABC.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+    Membership after = leader.removeMember(gone).get(20, TimeUnit.SECONDS);
+    assertThat(after.voters()).hasSize(3).contains("d").doesNotContain(gone);
 
-      long more = submitSome(leader, 5);
-      for (RaftNode n : nodes) {
-        if (!n.id().equals(gone)) {
-          await(n.id() + " applies the entries after the change", () -> n.state().appliedIndex() >= more);
-          assertThat(n.membership()).as(n.id()).isEqualTo(after);
-        }
+    long more = submitSome(leader, 5);
+    for (RaftNode n : nodes) {
+      if (!n.id().equals(gone)) {
+        await(n.id() + " applies the entries after the change", () -> n.state().appliedIndex() >= more);
+        assertThat(n.membership()).as(n.id()).isEqualTo(after);
       }
-    } finally {
-      nodes.forEach(RaftNode::close);
     }
   }
 
   @Test
   void aLeaderThatRemovesItselfStepsDownAndTheOthersGoOn() throws Exception {
-    List<String> abc = List.of("a", "b", "c");
-    abc.forEach(id -> start(id, abc, false));
-    try {
-      RaftNode leader = awaitLeader(Set.of("a", "b", "c"));
-      submitSome(leader, 5);
-      Membership after = leader.removeMember(leader.id()).get(20, TimeUnit.SECONDS);
-      assertThat(after.voters()).hasSize(2).doesNotContain(leader.id());
-      await("the removed leader steps down", () -> !leader.state().isLeader());
-      RaftNode next = awaitLeader(after.voters());
-      long last = submitSome(next, 5);
-      assertThat(last).isPositive();
-      assertThat(leader.state().role()).as("a removed member never campaigns").isEqualTo(Role.FOLLOWER);
-    } finally {
-      nodes.forEach(RaftNode::close);
-    }
+    RaftNode leader = startABC();
+    submitSome(leader, 5);
+    Membership after = leader.removeMember(leader.id()).get(20, TimeUnit.SECONDS);
+    assertThat(after.voters()).hasSize(2).doesNotContain(leader.id());
+    await("the removed leader steps down", () -> !leader.state().isLeader());
+    RaftNode next = awaitLeader(after.voters());
+    long last = submitSome(next, 5);
+    assertThat(last).isPositive();
+    assertThat(leader.state().role()).as("a removed member never campaigns").isEqualTo(Role.FOLLOWER);
   }
 
   @Test
   void aJoiningNodeTakesTheLogFromALeaderItWasNotToldOf() throws Exception {
-    List<String> abc = List.of("a", "b", "c");
-    abc.forEach(id -> start(id, abc, false));
-    try {
-      RaftNode leader = awaitLeader(Set.of("a", "b", "c"));
-      long last = submitSome(leader, 10);
-      RaftNode d = start("d", List.of("x", "y", "z"), true); // out-of-date members
-      leader.addLearner("d").get(20, TimeUnit.SECONDS);
-      await("d catches up", () -> d.state().appliedIndex() >= last);
-      assertThat(d.membership().learners()).containsExactly("d");
-      assertThat(d.droppedMessages()).isZero();
-    } finally {
-      nodes.forEach(RaftNode::close);
-    }
+    RaftNode leader = startABC();
+    long last = submitSome(leader, 10);
+    RaftNode d = start("d", List.of("x", "y", "z"), true); // out-of-date members
+    leader.addLearner("d").get(20, TimeUnit.SECONDS);
+    await("d catches up", () -> d.state().appliedIndex() >= last);
+    assertThat(d.membership().learners()).containsExactly("d");
+    assertThat(d.droppedMessages()).isZero();
   }
 
   @Test
   void badRequestsFailWithAClearError() throws Exception {
-    List<String> abc = List.of("a", "b", "c");
-    assertThatThrownBy(() -> RaftNode.builder().id("d").members(abc).transport(net.transport("d"))
+    assertThatThrownBy(() -> RaftNode.builder().id("d").members(ABC).transport(net.transport("d"))
         .logStore(new MemoryLogStore()).start())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("joining(true)");
-    abc.forEach(id -> start(id, abc, false));
-    try {
-      RaftNode leader = awaitLeader(Set.of("a", "b", "c"));
-      RaftNode follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
-      assertThatThrownBy(() -> follower.addLearner("d").get(5, TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotLeaderException.class);
-      assertThatThrownBy(() -> leader.changeMembership(new Membership(Set.of("a"), Set.of("a", "b", "c"), Set.of()))
-          .get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalArgumentException.class);
-      // d and e never start: a change to voters {leader, d, e} cannot commit, and blocks the next one
-      Membership unreachable = Membership.ofVoters(Set.of(leader.id(), "d", "e"));
-      CompletableFuture<Membership> stuck = leader.changeMembership(unreachable);
-      assertThatThrownBy(() -> leader.addLearner("f").get(5, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("under way");
-      assertThatThrownBy(() -> leader.changeMembership(unreachable).get(5, TimeUnit.SECONDS))
-          .as("asking again is not a second change").hasCauseInstanceOf(IllegalStateException.class);
-      assertThat(stuck).isNotDone();
-      assertThat(leader.membership().isJoint()).isTrue();
-    } finally {
-      nodes.forEach(RaftNode::close);
-    }
+    RaftNode leader = startABC();
+    RaftNode follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+    assertThatThrownBy(() -> follower.addLearner("d").get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotLeaderException.class);
+    assertThatThrownBy(() -> leader.changeMembership(new Membership(Set.of("a"), Set.of("a", "b", "c"), Set.of()))
+        .get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalArgumentException.class);
+    // d and e never start: a change to voters {leader, d, e} cannot commit, and blocks the next one
+    Membership unreachable = Membership.ofVoters(Set.of(leader.id(), "d", "e"));
+    CompletableFuture<Membership> stuck = leader.changeMembership(unreachable);
+    assertThatThrownBy(() -> leader.addLearner("f").get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("under way");
+    assertThatThrownBy(() -> leader.changeMembership(unreachable).get(5, TimeUnit.SECONDS))
+        .as("asking again is not a second change").hasCauseInstanceOf(IllegalStateException.class);
+    assertThat(stuck).isNotDone();
+    assertThat(leader.membership().isJoint()).isTrue();
   }
 }

@@ -45,24 +45,34 @@ class RandomizedSimulationTest {
    * {@code -Draftflow.sim.membershipSeeds=N} (default 300) seeds from {@code
    * -Draftflow.sim.firstSeed}; {@code -Draftflow.membershipSeed=S} replays one.
    */
-  @Test
-  void safetyHoldsAndTheGroupRecoversThroughMembershipChanges() {
-    String replay = System.getProperty("raftflow.membershipSeed");
-    int seeds = Integer.getInteger("raftflow.sim.membershipSeeds", 300);
-    long first = Long.getLong("raftflow.sim.firstSeed", 1L);
+  /**
+   * The one seed of {@code replayProperty} if set, else {@code countProperty} (default {@code
+   * defaultCount}) seeds from {@code -Draftflow.sim.firstSeed} plus the regression seeds.
+   */
+  private static List<Long> seedsToRun(String replayProperty, String countProperty, int defaultCount,
+      long[] regressionSeeds) {
+    String replay = System.getProperty(replayProperty);
     List<Long> toRun = new ArrayList<>();
     if (replay != null) {
       toRun.add(Long.parseLong(replay));
-    } else {
-      for (long s = first; s < first + seeds; s++) {
+      return toRun;
+    }
+    long first = Long.getLong("raftflow.sim.firstSeed", 1L);
+    for (long s = first; s < first + Integer.getInteger(countProperty, defaultCount); s++) {
+      toRun.add(s);
+    }
+    for (long s : regressionSeeds) {
+      if (!toRun.contains(s)) {
         toRun.add(s);
       }
-      for (long s : MEMBERSHIP_REGRESSION_SEEDS) {
-        if (!toRun.contains(s)) {
-          toRun.add(s);
-        }
-      }
     }
+    return toRun;
+  }
+
+  @Test
+  void safetyHoldsAndTheGroupRecoversThroughMembershipChanges() {
+    List<Long> toRun = seedsToRun("raftflow.membershipSeed", "raftflow.sim.membershipSeeds", 300,
+        MEMBERSHIP_REGRESSION_SEEDS);
     long committed = 0;
     long events = 0;
     long changes = 0;
@@ -85,22 +95,7 @@ class RandomizedSimulationTest {
 
   @Test
   void safetyHoldsAndTheGroupRecoversOnEverySeed() {
-    String replay = System.getProperty("raftflow.seed");
-    int seeds = Integer.getInteger("raftflow.sim.seeds", 1000);
-    long first = Long.getLong("raftflow.sim.firstSeed", 1L);
-    List<Long> toRun = new ArrayList<>();
-    if (replay != null) {
-      toRun.add(Long.parseLong(replay));
-    } else {
-      for (long s = first; s < first + seeds; s++) {
-        toRun.add(s);
-      }
-      for (long s : REGRESSION_SEEDS) {
-        if (!toRun.contains(s)) {
-          toRun.add(s);
-        }
-      }
-    }
+    List<Long> toRun = seedsToRun("raftflow.seed", "raftflow.sim.seeds", 1000, REGRESSION_SEEDS);
     long committed = 0;
     long events = 0;
     long readsConfirmed = 0;
