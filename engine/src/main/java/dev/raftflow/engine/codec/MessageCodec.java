@@ -94,7 +94,7 @@ public final class MessageCodec {
     if (m instanceof RequestVote v) {
       putVar(buf, v.lastLogIndex());
       putVar(buf, v.lastLogTerm());
-      buf.put((byte) (v.preVote() ? 1 : 0));
+      buf.put((byte) ((v.preVote() ? 1 : 0) | (v.transfer() ? 2 : 0)));
     } else if (m instanceof VoteResponse v) {
       buf.put((byte) ((v.granted() ? 1 : 0) | (v.preVote() ? 2 : 0)));
     } else if (m instanceof AppendEntries a) {
@@ -155,8 +155,12 @@ public final class MessageCodec {
     String to = getStr(buf, "to");
     Message m =
         switch (type) {
-          case T_REQUEST_VOTE -> new RequestVote(term, from, to, getVar(buf, "lastLogIndex"), getVar(buf, "lastLogTerm"),
-              getBool(buf, "preVote"));
+          case T_REQUEST_VOTE -> {
+            long lastIndex = getVar(buf, "lastLogIndex");
+            long lastTerm = getVar(buf, "lastLogTerm");
+            int flags = getFlags(buf, "vote request flags", 3);
+            yield new RequestVote(term, from, to, lastIndex, lastTerm, (flags & 1) != 0, (flags & 2) != 0);
+          }
           case T_VOTE_RESPONSE -> {
             int flags = getFlags(buf, "vote flags", 3);
             yield new VoteResponse(term, from, to, (flags & 1) != 0, (flags & 2) != 0);

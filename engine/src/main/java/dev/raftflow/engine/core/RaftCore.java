@@ -200,6 +200,9 @@ public final class RaftCore {
       }
       return;
     }
+    if (m instanceof RequestVote v && v.term() > term && !v.transfer() && inLeaderLease()) {
+      return; // a leader is heard from: this candidate is cut off from it or removed (thesis §4.2.3)
+    }
     if (m.term() > term) {
       boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
       becomeFollower(m.term(), fromLeader ? m.from() : null);
@@ -221,7 +224,7 @@ public final class RaftCore {
       handleSnapshotResponse(s);
     } else if (m instanceof TimeoutNow t) {
       if (role != Role.LEADER && mayCampaign()) {
-        campaign(); // the leader hands over: no timeout, no pre-vote
+        campaign(true); // the leader hands over: no timeout, no pre-vote
       }
     }
   }
@@ -660,6 +663,11 @@ public final class RaftCore {
   }
 
   private void campaign() {
+    campaign(false);
+  }
+
+  /** Stands for election in the next term; {@code transfer} when the leader handed over to us. */
+  private void campaign(boolean transfer) {
     preCampaigning = false;
     electionsStarted++;
     term++;
@@ -678,8 +686,20 @@ public final class RaftCore {
       return;
     }
     for (String p : votingPeers()) {
-      messagesAfterWrite.add(new RequestVote(term, id, p, log.lastIndex(), log.lastTerm()));
+      messagesAfterWrite.add(new RequestVote(term, id, p, log.lastIndex(), log.lastTerm(), false, transfer));
     }
+  }
+
+  /**
+   * With CheckQuorum on, whether this member leads, or heard from a leader within the last election
+   * timeout: a vote request of a newer term is then ignored (term and vote unchanged), so a member
+   * that cannot hear the leader, or that was removed without learning it, cannot depose a leader a
+   * majority still follows. Only with CheckQuorum, since a leader that lost its majority must step
+   * down for the lease to end; a candidate the leader handed over to is answered anyway.
+   */
+  private boolean inLeaderLease() {
+    return options.checkQuorum()
+        && (role == Role.LEADER || (leaderId != null && electionElapsed < options.electionTicks()));
   }
 
   /** Whether a majority (this leader included) answered since the last check; resets the marks. */

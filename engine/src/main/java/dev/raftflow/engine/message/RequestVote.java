@@ -5,12 +5,20 @@ package dev.raftflow.engine.message;
  *
  * @param preVote true for a pre-vote (Raft thesis §9.6): "would you vote for me in {@code term}?",
  *     asked before a real election; it changes no one's term or vote
+ * @param transfer true when the candidate campaigns because the leader handed leadership to it
+ *     ({@link TimeoutNow}): voters that still hear from that leader answer it anyway
  */
-public record RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm, boolean preVote)
+public record RequestVote(
+    long term, String from, String to, long lastLogIndex, long lastLogTerm, boolean preVote, boolean transfer)
     implements Message {
 
-  /** A real (not pre-) vote request. */
+  /** A real (not pre-) vote request, not for a leadership transfer. */
   public RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm) {
-    this(term, from, to, lastLogIndex, lastLogTerm, false);
+    this(term, from, to, lastLogIndex, lastLogTerm, false, false);
+  }
+
+  /** A vote or pre-vote request, not for a leadership transfer. */
+  public RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm, boolean preVote) {
+    this(term, from, to, lastLogIndex, lastLogTerm, preVote, false);
   }
 }

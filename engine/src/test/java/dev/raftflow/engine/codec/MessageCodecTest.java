@@ -109,7 +109,7 @@ class MessageCodecTest {
     String from = "n" + rnd.nextInt(10);
     String to = "node-ü-" + rnd.nextInt(10);
     return switch (rnd.nextInt(7)) {
-      case 0 -> new RequestVote(term, from, to, rnd.nextInt(100000), rnd.nextInt(100));
+      case 0 -> new RequestVote(term, from, to, rnd.nextInt(100000), rnd.nextInt(100), rnd.nextBoolean(), rnd.nextBoolean());
       case 1 -> new VoteResponse(term, from, to, rnd.nextBoolean());
       case 2 -> {
         long prev = rnd.nextInt(100000);

@@ -209,6 +209,38 @@ class MembershipChangeTest {
   }
 
   @Test
+  void withCheckQuorumAMemberThatHearsALeaderIgnoresNewerVoteRequestsUnlessHandedOver() {
+    RaftOptions lease = OPTS.toBuilder().checkQuorum(true).build();
+    RaftCore b = new RaftCore("b", ABC, lease, new Random(1), PersistentState.EMPTY);
+    b.step(new AppendEntries(1, "a", "b", 0, 0, List.of(), 0));
+    b.ready();
+    b.step(new RequestVote(2, "c", "b", 5, 1)); // c is removed, or cannot hear a
+    assertThat(b.term()).as("term unchanged").isEqualTo(1);
+    Ready r = b.ready();
+    assertThat(r.messages()).isEmpty();
+    assertThat(r.messagesAfterWrite()).as("no answer at all").isEmpty();
+    b.step(new RequestVote(2, "c", "b", 5, 1, false, true)); // a handed leadership to c
+    assertThat(b.ready().messagesAfterWrite()).containsExactly(new VoteResponse(2, "b", "c", true));
+
+    // a learner (it never campaigns itself) that hears nothing for an election timeout
+    PersistentState learnerLog = new PersistentState(new HardState(1, null), null,
+        List.of(LogEntry.config(1, 1, Membership.of(Set.of("a", "c"), Set.of("b")))));
+    RaftCore b2 = new RaftCore("b", ABC, lease, new Random(1), learnerLog);
+    b2.step(new AppendEntries(1, "a", "b", 1, 1, List.of(), 0));
+    for (int i = 0; i < lease.electionTicks(); i++) {
+      b2.tick();
+    }
+    b2.step(new RequestVote(2, "c", "b", 5, 1));
+    assertThat(b2.term()).as("no leader heard for an election timeout: the lease is over").isEqualTo(2);
+
+    RaftCore b3 = new RaftCore("b", ABC, OPTS.toBuilder().checkQuorum(false).build(), new Random(1),
+        PersistentState.EMPTY); // CheckQuorum off: no lease
+    b3.step(new AppendEntries(1, "a", "b", 0, 0, List.of(), 0));
+    b3.step(new RequestVote(2, "c", "b", 5, 1));
+    assertThat(b3.term()).isEqualTo(2);
+  }
+
+  @Test
   void aConfigurationEntryOverwrittenByANewLeaderIsRolledBack() {
     RaftCore b = core("b", ABC, PersistentState.EMPTY);
     Membership joint = voters("a", "b", "c").transitionTo(voters("a", "b"));

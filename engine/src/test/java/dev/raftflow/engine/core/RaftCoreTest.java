@@ -107,7 +107,7 @@ class RaftCoreTest {
     a.step(AppendResponse.accepted(1, "b", "a", 0, 1));
     assertThat(a.ready().readsConfirmed()).as("round 1 answered, round 2 not yet")
         .containsExactly(new Ready.ReadState(1, 0), new Ready.ReadState(2, 0));
-    a.step(new RequestVote(5, "c", "a", 9, 4)); // a newer term: no longer the leader
+    a.step(new AppendEntries(5, "c", "a", 0, 0, List.of(), 0)); // a newer term's leader: no longer the leader
     assertThat(a.ready().readsFailed()).containsExactly(3L);
     assertThat(a.requestRead(4)).as("a follower serves no reads").isFalse();
   }
@@ -138,9 +138,12 @@ class RaftCoreTest {
     c.step(new TimeoutNow(1, "a", "c"));
     assertThat(c.role()).as("campaigns at once, no pre-vote").isEqualTo(Role.CANDIDATE);
     assertThat(c.term()).isEqualTo(2);
-    assertThat(c.ready().messagesAfterWrite()).hasSize(2).allMatch(m -> m instanceof RequestVote v && !v.preVote());
+    List<Message> asks = c.ready().messagesAfterWrite();
+    assertThat(asks).hasSize(2).allMatch(m -> m instanceof RequestVote v && !v.preVote() && v.transfer());
 
     a.step(new RequestVote(2, "c", "a", 2, 1));
+    assertThat(a.role()).as("a plain request is ignored while a leads (CheckQuorum lease)").isEqualTo(Role.LEADER);
+    a.step(asks.stream().filter(m -> m.to().equals("a")).findFirst().orElseThrow());
     assertThat(a.role()).isEqualTo(Role.FOLLOWER);
     assertThat(a.leadTransferee()).isNull();
     assertThat(a.ready().messagesAfterWrite()).contains(new VoteResponse(2, "a", "c", true));

@@ -127,7 +127,7 @@ final class RandomizedSimulation {
     this.snapshotPadding = chunking.nextInt(4) * 16;
     int catchUpEntries = chunking.nextInt(8) == 0 ? 0 : 10_000;
     int smallestChunk = catchUpEntries == 0 ? 16 : 1; // without catch-up entries, only short transfers
-    this.options = RaftOptions.builder()
+    RaftOptions drawn = RaftOptions.builder()
         .snapshotChunkBytes(chunking.nextBoolean() ? 1 << 20 : smallestChunk + chunking.nextInt(40))
         .snapshotCatchUpEntries(catchUpEntries)
         .tickInterval(java.time.Duration.ofMillis(TICK_MS))
@@ -136,9 +136,13 @@ final class RandomizedSimulation {
         .maxEntriesPerMessage(1 + rnd.nextInt(8))
         .maxInflightMessages(1 + rnd.nextInt(4))
         .leaderNoop(rnd.nextBoolean())
-        .preVote(rnd.nextBoolean() || membershipChanges) // pre-votes keep removed members from disrupting
+        .preVote(rnd.nextBoolean())
         .checkQuorum(rnd.nextBoolean())
         .build();
+    // a removed member that missed its removal would depose leaders for ever without either pre-votes
+    // or the leader lease that comes with CheckQuorum
+    this.options = membershipChanges && !drawn.preVote() && !drawn.checkQuorum()
+        ? drawn.toBuilder().checkQuorum(true).build() : drawn;
     this.members = new Member[n];
     this.group = new int[n];
     for (int i = 0; i < n; i++) {
