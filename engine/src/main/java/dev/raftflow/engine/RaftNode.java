@@ -57,8 +57,9 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p><b>Membership.</b> The group's voters and learners change at runtime through {@link
  * #changeMembership} and its shortcuts, on the leader; {@link #membership()} tells the
- * configuration a node holds. Keep {@link RaftOptions#preVote()} on (the default) in a group whose
- * membership changes: a removed member that missed its removal then cannot disturb the group.
+ * configuration a node holds. Keep {@link RaftOptions#preVote()} or {@link RaftOptions#checkQuorum()}
+ * on (both are by default) in a group whose membership changes: a removed member that missed its
+ * removal then cannot disturb the group.
  */
 public final class RaftNode implements AutoCloseable {
 

@@ -148,7 +148,10 @@ public final class RaftOptions {
 
   /**
    * Whether a leader that has not heard from a majority within {@link #electionTicks()} ticks steps
-   * down, so that clients of a cut-off leader are redirected instead of waiting. Default true.
+   * down, so that clients of a cut-off leader are redirected instead of waiting. With it, a member
+   * that leads or heard from a leader within {@link #electionTicks()} also ignores vote requests of
+   * newer terms (except from a member the leader handed over to), so that one that cannot hear the
+   * leader, or was removed without learning it, cannot depose it. Default true.
    */
   public boolean checkQuorum() {
     return checkQuorum;
