@@ -2,6 +2,8 @@ package dev.raftflow.engine;
 
 import dev.raftflow.engine.core.RaftCore;
 import dev.raftflow.engine.core.Ready;
+import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
@@ -51,9 +53,10 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>Errors.</b> Proposals to a non-leader fail with {@link NotLeaderException} (naming the
  * leader when known), proposals beyond {@link RaftOptions#maxPendingProposals()} with {@link
  * OverloadedException}, and every call on a closed node with {@link NodeClosedException}. Messages
- * from members of no configuration this node knows, or for another node, are dropped and logged
- * (except while it waits to join a group: it then takes its first entries from whoever leads). A
- * storage failure closes the node.
+ * for another node, and votes and answers from members of no configuration this node knows, are
+ * dropped and logged; a leader's appends and snapshots are taken from any sender (one added by a
+ * configuration this node does not hold yet must be able to bring it up to date: the transport
+ * decides who may connect). A storage failure closes the node.
  *
  * <p><b>Membership.</b> The group's voters and learners change at runtime through {@link
  * #changeMembership} and its shortcuts, on the leader; {@link #membership()} tells the
@@ -116,6 +119,8 @@ public final class RaftNode implements AutoCloseable {
   private final Map<Long, CompletableFuture<Long>> readsUnconfirmed = new HashMap<>();
   private final ArrayDeque<ConfirmedRead> readsAwaitingApply = new ArrayDeque<>();
   private long lastReadId;
+  /** Writes handed to the store with a term or vote that are not durable yet. */
+  private int hardStateWritesPending;
   /** The membership change this node leads, if any. */
   private MembershipChange membershipChange;
   /** The leadership transfer under way, if any, and the ticks since it began. */
@@ -547,8 +552,10 @@ public final class RaftNode implements AutoCloseable {
     if (e instanceof Message m) {
       inboundConsumed++;
       messagesReceived++;
-      // a node waiting to join (in no configuration it holds) takes its first entries from whoever leads
-      boolean fromStranger = !core.knows(m.from()) && core.membership().contains(id);
+      // a leader's messages are taken from anyone: a leader added by a configuration this node does
+      // not hold yet (it joins, or it was cut off meanwhile) is the one to bring it up to date
+      boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
+      boolean fromStranger = !fromLeader && !core.knows(m.from());
       if (!m.to().equals(id) || m.from().equals(id) || fromStranger) {
         long n = droppedMessages.incrementAndGet();
         if (n == 1 || Long.bitCount(n) == 1) {
@@ -672,8 +679,15 @@ public final class RaftNode implements AutoCloseable {
   /** Turns the core's output into sends, one log write, and apply events. */
   private void flush() {
     Ready rd = core.ready();
-    for (Message m : rd.messages()) {
-      send(m);
+    List<Message> afterWrite = rd.messagesAfterWrite();
+    if (hardStateWritesPending > 0 && !rd.messages().isEmpty()) {
+      // a term or vote of an earlier turn is not durable yet: nothing goes out under it before it is
+      afterWrite = new ArrayList<>(rd.messages());
+      afterWrite.addAll(rd.messagesAfterWrite());
+    } else {
+      for (Message m : rd.messages()) {
+        send(m);
+      }
     }
     if (!rd.readsConfirmed().isEmpty()) {
       readsConfirmed += rd.readsConfirmed().size();
@@ -695,8 +709,12 @@ public final class RaftNode implements AutoCloseable {
     }
     LogWrite w = rd.write();
     if (!w.isEmpty()) {
-      PendingWrite pw = new PendingWrite(w.lastIndex(), w.lastTerm(), rd.messagesAfterWrite());
+      PendingWrite pw = new PendingWrite(w.lastIndex(), w.lastTerm(), afterWrite);
       pw.startNanos = System.nanoTime();
+      if (w.hardState() != null) {
+        pw.hardState = true;
+        hardStateWritesPending++;
+      }
       pendingWrites.addLast(pw);
       logWrites++;
       if (!w.entries().isEmpty()) {
@@ -712,13 +730,13 @@ public final class RaftNode implements AutoCloseable {
           enqueue(pw);
         });
       }
-    } else if (!rd.messagesAfterWrite().isEmpty()) {
+    } else if (!afterWrite.isEmpty()) {
       if (pendingWrites.isEmpty()) {
-        for (Message m : rd.messagesAfterWrite()) {
+        for (Message m : afterWrite) {
           send(m);
         }
       } else {
-        PendingWrite pw = new PendingWrite(-1, -1, rd.messagesAfterWrite());
+        PendingWrite pw = new PendingWrite(-1, -1, afterWrite);
         pw.durable = true; // nothing to write, but must wait for the writes before it
         pendingWrites.addLast(pw);
       }
@@ -782,8 +800,19 @@ public final class RaftNode implements AutoCloseable {
     membershipChange = new MembershipChange(target, core.term(), index, r.done);
   }
 
-  /** Settles the membership change under way once its target commits or leadership is lost. */
+  /**
+   * Settles the membership change under way once its target commits or leadership is lost; fails
+   * the submits awaiting entries this node will never see committed because it was removed.
+   */
   private void checkMembershipChange() {
+    if (!pendingApplies.isEmpty() && pendingApplies.peekLast().position.index() > core.commitIndex()
+        && !core.committedMembership().contains(id)) {
+      while (!pendingApplies.isEmpty() && pendingApplies.peekLast().position.index() > core.commitIndex()) {
+        PendingApply p = pendingApplies.pollLast();
+        p.sink.error(new RaftException("node " + id + " was removed from the group before entry "
+            + p.position.index() + " committed here: its outcome is unknown (ask the group's leader)"));
+      }
+    }
     MembershipChange c = membershipChange;
     if (c == null) {
       return;
@@ -834,6 +863,9 @@ public final class RaftNode implements AutoCloseable {
       pendingWrites.pollFirst();
       if (pw.error != null) {
         throw new IllegalStateException("log store write failed on node " + id, pw.error);
+      }
+      if (pw.hardState) {
+        hardStateWritesPending--;
       }
       for (Message m : pw.afterWrite) {
         send(m);
@@ -1038,6 +1070,8 @@ public final class RaftNode implements AutoCloseable {
     final List<Message> afterWrite;
     /** When the write was handed to the store (0 for a marker that writes nothing). */
     long startNanos;
+    /** Whether it carries a term or vote: messages of later turns wait for it. */
+    boolean hardState;
     volatile boolean durable;
     volatile Throwable error;
 

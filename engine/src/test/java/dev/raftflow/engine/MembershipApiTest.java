@@ -127,6 +127,97 @@ class MembershipApiTest {
     assertThat(d.droppedMessages()).isZero();
   }
 
+  /**
+   * Regression (review): a voter alone in its configuration wins at once; while the write of its new
+   * term was still in flight, a later turn's appends to a learner went out under that term. Had it
+   * crashed before the write, it could have won the same term again with other entries.
+   */
+  @Test
+  void aLoneVoterSendsNothingUnderANewTermBeforeThatTermIsDurable() throws Exception {
+    MemoryLogStore disk = new MemoryLogStore();
+    disk.write(new dev.raftflow.engine.spi.LogWrite(new dev.raftflow.engine.spi.HardState(1, "a"), null,
+        List.of(dev.raftflow.engine.message.LogEntry.config(1, 1, Membership.of(Set.of("a"), Set.of("l")))), 1, 1));
+    java.util.concurrent.atomic.AtomicLong termDurableAt = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+    dev.raftflow.engine.spi.LogStore slowTerms = new dev.raftflow.engine.spi.LogStore() {
+      @Override
+      public dev.raftflow.engine.spi.PersistentState load() {
+        return disk.load();
+      }
+
+      @Override
+      public CompletableFuture<Void> write(dev.raftflow.engine.spi.LogWrite w) {
+        if (w.hardState() == null) {
+          return disk.write(w);
+        }
+        // the write of a term takes 300 ms: heartbeats fall due meanwhile
+        return CompletableFuture.runAsync(() -> {
+          disk.write(w);
+          termDurableAt.compareAndSet(Long.MAX_VALUE, System.nanoTime());
+        }, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+      }
+
+      @Override
+      public void close() {}
+    };
+    List<Long> earlyArrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    net.transport("l").inbound().subscribe(m -> {
+      if (m.term() >= 2 && System.nanoTime() < termDurableAt.get()) {
+        earlyArrivals.add(m.term());
+      }
+    });
+    RaftNode a = RaftNode.builder().id("a").members(List.of("a")).transport(net.transport("a")).logStore(slowTerms)
+        .options(RaftOptions.builder().tickInterval(Duration.ofMillis(5)).heartbeatTicks(2).electionTicks(10).build())
+        .start();
+    nodes.add(a);
+    await("a leads term 2 and its term is durable", () -> a.state().isLeader() && termDurableAt.get() != Long.MAX_VALUE);
+    assertThat(a.state().term()).isEqualTo(2);
+    Thread.sleep(50); // heartbeats under the durable term do go out
+    assertThat(earlyArrivals).as("messages of term 2 that reached the learner before term 2 was durable").isEmpty();
+  }
+
+  /**
+   * Regression (review): a member cut off while a new member was added and handed leadership came
+   * back holding the old configuration and dropped every message of the new leader as a stranger's.
+   */
+  @Test
+  void aFollowerThatMissedTheAdditionOfTheNewLeaderCatchesUpUnderIt() throws Exception {
+    RaftNode leader = startABC();
+    submitSome(leader, 5);
+    RaftNode lagger = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+    net.isolate(lagger.id());
+    RaftNode d = start("d", ABC, true);
+    leader.addLearner("d").get(20, TimeUnit.SECONDS);
+    leader.addVoter("d").get(20, TimeUnit.SECONDS);
+    leader.transferLeadership("d").get(20, TimeUnit.SECONDS);
+    await("d leads", () -> d.state().isLeader());
+    net.reconnect(lagger.id());
+    long last = submitSome(d, 5);
+    await(lagger.id() + " catches up under leader d", () -> lagger.state().appliedIndex() >= last);
+    assertThat(lagger.membership().voters()).contains("d");
+  }
+
+  /**
+   * Submits on a leader that removes itself must all settle, one way or the other: entries it
+   * appended after the configuration that removes it may commit only after it stepped down, and it
+   * never hears of them again (found in review by reading the code; the in-memory network commits
+   * too fast to reproduce that here, so this guards the outcome rather than the interleaving).
+   */
+  @Test
+  void submitsOnALeaderThatRemovesItselfAllSettle() throws Exception {
+    RaftNode leader = startABC();
+    submitSome(leader, 5);
+    CompletableFuture<Membership> change = leader.removeMember(leader.id());
+    List<CompletableFuture<LogPosition>> submitted = new ArrayList<>();
+    for (int i = 0; i < 2000 && !change.isDone(); i++) {
+      submitted.add(leader.submit(new byte[] {1}).toFuture());
+      Thread.sleep(0, 200_000);
+    }
+    Membership after = change.get(20, TimeUnit.SECONDS);
+    await("the removed leader steps down", () -> !leader.state().isLeader());
+    submitSome(awaitLeader(after.voters()), 5);
+    await("every submit on the removed leader settles", () -> submitted.stream().allMatch(CompletableFuture::isDone));
+  }
+
   @Test
   void badRequestsFailWithAClearError() throws Exception {
     assertThatThrownBy(() -> RaftNode.builder().id("d").members(ABC).transport(net.transport("d"))

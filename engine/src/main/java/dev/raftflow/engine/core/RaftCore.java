@@ -772,6 +772,11 @@ public final class RaftCore {
     return before != null ? before.getValue() : snapshotMembership;
   }
 
+  /** The configuration a snapshot records; one written before memberships were kept: the bootstrap one. */
+  private Membership membershipOf(Snapshot s) {
+    return s.membership() != null ? s.membership() : bootstrap;
+  }
+
   /** The configuration in force at {@code index} (at or after the snapshot). */
   private Membership membershipAt(long index) {
     var e = configEntries.floorEntry(index);
@@ -1123,7 +1128,7 @@ public final class RaftCore {
       int to = (int) Math.min(d.length, from + chunk);
       byte[] part = from == 0 && to == d.length ? d : java.util.Arrays.copyOfRange(d, from, to);
       messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, from, d.length, part,
-          s.membership()));
+          membershipOf(s)));
       snapshotChunksSent++;
       pr.ticksSinceSent = 0;
       pr.snapshotNext = to;
@@ -1144,7 +1149,7 @@ public final class RaftCore {
     Snapshot s = pr.snapshotSending;
     pr.ticksSinceSent = 0;
     messages.add(new InstallSnapshot(term, id, pr.id, s.index(), s.term(), pr.snapshotSeq++, pr.snapshotNext,
-        s.data().length, new byte[0], s.membership()));
+        s.data().length, new byte[0], membershipOf(s)));
   }
 
   private void handleAppendResponse(AppendResponse r) {

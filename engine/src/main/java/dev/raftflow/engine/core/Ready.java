@@ -9,7 +9,10 @@ import java.util.List;
  *
  * <ol>
  *   <li>send {@code messages} now (the leader's appends and snapshots, which may travel while its
- *       own disk write is under way);
+ *       own disk write is under way), unless the write of an earlier Ready that carries a hard state
+ *       (term or vote) is not durable yet: then send them after that write, like {@code
+ *       messagesAfterWrite}. Nothing may go out under a term or vote a crash could still lose (a
+ *       Ready whose own write carries one already moves its messages to {@code messagesAfterWrite});
  *   <li>make {@code write} durable (skip when empty), then send {@code messagesAfterWrite} (votes and
  *       acknowledgements, which promise durable state), then report
  *       {@link RaftCore#persisted(long, long)} with the write's last index and term.

@@ -241,6 +241,21 @@ class MembershipChangeTest {
   }
 
   @Test
+  void aSnapshotWrittenBeforeMembershipsWereKeptIsSentWithTheStartingMembers() {
+    RaftCore a = core("a", ABC, new PersistentState(new HardState(1, null), new Snapshot(5, 1, new byte[] {1}), List.of()));
+    while (a.role() != Role.CANDIDATE) {
+      a.tick();
+    }
+    a.ready();
+    a.step(new VoteResponse(2, "b", "a", true));
+    a.ready();
+    a.step(AppendResponse.rejected(2, "b", "a", 5, 0, 1)); // b holds nothing: it needs the snapshot
+    InstallSnapshot sent = a.ready().messages().stream().filter(m -> m instanceof InstallSnapshot)
+        .map(m -> (InstallSnapshot) m).findFirst().orElseThrow();
+    assertThat(sent.membership()).isEqualTo(Membership.ofVoters(ABC));
+  }
+
+  @Test
   void aConfigurationEntryOverwrittenByANewLeaderIsRolledBack() {
     RaftCore b = core("b", ABC, PersistentState.EMPTY);
     Membership joint = voters("a", "b", "c").transitionTo(voters("a", "b"));

@@ -431,6 +431,9 @@ final class RandomizedSimulation {
           duplicateRate = rnd.nextInt(3) * 0.05;
           maxDelayMs = rnd.nextInt(4) == 0 ? 200 : 1 + rnd.nextInt(30);
           maxDiskDelayMs = rnd.nextInt(3) == 0 ? 30 : 3;
+          if (membershipChanges && membershipRnd.nextInt(4) == 0) {
+            maxDiskDelayMs = 150; // a write that outlasts heartbeats: later turns' messages must wait for it
+          }
         }
       }
       schedule(20 + rnd.nextInt(300), this);
@@ -471,9 +474,12 @@ final class RandomizedSimulation {
             learners.add(id);
           }
         }
-        if (voters.isEmpty()) {
-          voters.add(ids.get(membershipRnd.nextInt(n)));
-          learners.removeAll(voters);
+        if (voters.isEmpty() || membershipRnd.nextInt(4) == 0) {
+          // now and then a voter alone, with learners: it wins its elections without asking anyone
+          String alone = ids.get(membershipRnd.nextInt(n));
+          voters.clear();
+          voters.add(alone);
+          learners.remove(alone);
         }
         try {
           if (current.core.proposeMembership(Membership.of(voters, learners)) > 0) {
@@ -580,12 +586,10 @@ final class RandomizedSimulation {
     void afterInput() {
       Ready rd = core.ready();
       reads(rd);
-      for (Message m : rd.messages()) {
-        send(m);
-      }
+      List<Message> after = sendOrHold(rd);
       LogWrite w = rd.write();
-      if (!w.isEmpty() || !rd.messagesAfterWrite().isEmpty()) {
-        writes.addLast(new PendingWrite(w, rd.messagesAfterWrite()));
+      if (!w.isEmpty() || !after.isEmpty()) {
+        writes.addLast(new PendingWrite(w, after));
         if (w.isEmpty() && writes.size() == 1) {
           completeOneWrite();
         } else {
@@ -621,13 +625,31 @@ final class RandomizedSimulation {
       // the Ready after persisted (leader commit may move)
       Ready rd = core.ready();
       reads(rd);
+      List<Message> after = sendOrHold(rd);
+      if (!rd.write().isEmpty() || !after.isEmpty()) {
+        writes.addLast(new PendingWrite(rd.write(), after));
+        schedule(rnd.nextInt(maxDiskDelayMs), new Durable(index, incarnation));
+      }
+    }
+
+    /**
+     * Sends the Ready's messages, as RaftNode does: at once, unless a term or vote handed out earlier
+     * is not durable yet; then they wait behind the writes. Returns what waits for the writes.
+     */
+    List<Message> sendOrHold(Ready rd) {
+      boolean held = false;
+      for (PendingWrite pw : writes) {
+        held |= pw.write.hardState() != null;
+      }
+      if (held && !rd.messages().isEmpty()) {
+        List<Message> after = new ArrayList<>(rd.messages());
+        after.addAll(rd.messagesAfterWrite());
+        return after;
+      }
       for (Message m : rd.messages()) {
         send(m);
       }
-      if (!rd.write().isEmpty() || !rd.messagesAfterWrite().isEmpty()) {
-        writes.addLast(new PendingWrite(rd.write(), rd.messagesAfterWrite()));
-        schedule(rnd.nextInt(maxDiskDelayMs), new Durable(index, incarnation));
-      }
+      return rd.messagesAfterWrite();
     }
 
     /** Checks the reads the core answered: a confirmed read point covers what was committed before. */
