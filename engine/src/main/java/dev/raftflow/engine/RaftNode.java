@@ -390,7 +390,7 @@ public final class RaftNode implements AutoCloseable {
    * within an election timeout (this node then leads on and takes proposals again), if another
    * member wins, if this node loses leadership otherwise, or if no outcome is known after two
    * election timeouts; with {@link NotLeaderException} if this node is not the leader, {@link
-   * IllegalArgumentException} for an id that is not a member, {@link NodeClosedException} when
+   * IllegalArgumentException} for an id that is not a voter, {@link NodeClosedException} when
    * closed. A new transfer replaces one under way (which fails); a transfer to this node itself
    * cancels one under way and completes. Completes on the loop thread.
    */
