@@ -112,8 +112,12 @@ final class NodeCommand implements Callable<Integer> {
     members.addAll(peerMap.keySet());
     InetSocketAddress bind = address(listen);
 
+    // Accept members we do not know yet: a member cut off while another was added learns the new
+    // one's address only from the log, and if the new member leads, only it can send that log.
+    // Not enough alone: until that address is applied, our answers to the new leader are dropped,
+    // so it cannot find where our log ends; catching up still needs a way to answer it.
     RSocketTransport.Builder tb = RSocketTransport.builder().clusterId(clusterId).nodeId(id)
-        .bind(bind.getHostString(), bind.getPort());
+        .bind(bind.getHostString(), bind.getPort()).acceptUnknownPeers(true);
     peerMap.forEach(tb::peer);
     RSocketTransport transport = tb.start();
     ChronicleLogStore store = ChronicleLogStore.open(Path.of(dir), ChronicleLogStore.Options.defaults()

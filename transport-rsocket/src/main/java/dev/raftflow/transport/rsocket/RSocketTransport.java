@@ -82,9 +82,9 @@ import reactor.netty.tcp.TcpServer;
  * Frames are {@link WireFormat} around the engine's {@code MessageCodec}; an AppendEntries over the
  * frame cap is split into chained AppendEntries. The dialer's SETUP frame carries a {@link
  * SetupFrame} (cluster id, its node id, the node id it expects, optionally an HMAC with the shared
- * secret); the acceptor refuses another cluster, an unknown or self node id, a wrong target, a bad
- * or missing proof, logging the reason, and keeps serving the others. TLS is optional (one Netty
- * {@link SslContext} for the server side, one for dialing). Binding to port 0 picks an ephemeral
+ * secret); the acceptor refuses another cluster, an unknown (see below) or self node id, a wrong
+ * target, a bad or missing proof, logging the reason, and keeps serving the others. TLS is
+ * optional (one Netty {@link SslContext} for the server side, one for dialing). Binding to port 0 picks an ephemeral
  * port ({@link #localAddress()}); peers are dialed lazily and redialed with capped exponential
  * backoff; {@link #close()} closes every connection and the listening socket, and releases all
  * Netty buffers it holds. {@link #isolate(boolean)} is a socket-level switch for tests and
@@ -99,6 +99,13 @@ import reactor.netty.tcp.TcpServer;
  * counted as {@link TransportMetrics#droppedUnreachable}; messages it sent that the node has not
  * taken yet are still delivered. A removed peer may be added again, as a new peer. Unless set
  * explicitly, the inbound buffer's capacity follows the current number of peers.
+ *
+ * <p>With {@link Builder#acceptUnknownPeers(boolean) acceptUnknownPeers} on, a dialer that is not a
+ * peer is accepted too (every other check still applies) and its messages are delivered; sends to
+ * it are still dropped and counted until it is added with {@link #addPeer}. This lets a member
+ * hear a leader that joined by a configuration it does not hold yet. An id removed with {@link
+ * #removePeer} (peer or not) is refused from then on, as without the option, until it is added
+ * again: removal is explicit, a stranger is merely not known yet.
  *
  * <p>Threading: {@link #send} is non-blocking and meant for the node's event loop; everything else
  * is thread-safe. {@code send} never throws for a bad or lost peer: it drops and counts.
@@ -128,12 +135,15 @@ public final class RSocketTransport implements Transport {
   private final Duration keepAliveInterval;
   private final Duration keepAliveMaxLifetime;
   private final Duration connectTimeout;
+  private final boolean acceptUnknownPeers;
   final ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
 
   private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   /** The current peers; changed only under this object's monitor, read without it. */
   private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
   private final Map<String, InboundChannel> channels = new ConcurrentHashMap<>();
+  /** Ids removed and not added again: refused even with {@code acceptUnknownPeers}. Changed under the monitor. */
+  private final Set<String> removed = ConcurrentHashMap.newKeySet();
   private final Set<Connection> acceptedConnections = ConcurrentHashMap.newKeySet();
   final InboundBuffer inbound;
   private final Flux<Message> inboundFlux;
@@ -174,6 +184,7 @@ public final class RSocketTransport implements Transport {
     this.keepAliveMaxLifetime = b.keepAliveMaxLifetime;
     this.connectTimeout = b.connectTimeout;
     this.inboundBufferCapacity = b.inboundBufferCapacity;
+    this.acceptUnknownPeers = b.acceptUnknownPeers;
     for (Map.Entry<String, InetSocketAddress> e : b.peers.entrySet()) {
       links.put(e.getKey(), new PeerLink(this, e.getKey()));
       if (e.getValue() != null) {
@@ -309,6 +320,7 @@ public final class RSocketTransport implements Transport {
     if (address != null) {
       addresses.put(id, address);
     }
+    removed.remove(id);
     if (links.putIfAbsent(id, new PeerLink(this, id)) == null) {
       inbound.capacity(inboundCapacity());
       log.info("{}: peer '{}' added", nodeId, id);
@@ -317,23 +329,34 @@ public final class RSocketTransport implements Transport {
 
   /**
    * Stops treating {@code id} as a peer: closes the connections to and from it and discards its
-   * outbound queue; from then on its connections are refused and sends to it are dropped and
-   * counted ({@link TransportMetrics#droppedUnreachable}). No-op for an id that is not a peer.
+   * outbound queue; from then on, until {@link #addPeer}, its connections are refused (even with
+   * {@code acceptUnknownPeers}) and sends to it are dropped and counted ({@link
+   * TransportMetrics#droppedUnreachable}). For an id that is not a peer this is a no-op, except
+   * that with {@code acceptUnknownPeers} its connection is closed and it is refused likewise.
    */
   public synchronized void removePeer(String id) {
     PeerLink l = links.remove(id);
-    if (l == null) {
+    if (l == null && !acceptUnknownPeers) {
       return;
     }
+    if (acceptUnknownPeers) {
+      removed.add(id);
+    }
     addresses.remove(id);
-    l.disconnect(true);
+    if (l != null) {
+      l.disconnect(true);
+    }
     InboundChannel c = channels.remove(id);
     if (c != null) {
       c.stop();
       c.closeConnection();
     }
-    inbound.capacity(inboundCapacity());
-    log.info("{}: peer '{}' removed", nodeId, id);
+    if (l != null) {
+      inbound.capacity(inboundCapacity());
+      log.info("{}: peer '{}' removed", nodeId, id);
+    } else {
+      log.info("{}: '{}' (not a peer) removed: refused until added", nodeId, id);
+    }
   }
 
   /** The current peers' ids (a copy). */
@@ -561,8 +584,11 @@ public final class RSocketTransport implements Transport {
     if (!nodeId.equals(f.to())) {
       return "node '" + f.from() + "' dialed '" + f.to() + "' but reached '" + nodeId + "'";
     }
-    if (!links.containsKey(f.from())) {
-      return "unknown node id '" + f.from() + "'";
+    if (nodeId.equals(f.from())) {
+      return "node id '" + f.from() + "' is this node's own";
+    }
+    if (!mayFeed(f.from())) {
+      return removed.contains(f.from()) ? "node '" + f.from() + "' was removed" : "unknown node id '" + f.from() + "'";
     }
     if (blocked.contains(f.from())) {
       return "node '" + f.from() + "' is blocked (partitioned away)";
@@ -573,6 +599,11 @@ public final class RSocketTransport implements Transport {
     return null;
   }
 
+  /** Whether {@code id}'s messages may be delivered: a peer, or (with the option) a stranger not removed. */
+  private boolean mayFeed(String id) {
+    return links.containsKey(id) || (acceptUnknownPeers && !removed.contains(id));
+  }
+
   void channelEnded(InboundChannel c) {
     channels.remove(c.peerId(), c);
   }
@@ -580,12 +611,12 @@ public final class RSocketTransport implements Transport {
   /**
    * Makes {@code ch} its peer's current inbound channel (the newest channel wins) unless that peer
    * may no longer feed this node: the transport closed or was isolated, or the peer was blocked or
-   * removed since its connection was accepted. Under the monitor, so {@link #removePeer} and
-   * {@link #block} either see the channel or are seen by this check.
+   * removed since its connection was accepted (see {@link #mayFeed}). Under the monitor, so {@link
+   * #removePeer} and {@link #block} either see the channel or are seen by this check.
    */
   private synchronized boolean register(InboundChannel ch) {
     String peer = ch.peerId();
-    if (closed.get() || isolated || blocked.contains(peer) || !links.containsKey(peer)) {
+    if (closed.get() || isolated || blocked.contains(peer) || !mayFeed(peer)) {
       return false;
     }
     InboundChannel previous = channels.put(peer, ch);
@@ -639,6 +670,7 @@ public final class RSocketTransport implements Transport {
     private Duration keepAliveInterval = Duration.ofSeconds(2);
     private Duration keepAliveMaxLifetime = Duration.ofSeconds(10);
     private Duration connectTimeout = Duration.ofSeconds(2);
+    private boolean acceptUnknownPeers;
 
     private Builder() {}
 
@@ -748,6 +780,17 @@ public final class RSocketTransport implements Transport {
 
     public Builder connectTimeout(Duration v) {
       this.connectTimeout = v;
+      return this;
+    }
+
+    /**
+     * Whether to accept connections from node ids that are not peers (cluster id, target, shared
+     * secret and blocks are still checked; this node's own id and ids given to {@link
+     * RSocketTransport#removePeer} are still refused) and deliver their messages. Sends to such
+     * an id are dropped until it is added as a peer. Default false: only peers are accepted.
+     */
+    public Builder acceptUnknownPeers(boolean v) {
+      this.acceptUnknownPeers = v;
       return this;
     }
 

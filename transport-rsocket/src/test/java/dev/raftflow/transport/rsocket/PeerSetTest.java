@@ -125,6 +125,133 @@ class PeerSetTest {
     }
   }
 
+  /** a and b (acceptUnknownPeers as given), and c, which has a as its peer but is not a's. */
+  private static Map<String, RSocketTransport> withStranger(boolean acceptUnknown) {
+    Map<String, RSocketTransport> ts = new java.util.LinkedHashMap<>(
+        TestKit.cluster(List.of("a", "b"), b -> b.acceptUnknownPeers(acceptUnknown)));
+    ts.put("c", RSocketTransport.builder().clusterId("test").nodeId("c").bind("127.0.0.1", 0)
+        .peer("a", ts.get("a").localAddress()).backoff(Duration.ofMillis(20), Duration.ofMillis(200)).start());
+    return ts;
+  }
+
+  @Test
+  void withAcceptUnknownPeersAStrangerIsHeardButSentToOnlyOnceAdded() {
+    Map<String, RSocketTransport> ts = withStranger(true);
+    RSocketTransport a = ts.get("a");
+    RSocketTransport c = ts.get("c");
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      Inbox inC = Inbox.unbounded(c);
+      assertThat(TestKit.sendUntilReceived(c, vote(1, "c", "a"), inA, WAIT).from()).isEqualTo("c");
+      assertThat(a.metrics().refusedConnections()).isZero();
+      assertThat(a.peers()).containsExactly("b");
+
+      long dropped = a.metrics().droppedUnreachable();
+      for (int i = 0; i < 5; i++) {
+        a.send(vote(66, "a", "c"));
+      }
+      assertThat(a.metrics().droppedUnreachable() - dropped).isEqualTo(5);
+      assertThat(a.isConnected("c")).isFalse();
+      assertThat(inC.poll(Duration.ofMillis(200))).isNull();
+
+      a.addPeer("c", c.localAddress());
+      assertThat(TestKit.sendUntilReceived(a, vote(2, "a", "c"), inC, WAIT).term()).isEqualTo(2);
+      assertThat(TestKit.sendUntilReceived(c, vote(3, "c", "a"), inA, WAIT).term()).isEqualTo(3);
+      assertThat(inC.all).noneMatch(m -> m.term() == 66);
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  @Test
+  void byDefaultAStrangerIsRefused() {
+    Map<String, RSocketTransport> ts = withStranger(false);
+    RSocketTransport a = ts.get("a");
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      await("a refuses c", WAIT, () -> {
+        ts.get("c").send(vote(66, "c", "a"));
+        return a.metrics().refusedConnections() > 0;
+      });
+      assertThat(a.lastRefusal()).contains("unknown node id 'c'");
+      assertThat(inA.poll(Duration.ofMillis(200))).isNull();
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  /** With acceptUnknownPeers, removePeer still cuts an id off (a peer or a stranger) until it is added again. */
+  @Test
+  void withAcceptUnknownPeersARemovedIdIsRefusedUntilAddedAgain() {
+    Map<String, RSocketTransport> ts = withStranger(true);
+    RSocketTransport a = ts.get("a");
+    RSocketTransport b = ts.get("b");
+    RSocketTransport c = ts.get("c");
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      TestKit.sendUntilReceived(b, vote(1, "b", "a"), inA, WAIT);
+      TestKit.sendUntilReceived(c, vote(1, "c", "a"), inA, WAIT);
+
+      a.removePeer("b");
+      a.removePeer("c"); // a stranger: its connection is closed too
+      for (RSocketTransport t : List.of(b, c)) {
+        String id = t.nodeId();
+        long refused = a.metrics().refusedConnections();
+        await("a refuses " + id + "'s new dial", WAIT, () -> {
+          t.send(vote(66, id, "a"));
+          return a.metrics().refusedConnections() > refused;
+        });
+        assertThat(a.lastRefusal()).contains("node '" + id + "' was removed");
+      }
+      assertThat(inA.all).as("nothing from the removed ids").noneMatch(m -> m.term() == 66);
+
+      a.addPeer("b", b.localAddress());
+      a.addPeer("c", null); // a peer again, address not known: heard, not sent to
+      TestKit.sendUntilReceived(b, vote(2, "b", "a"), inA, WAIT);
+      TestKit.sendUntilReceived(c, vote(2, "c", "a"), inA, WAIT);
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  /** The option does not relax the other checks: the shared secret and this node's own id. */
+  @Test
+  void withAcceptUnknownPeersBadSecretsAndTheOwnIdAreRefused() {
+    byte[] secret = "0123456789abcdef0123".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b.sharedSecret(secret).acceptUnknownPeers(true));
+    RSocketTransport a = ts.get("a");
+    RSocketTransport noSecret = RSocketTransport.builder().clusterId("test").nodeId("c").bind("127.0.0.1", 0)
+        .peer("a", a.localAddress()).backoff(Duration.ofMillis(20), Duration.ofMillis(200)).start();
+    RSocketTransport withSecret = RSocketTransport.builder().clusterId("test").nodeId("d").bind("127.0.0.1", 0)
+        .sharedSecret(secret).peer("a", a.localAddress()).backoff(Duration.ofMillis(20), Duration.ofMillis(200)).start();
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      await("a refuses c", WAIT, () -> {
+        noSecret.send(vote(66, "c", "a"));
+        return a.metrics().refusedConnections() > 0;
+      });
+      assertThat(a.lastRefusal()).contains("no shared-secret proof");
+      assertThat(TestKit.sendUntilReceived(withSecret, vote(1, "d", "a"), inA, WAIT).from()).isEqualTo("d");
+
+      // a dialer claiming a's own id, with the right secret
+      long refused = a.metrics().refusedConnections();
+      io.rsocket.RSocket self = io.rsocket.core.RSocketConnector.create().dataMimeType(SetupFrame.MIME_TYPE)
+          .setupPayload(io.rsocket.util.DefaultPayload.create(
+              SetupFrame.create("test", "a", "a", java.util.Optional.of(secret)).encode()))
+          .connect(io.rsocket.transport.netty.client.TcpClientTransport.create(a.localAddress())).block(WAIT);
+      try {
+        await("a refuses its own id", WAIT, () -> a.metrics().refusedConnections() > refused);
+        assertThat(a.lastRefusal()).contains("node id 'a' is this node's own");
+      } finally {
+        self.dispose();
+      }
+    } finally {
+      noSecret.close();
+      withSecret.close();
+      TestKit.closeAll(ts);
+    }
+  }
+
   /** Sends flat out while the peer is removed and re-added: nothing is left queued, nothing thrown. */
   @Test
   void sendsRacingRemovalsLeaveNothingQueued() throws Exception {
