@@ -81,10 +81,11 @@ import reactor.netty.tcp.TcpServer;
  *
  * Frames are {@link WireFormat} around the engine's {@code MessageCodec}; an AppendEntries over the
  * frame cap is split into chained AppendEntries. The dialer's SETUP frame carries a {@link
- * SetupFrame} (cluster id, its node id, the node id it expects, optionally an HMAC with the shared
- * secret); the acceptor refuses another cluster, an unknown (see below) or self node id, a wrong
- * target, a bad or missing proof, logging the reason, and keeps serving the others. TLS is
- * optional (one Netty {@link SslContext} for the server side, one for dialing). Binding to port 0 picks an ephemeral
+ * SetupFrame} (cluster id, its node id, the node id it expects, the address it listens on for
+ * peers if known, optionally an HMAC with the shared secret over all of these); the acceptor
+ * refuses another cluster, an unknown (see below) or self node id, a wrong target, a bad or
+ * missing proof, logging the reason, and keeps serving the others. TLS is optional (one Netty
+ * {@link SslContext} for the server side, one for dialing). Binding to port 0 picks an ephemeral
  * port ({@link #localAddress()}); peers are dialed lazily and redialed with capped exponential
  * backoff; {@link #close()} closes every connection and the listening socket, and releases all
  * Netty buffers it holds. {@link #isolate(boolean)} is a socket-level switch for tests and
@@ -102,10 +103,17 @@ import reactor.netty.tcp.TcpServer;
  *
  * <p>With {@link Builder#acceptUnknownPeers(boolean) acceptUnknownPeers} on, a dialer that is not a
  * peer is accepted too (every other check still applies) and its messages are delivered; sends to
- * it are still dropped and counted until it is added with {@link #addPeer}. This lets a member
- * hear a leader that joined by a configuration it does not hold yet. An id removed with {@link
+ * it are still dropped and counted until it is added with {@link #addPeer} (or advertises its
+ * address, below). This lets a member hear a leader that joined by a configuration it does not
+ * hold yet. An id removed with {@link
  * #removePeer} (peer or not) is refused from then on, as without the option, until it is added
  * again: removal is explicit, a stranger is merely not known yet.
+ *
+ * <p>With the option on, the transport also learns from a dialer's {@linkplain Builder#advertise
+ * advertised address}: a stranger that advertises one becomes a peer with that address (as with
+ * {@link #addPeer}), so the node's answers reach it; a peer whose address is unknown, or was itself
+ * learned this way, gets (or follows) the advertised one. An address given to the builder, {@link
+ * #addPeer} or {@link #peerAddress} is never overwritten by an advertised one.
  *
  * <p>Threading: {@link #send} is non-blocking and meant for the node's event loop; everything else
  * is thread-safe. {@code send} never throws for a bad or lost peer: it drops and counts.
@@ -136,6 +144,7 @@ public final class RSocketTransport implements Transport {
   private final Duration keepAliveMaxLifetime;
   private final Duration connectTimeout;
   private final boolean acceptUnknownPeers;
+  private final InetSocketAddress advertise;
   final ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
 
   private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
@@ -144,6 +153,8 @@ public final class RSocketTransport implements Transport {
   private final Map<String, InboundChannel> channels = new ConcurrentHashMap<>();
   /** Ids removed and not added again: refused even with {@code acceptUnknownPeers}. Changed under the monitor. */
   private final Set<String> removed = ConcurrentHashMap.newKeySet();
+  /** Peers whose address was learned from their setup frame, not given. Changed under the monitor. */
+  private final Set<String> learned = ConcurrentHashMap.newKeySet();
   private final Set<Connection> acceptedConnections = ConcurrentHashMap.newKeySet();
   final InboundBuffer inbound;
   private final Flux<Message> inboundFlux;
@@ -185,6 +196,7 @@ public final class RSocketTransport implements Transport {
     this.connectTimeout = b.connectTimeout;
     this.inboundBufferCapacity = b.inboundBufferCapacity;
     this.acceptUnknownPeers = b.acceptUnknownPeers;
+    this.advertise = b.advertise;
     for (Map.Entry<String, InetSocketAddress> e : b.peers.entrySet()) {
       links.put(e.getKey(), new PeerLink(this, e.getKey()));
       if (e.getValue() != null) {
@@ -303,6 +315,7 @@ public final class RSocketTransport implements Transport {
       throw new IllegalArgumentException("'" + peerId + "' is not a peer of " + nodeId);
     }
     addresses.put(peerId, Objects.requireNonNull(address, "address"));
+    learned.remove(peerId);
   }
 
   /**
@@ -319,6 +332,7 @@ public final class RSocketTransport implements Transport {
     }
     if (address != null) {
       addresses.put(id, address);
+      learned.remove(id);
     }
     removed.remove(id);
     if (links.putIfAbsent(id, new PeerLink(this, id)) == null) {
@@ -343,6 +357,7 @@ public final class RSocketTransport implements Transport {
       removed.add(id);
     }
     addresses.remove(id);
+    learned.remove(id);
     if (l != null) {
       l.disconnect(true);
     }
@@ -480,6 +495,46 @@ public final class RSocketTransport implements Transport {
     return addresses.get(peerId);
   }
 
+  /** What this node's setup frames advertise: as configured, else the bound address unless a wildcard. */
+  Optional<InetSocketAddress> advertisedAddress() {
+    if (advertise != null) {
+      return Optional.of(advertise);
+    }
+    CloseableChannel s = server;
+    InetSocketAddress bound = s == null ? null : s.address();
+    return bound == null || bound.getAddress() == null || bound.getAddress().isAnyLocalAddress()
+        ? Optional.empty() : Optional.of(bound);
+  }
+
+  /**
+   * With {@code acceptUnknownPeers}, takes {@code id}'s advertised address (see the class
+   * Javadoc). Under the monitor, so a concurrent {@link #removePeer} is not undone.
+   */
+  private synchronized void learnAddress(String id, InetSocketAddress advertised) {
+    if (!acceptUnknownPeers || closed.get() || removed.contains(id) || blocked.contains(id)) {
+      return;
+    }
+    InetSocketAddress known = addresses.get(id);
+    if (!links.containsKey(id)) {
+      addPeer(id, advertised);
+      learned.add(id);
+      log.info("{}: '{}' dialed in advertising {}: added as a peer", nodeId, id, advertised);
+    } else if (known != null && sameAddress(known, advertised)) {
+      return;
+    } else if (known == null || learned.contains(id)) {
+      addresses.put(id, advertised);
+      learned.add(id);
+      log.info("{}: peer '{}' is at {} (advertised)", nodeId, id, advertised);
+    } else {
+      log.debug("{}: peer '{}' advertises {}, keeping the configured {}", nodeId, id, advertised, known);
+    }
+  }
+
+  private static boolean sameAddress(InetSocketAddress a, InetSocketAddress b) {
+    return a.getPort() == b.getPort() && (a.getHostString().equals(b.getHostString())
+        || a.getAddress() != null && a.getAddress().getHostAddress().equals(b.getHostString()));
+  }
+
   /** The inbound buffer's cap: as configured, else 2 × peers × window × batch (at most 2^20). */
   private int inboundCapacity() {
     if (inboundBufferCapacity > 0) {
@@ -526,7 +581,7 @@ public final class RSocketTransport implements Transport {
     if (clientSsl != null) {
       tcp = tcp.secure(spec -> spec.sslContext(clientSsl));
     }
-    byte[] setup = SetupFrame.create(clusterId, nodeId, peerId, secret).encode();
+    byte[] setup = SetupFrame.create(clusterId, nodeId, peerId, advertisedAddress(), secret).encode();
     RSocketConnector c = RSocketConnector.create()
         .dataMimeType(SetupFrame.MIME_TYPE)
         .setupPayload(DefaultPayload.create(setup))
@@ -573,6 +628,7 @@ public final class RSocketTransport implements Transport {
       return Mono.error(new RejectedSetupException(reason));
     }
     log.debug("{}: accepted connection from '{}'", nodeId, claimed);
+    f.advertised().ifPresent(a -> learnAddress(claimed, a));
     return Mono.just(new Responder(claimed, sendingSocket));
   }
 
@@ -671,6 +727,7 @@ public final class RSocketTransport implements Transport {
     private Duration keepAliveMaxLifetime = Duration.ofSeconds(10);
     private Duration connectTimeout = Duration.ofSeconds(2);
     private boolean acceptUnknownPeers;
+    private InetSocketAddress advertise;
 
     private Builder() {}
 
@@ -791,6 +848,19 @@ public final class RSocketTransport implements Transport {
      */
     public Builder acceptUnknownPeers(boolean v) {
       this.acceptUnknownPeers = v;
+      return this;
+    }
+
+    /**
+     * The address this node's setup frames advertise as where it listens for peers (used by
+     * acceptors with {@link #acceptUnknownPeers}). Default: the bound address, or none when bound to
+     * a wildcard (0.0.0.0, ::); set it there, or behind NAT, to an address peers can dial.
+     */
+    public Builder advertise(InetSocketAddress v) {
+      if (v.getHostString().isEmpty() || v.getPort() <= 0 || !validId(v.getHostString())) {
+        throw new IllegalArgumentException("cannot advertise " + v);
+      }
+      this.advertise = v;
       return this;
     }
 

@@ -4,15 +4,26 @@ import static dev.raftflow.transport.rsocket.TestKit.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.transport.rsocket.TestKit.Inbox;
+import io.netty.buffer.ByteBufAllocator;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.transport.netty.client.TcpClientTransport;
+import io.rsocket.util.ByteBufPayload;
+import io.rsocket.util.DefaultPayload;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Flux;
 
 /** Peers added and removed while the transport runs (group membership changes). */
 @Timeout(30)
@@ -134,8 +145,9 @@ class PeerSetTest {
     return ts;
   }
 
+  /** With acceptUnknownPeers, a stranger advertising where it listens becomes a peer: answers reach it. */
   @Test
-  void withAcceptUnknownPeersAStrangerIsHeardButSentToOnlyOnceAdded() {
+  void withAcceptUnknownPeersAnAdvertisingStrangerBecomesAPeer() {
     Map<String, RSocketTransport> ts = withStranger(true);
     RSocketTransport a = ts.get("a");
     RSocketTransport c = ts.get("c");
@@ -144,23 +156,94 @@ class PeerSetTest {
       Inbox inC = Inbox.unbounded(c);
       assertThat(TestKit.sendUntilReceived(c, vote(1, "c", "a"), inA, WAIT).from()).isEqualTo("c");
       assertThat(a.metrics().refusedConnections()).isZero();
-      assertThat(a.peers()).containsExactly("b");
-
-      long dropped = a.metrics().droppedUnreachable();
-      for (int i = 0; i < 5; i++) {
-        a.send(vote(66, "a", "c"));
-      }
-      assertThat(a.metrics().droppedUnreachable() - dropped).isEqualTo(5);
-      assertThat(a.isConnected("c")).isFalse();
-      assertThat(inC.poll(Duration.ofMillis(200))).isNull();
-
-      a.addPeer("c", c.localAddress());
+      assertThat(a.peers()).containsExactlyInAnyOrder("b", "c");
+      // no addPeer: a dials c at the address c advertised
       assertThat(TestKit.sendUntilReceived(a, vote(2, "a", "c"), inC, WAIT).term()).isEqualTo(2);
-      assertThat(TestKit.sendUntilReceived(c, vote(3, "c", "a"), inA, WAIT).term()).isEqualTo(3);
-      assertThat(inC.all).noneMatch(m -> m.term() == 66);
+      assertThat(a.isConnected("c")).isTrue();
     } finally {
       TestKit.closeAll(ts);
     }
+  }
+
+  /** A stranger advertising no address is heard, but sends to it are dropped until it is added. */
+  @Test
+  void withAcceptUnknownPeersASilentStrangerIsHeardButSentToOnlyOnceAdded() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b.acceptUnknownPeers(true));
+    RSocketTransport a = ts.get("a");
+    RSocket stranger = rawDial(a, SetupFrame.create("test", "e", "a", Optional.empty()), vote(1, "e", "a"));
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      assertThat(inA.poll(WAIT)).extracting(m -> m.from()).isEqualTo("e");
+      assertThat(a.peers()).containsExactly("b");
+      long dropped = a.metrics().droppedUnreachable();
+      a.send(vote(2, "a", "e"));
+      assertThat(a.metrics().droppedUnreachable() - dropped).isEqualTo(1);
+    } finally {
+      stranger.dispose();
+      TestKit.closeAll(ts);
+    }
+  }
+
+  /** An advertised address fills in a peer's unknown one but never replaces a configured one. */
+  @Test
+  void withAcceptUnknownPeersAnAdvertisedAddressOnlyFillsInAnUnknownOne() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b.acceptUnknownPeers(true));
+    RSocketTransport a = ts.get("a");
+    RSocketTransport c = RSocketTransport.builder().clusterId("test").nodeId("c").bind("127.0.0.1", 0)
+        .peer("a", a.localAddress()).backoff(Duration.ofMillis(20), Duration.ofMillis(200)).start();
+    // claims to be b (a known peer, address configured) and to listen on a port nobody serves
+    RSocket liar = rawDial(a, SetupFrame.create("test", "b", "a",
+        Optional.of(new InetSocketAddress("127.0.0.1", 1)), Optional.empty()), vote(1, "b", "a"));
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      Inbox inB = Inbox.unbounded(ts.get("b"));
+      Inbox inC = Inbox.unbounded(c);
+      assertThat(inA.poll(WAIT)).extracting(m -> m.from()).isEqualTo("b");
+      assertThat(TestKit.sendUntilReceived(a, vote(2, "a", "b"), inB, WAIT).term()).isEqualTo(2);
+
+      a.addPeer("c", null); // a peer whose address a does not know
+      assertThat(TestKit.sendUntilReceived(c, vote(3, "c", "a"), inA, WAIT).from()).isEqualTo("c");
+      assertThat(TestKit.sendUntilReceived(a, vote(4, "a", "c"), inC, WAIT).term()).isEqualTo(4);
+    } finally {
+      liar.dispose();
+      c.close();
+      TestKit.closeAll(ts);
+    }
+  }
+
+  /** The advertised address is under the shared-secret proof: changing it in transit is refused. */
+  @Test
+  void withAcceptUnknownPeersATamperedAdvertisedAddressIsRefused() {
+    byte[] secret = "0123456789abcdef0123".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b.sharedSecret(secret).acceptUnknownPeers(true));
+    RSocketTransport a = ts.get("a");
+    SetupFrame signed = SetupFrame.create("test", "d", "a", Optional.of(new InetSocketAddress("127.0.0.1", 4000)),
+        Optional.of(secret));
+    SetupFrame tampered = new SetupFrame("test", "d", "a", Optional.of(InetSocketAddress.createUnresolved("127.0.0.1", 4001)),
+        signed.timestampMillis(), signed.nonce(), signed.mac());
+    RSocket dialer = rawDial(a, tampered, vote(66, "d", "a"));
+    try {
+      Inbox inA = Inbox.unbounded(a);
+      await("a refuses the tampered setup", WAIT, () -> a.metrics().refusedConnections() > 0);
+      assertThat(a.lastRefusal()).contains("bad shared-secret proof");
+      assertThat(a.peers()).containsExactly("b");
+      assertThat(inA.poll(Duration.ofMillis(200))).isNull();
+    } finally {
+      dialer.dispose();
+      TestKit.closeAll(ts);
+    }
+  }
+
+  /** Dials {@code to} presenting {@code setup} and sends {@code m} on the channel, as a peer would. */
+  private static RSocket rawDial(RSocketTransport to, SetupFrame setup, Message m) {
+    RSocket r = RSocketConnector.create().dataMimeType(SetupFrame.MIME_TYPE)
+        .setupPayload(DefaultPayload.create(setup.encode()))
+        .connect(TcpClientTransport.create(to.localAddress())).block(WAIT);
+    r.requestChannel(Flux.just(
+            ByteBufPayload.create(WireFormat.encodeHello(ByteBufAllocator.DEFAULT, m.from())),
+            ByteBufPayload.create(WireFormat.encodeMessage(m))))
+        .subscribe(Payload::release, e -> {});
+    return r;
   }
 
   @Test
@@ -193,7 +276,7 @@ class PeerSetTest {
       TestKit.sendUntilReceived(c, vote(1, "c", "a"), inA, WAIT);
 
       a.removePeer("b");
-      a.removePeer("c"); // a stranger: its connection is closed too
+      a.removePeer("c"); // a peer since it dialed in advertising its address
       for (RSocketTransport t : List.of(b, c)) {
         String id = t.nodeId();
         long refused = a.metrics().refusedConnections();
