@@ -55,7 +55,8 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--id", description = "This member's id.")
   String id;
 
-  @Option(names = "--listen", description = "host:port for peer traffic (port 0 = any).")
+  @Option(names = "--listen", description = "host:port for peer traffic (port 0 = any); also advertised to "
+      + "peers unless the host is a wildcard (0.0.0.0, ::).")
   String listen;
 
   @Option(names = "--client-listen", description = "host:port for the client protocol (default: 127.0.0.1:0).")
@@ -112,8 +113,13 @@ final class NodeCommand implements Callable<Integer> {
     members.addAll(peerMap.keySet());
     InetSocketAddress bind = address(listen);
 
+    // Accept members we do not know yet: a member cut off while another was added learns the new
+    // one's address only from the log, and if the new member leads, only it can send that log.
+    // The new member's setup frame advertises its --listen address (the transport's default: the
+    // bound address unless a wildcard), so our answers reach it before that log entry is applied.
+    // A member listening on a wildcard host advertises nothing and is not answered until then.
     RSocketTransport.Builder tb = RSocketTransport.builder().clusterId(clusterId).nodeId(id)
-        .bind(bind.getHostString(), bind.getPort());
+        .bind(bind.getHostString(), bind.getPort()).acceptUnknownPeers(true);
     peerMap.forEach(tb::peer);
     RSocketTransport transport = tb.start();
     ChronicleLogStore store = ChronicleLogStore.open(Path.of(dir), ChronicleLogStore.Options.defaults()

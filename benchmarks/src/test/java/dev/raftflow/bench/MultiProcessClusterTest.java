@@ -197,6 +197,82 @@ class MultiProcessClusterTest {
     }
   }
 
+  /**
+   * n3 is down while n4 is added and made leader; restarted with its original --peers, n3 knows
+   * neither n4's address nor the entries holding it, which only n4 can send it.
+   */
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void aMemberDownWhileANewLeaderJoinedCatchesUpFromIt(@TempDir Path dir) throws Exception {
+    List<String> original = List.of("n1", "n2", "n3");
+    List<String> all = List.of("n1", "n2", "n3", "n4");
+    Map<String, Integer> peerPorts = new LinkedHashMap<>();
+    Map<String, InetSocketAddress> clientEndpoints = new LinkedHashMap<>();
+    for (String id : all) {
+      peerPorts.put(id, freePort());
+      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+    }
+    for (String id : original) {
+      commands.put(id, nodeArgs(id, original, peerPorts, clientEndpoints, dir));
+      launch(id);
+    }
+    try (RemoteClient client = new RemoteClient(clientEndpoints)) {
+      proposeUntilCommitted(client, "before");
+      if (leaderOf(client, original).equals("n3")) {
+        client.transferLeadership("n3", "n1").block(Duration.ofSeconds(10));
+        await(() -> !"n3".equals(leaderOf(client, original)), "n3 to hand over");
+      }
+      processes.get("n3").destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+      List<String> joinArgs = new ArrayList<>(nodeArgs("n4", all, peerPorts, clientEndpoints, dir));
+      joinArgs.add("--join");
+      commands.put("n4", joinArgs);
+      launch("n4");
+      String n4 = "127.0.0.1:" + peerPorts.get("n4");
+      List<String> up = List.of("n1", "n2");
+      await(() -> addMember(client, up, "n4", n4, true), "n4 added as a learner");
+      await(() -> addMember(client, up, "n4", n4, false), "n4 promoted");
+      await(() -> {
+        try {
+          client.transferLeadership(leaderOf(client, List.of("n1", "n2", "n4")), "n4").block(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+          // leadership moved meanwhile: ask again
+        }
+        return isLeader(client, "n4");
+      }, "n4 to lead");
+
+      launch("n3");
+      LogPosition p = proposeUntilCommitted(client, "after");
+      await(() -> applied(client, "n3") >= p.index(), "n3 to apply up to " + p.index());
+      assertThat(new String(client.read("n3", p.index()).block(Duration.ofSeconds(3)), StandardCharsets.UTF_8))
+          .isEqualTo("after");
+      assertThat(membershipOf(client, "n3")).isEqualTo(Membership.ofVoters(all));
+      assertThat(isLeader(client, "n4")).as("n4 still leads").isTrue();
+    } finally {
+      processes.values().forEach(Process::destroyForcibly);
+    }
+  }
+
+  /** One try at adding {@code id} through whichever of {@code candidates} leads; true when done. */
+  private static boolean addMember(RemoteClient client, List<String> candidates, String id, String hostPort,
+      boolean learner) {
+    try {
+      client.addMember(leaderOf(client, candidates), id, hostPort, learner).block(Duration.ofSeconds(20));
+      return true;
+    } catch (RuntimeException e) {
+      sleep(50); // not the leader (any more), or no leader yet
+      return false;
+    }
+  }
+
+  private static boolean isLeader(RemoteClient client, String id) {
+    try {
+      return client.state(id).block(Duration.ofSeconds(2)).isLeader();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /** The arguments of {@code id}'s node, its --peers being the other ones of {@code group}. */
   private static List<String> nodeArgs(String id, List<String> group, Map<String, Integer> peerPorts,
       Map<String, InetSocketAddress> clientEndpoints, Path dir) {

@@ -81,9 +81,10 @@ import reactor.netty.tcp.TcpServer;
  *
  * Frames are {@link WireFormat} around the engine's {@code MessageCodec}; an AppendEntries over the
  * frame cap is split into chained AppendEntries. The dialer's SETUP frame carries a {@link
- * SetupFrame} (cluster id, its node id, the node id it expects, optionally an HMAC with the shared
- * secret); the acceptor refuses another cluster, an unknown or self node id, a wrong target, a bad
- * or missing proof, logging the reason, and keeps serving the others. TLS is optional (one Netty
+ * SetupFrame} (cluster id, its node id, the node id it expects, the address it listens on for
+ * peers if known, optionally an HMAC with the shared secret over all of these); the acceptor
+ * refuses another cluster, an unknown (see below) or self node id, a wrong target, a bad or
+ * missing proof, logging the reason, and keeps serving the others. TLS is optional (one Netty
  * {@link SslContext} for the server side, one for dialing). Binding to port 0 picks an ephemeral
  * port ({@link #localAddress()}); peers are dialed lazily and redialed with capped exponential
  * backoff; {@link #close()} closes every connection and the listening socket, and releases all
@@ -99,6 +100,20 @@ import reactor.netty.tcp.TcpServer;
  * counted as {@link TransportMetrics#droppedUnreachable}; messages it sent that the node has not
  * taken yet are still delivered. A removed peer may be added again, as a new peer. Unless set
  * explicitly, the inbound buffer's capacity follows the current number of peers.
+ *
+ * <p>With {@link Builder#acceptUnknownPeers(boolean) acceptUnknownPeers} on, a dialer that is not a
+ * peer is accepted too (every other check still applies) and its messages are delivered; sends to
+ * it are still dropped and counted until it is added with {@link #addPeer} (or advertises its
+ * address, below). This lets a member hear a leader that joined by a configuration it does not
+ * hold yet. An id removed with {@link
+ * #removePeer} (peer or not) is refused from then on, as without the option, until it is added
+ * again: removal is explicit, a stranger is merely not known yet.
+ *
+ * <p>With the option on, the transport also learns from a dialer's {@linkplain Builder#advertise
+ * advertised address}: a stranger that advertises one becomes a peer with that address (as with
+ * {@link #addPeer}), so the node's answers reach it; a peer whose address is unknown, or was itself
+ * learned this way, gets (or follows) the advertised one. An address given to the builder, {@link
+ * #addPeer} or {@link #peerAddress} is never overwritten by an advertised one.
  *
  * <p>Threading: {@link #send} is non-blocking and meant for the node's event loop; everything else
  * is thread-safe. {@code send} never throws for a bad or lost peer: it drops and counts.
@@ -128,12 +143,18 @@ public final class RSocketTransport implements Transport {
   private final Duration keepAliveInterval;
   private final Duration keepAliveMaxLifetime;
   private final Duration connectTimeout;
+  private final boolean acceptUnknownPeers;
+  private final InetSocketAddress advertise;
   final ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
 
   private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   /** The current peers; changed only under this object's monitor, read without it. */
   private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
   private final Map<String, InboundChannel> channels = new ConcurrentHashMap<>();
+  /** Ids removed and not added again: refused even with {@code acceptUnknownPeers}. Changed under the monitor. */
+  private final Set<String> removed = ConcurrentHashMap.newKeySet();
+  /** Peers whose address was learned from their setup frame, not given. Changed under the monitor. */
+  private final Set<String> learned = ConcurrentHashMap.newKeySet();
   private final Set<Connection> acceptedConnections = ConcurrentHashMap.newKeySet();
   final InboundBuffer inbound;
   private final Flux<Message> inboundFlux;
@@ -174,6 +195,8 @@ public final class RSocketTransport implements Transport {
     this.keepAliveMaxLifetime = b.keepAliveMaxLifetime;
     this.connectTimeout = b.connectTimeout;
     this.inboundBufferCapacity = b.inboundBufferCapacity;
+    this.acceptUnknownPeers = b.acceptUnknownPeers;
+    this.advertise = b.advertise;
     for (Map.Entry<String, InetSocketAddress> e : b.peers.entrySet()) {
       links.put(e.getKey(), new PeerLink(this, e.getKey()));
       if (e.getValue() != null) {
@@ -292,6 +315,7 @@ public final class RSocketTransport implements Transport {
       throw new IllegalArgumentException("'" + peerId + "' is not a peer of " + nodeId);
     }
     addresses.put(peerId, Objects.requireNonNull(address, "address"));
+    learned.remove(peerId);
   }
 
   /**
@@ -308,7 +332,9 @@ public final class RSocketTransport implements Transport {
     }
     if (address != null) {
       addresses.put(id, address);
+      learned.remove(id);
     }
+    removed.remove(id);
     if (links.putIfAbsent(id, new PeerLink(this, id)) == null) {
       inbound.capacity(inboundCapacity());
       log.info("{}: peer '{}' added", nodeId, id);
@@ -317,23 +343,35 @@ public final class RSocketTransport implements Transport {
 
   /**
    * Stops treating {@code id} as a peer: closes the connections to and from it and discards its
-   * outbound queue; from then on its connections are refused and sends to it are dropped and
-   * counted ({@link TransportMetrics#droppedUnreachable}). No-op for an id that is not a peer.
+   * outbound queue; from then on, until {@link #addPeer}, its connections are refused (even with
+   * {@code acceptUnknownPeers}) and sends to it are dropped and counted ({@link
+   * TransportMetrics#droppedUnreachable}). For an id that is not a peer this is a no-op, except
+   * that with {@code acceptUnknownPeers} its connection is closed and it is refused likewise.
    */
   public synchronized void removePeer(String id) {
     PeerLink l = links.remove(id);
-    if (l == null) {
+    if (l == null && !acceptUnknownPeers) {
       return;
     }
+    if (acceptUnknownPeers) {
+      removed.add(id);
+    }
     addresses.remove(id);
-    l.disconnect(true);
+    learned.remove(id);
+    if (l != null) {
+      l.disconnect(true);
+    }
     InboundChannel c = channels.remove(id);
     if (c != null) {
       c.stop();
       c.closeConnection();
     }
-    inbound.capacity(inboundCapacity());
-    log.info("{}: peer '{}' removed", nodeId, id);
+    if (l != null) {
+      inbound.capacity(inboundCapacity());
+      log.info("{}: peer '{}' removed", nodeId, id);
+    } else {
+      log.info("{}: '{}' (not a peer) removed: refused until added", nodeId, id);
+    }
   }
 
   /** The current peers' ids (a copy). */
@@ -457,6 +495,46 @@ public final class RSocketTransport implements Transport {
     return addresses.get(peerId);
   }
 
+  /** What this node's setup frames advertise: as configured, else the bound address unless a wildcard. */
+  Optional<InetSocketAddress> advertisedAddress() {
+    if (advertise != null) {
+      return Optional.of(advertise);
+    }
+    CloseableChannel s = server;
+    InetSocketAddress bound = s == null ? null : s.address();
+    return bound == null || bound.getAddress() == null || bound.getAddress().isAnyLocalAddress()
+        ? Optional.empty() : Optional.of(bound);
+  }
+
+  /**
+   * With {@code acceptUnknownPeers}, takes {@code id}'s advertised address (see the class
+   * Javadoc). Under the monitor, so a concurrent {@link #removePeer} is not undone.
+   */
+  private synchronized void learnAddress(String id, InetSocketAddress advertised) {
+    if (!acceptUnknownPeers || closed.get() || removed.contains(id) || blocked.contains(id)) {
+      return;
+    }
+    InetSocketAddress known = addresses.get(id);
+    if (!links.containsKey(id)) {
+      addPeer(id, advertised);
+      learned.add(id);
+      log.info("{}: '{}' dialed in advertising {}: added as a peer", nodeId, id, advertised);
+    } else if (known != null && sameAddress(known, advertised)) {
+      return;
+    } else if (known == null || learned.contains(id)) {
+      addresses.put(id, advertised);
+      learned.add(id);
+      log.info("{}: peer '{}' is at {} (advertised)", nodeId, id, advertised);
+    } else {
+      log.debug("{}: peer '{}' advertises {}, keeping the configured {}", nodeId, id, advertised, known);
+    }
+  }
+
+  private static boolean sameAddress(InetSocketAddress a, InetSocketAddress b) {
+    return a.getPort() == b.getPort() && (a.getHostString().equals(b.getHostString())
+        || a.getAddress() != null && a.getAddress().getHostAddress().equals(b.getHostString()));
+  }
+
   /** The inbound buffer's cap: as configured, else 2 × peers × window × batch (at most 2^20). */
   private int inboundCapacity() {
     if (inboundBufferCapacity > 0) {
@@ -503,7 +581,7 @@ public final class RSocketTransport implements Transport {
     if (clientSsl != null) {
       tcp = tcp.secure(spec -> spec.sslContext(clientSsl));
     }
-    byte[] setup = SetupFrame.create(clusterId, nodeId, peerId, secret).encode();
+    byte[] setup = SetupFrame.create(clusterId, nodeId, peerId, advertisedAddress(), secret).encode();
     RSocketConnector c = RSocketConnector.create()
         .dataMimeType(SetupFrame.MIME_TYPE)
         .setupPayload(DefaultPayload.create(setup))
@@ -550,6 +628,7 @@ public final class RSocketTransport implements Transport {
       return Mono.error(new RejectedSetupException(reason));
     }
     log.debug("{}: accepted connection from '{}'", nodeId, claimed);
+    f.advertised().ifPresent(a -> learnAddress(claimed, a));
     return Mono.just(new Responder(claimed, sendingSocket));
   }
 
@@ -561,8 +640,11 @@ public final class RSocketTransport implements Transport {
     if (!nodeId.equals(f.to())) {
       return "node '" + f.from() + "' dialed '" + f.to() + "' but reached '" + nodeId + "'";
     }
-    if (!links.containsKey(f.from())) {
-      return "unknown node id '" + f.from() + "'";
+    if (nodeId.equals(f.from())) {
+      return "node id '" + f.from() + "' is this node's own";
+    }
+    if (!mayFeed(f.from())) {
+      return removed.contains(f.from()) ? "node '" + f.from() + "' was removed" : "unknown node id '" + f.from() + "'";
     }
     if (blocked.contains(f.from())) {
       return "node '" + f.from() + "' is blocked (partitioned away)";
@@ -573,6 +655,11 @@ public final class RSocketTransport implements Transport {
     return null;
   }
 
+  /** Whether {@code id}'s messages may be delivered: a peer, or (with the option) a stranger not removed. */
+  private boolean mayFeed(String id) {
+    return links.containsKey(id) || (acceptUnknownPeers && !removed.contains(id));
+  }
+
   void channelEnded(InboundChannel c) {
     channels.remove(c.peerId(), c);
   }
@@ -580,12 +667,12 @@ public final class RSocketTransport implements Transport {
   /**
    * Makes {@code ch} its peer's current inbound channel (the newest channel wins) unless that peer
    * may no longer feed this node: the transport closed or was isolated, or the peer was blocked or
-   * removed since its connection was accepted. Under the monitor, so {@link #removePeer} and
-   * {@link #block} either see the channel or are seen by this check.
+   * removed since its connection was accepted (see {@link #mayFeed}). Under the monitor, so {@link
+   * #removePeer} and {@link #block} either see the channel or are seen by this check.
    */
   private synchronized boolean register(InboundChannel ch) {
     String peer = ch.peerId();
-    if (closed.get() || isolated || blocked.contains(peer) || !links.containsKey(peer)) {
+    if (closed.get() || isolated || blocked.contains(peer) || !mayFeed(peer)) {
       return false;
     }
     InboundChannel previous = channels.put(peer, ch);
@@ -639,6 +726,8 @@ public final class RSocketTransport implements Transport {
     private Duration keepAliveInterval = Duration.ofSeconds(2);
     private Duration keepAliveMaxLifetime = Duration.ofSeconds(10);
     private Duration connectTimeout = Duration.ofSeconds(2);
+    private boolean acceptUnknownPeers;
+    private InetSocketAddress advertise;
 
     private Builder() {}
 
@@ -748,6 +837,30 @@ public final class RSocketTransport implements Transport {
 
     public Builder connectTimeout(Duration v) {
       this.connectTimeout = v;
+      return this;
+    }
+
+    /**
+     * Whether to accept connections from node ids that are not peers (cluster id, target, shared
+     * secret and blocks are still checked; this node's own id and ids given to {@link
+     * RSocketTransport#removePeer} are still refused) and deliver their messages. Sends to such
+     * an id are dropped until it is added as a peer. Default false: only peers are accepted.
+     */
+    public Builder acceptUnknownPeers(boolean v) {
+      this.acceptUnknownPeers = v;
+      return this;
+    }
+
+    /**
+     * The address this node's setup frames advertise as where it listens for peers (used by
+     * acceptors with {@link #acceptUnknownPeers}). Default: the bound address, or none when bound to
+     * a wildcard (0.0.0.0, ::); set it there, or behind NAT, to an address peers can dial.
+     */
+    public Builder advertise(InetSocketAddress v) {
+      if (v.getHostString().isEmpty() || v.getPort() <= 0 || !validId(v.getHostString())) {
+        throw new IllegalArgumentException("cannot advertise " + v);
+      }
+      this.advertise = v;
       return this;
     }
 
