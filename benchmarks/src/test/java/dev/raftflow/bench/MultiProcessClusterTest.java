@@ -49,21 +49,14 @@ class MultiProcessClusterTest {
 
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
   private final Map<String, List<String>> commands = new LinkedHashMap<>();
+  private final Map<String, Integer> peerPorts = new LinkedHashMap<>();
+  private final Map<String, InetSocketAddress> clientEndpoints = new LinkedHashMap<>();
 
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void killingTheLeaderLosesNoAcknowledgedWrite(@TempDir Path dir) throws Exception {
     List<String> ids = List.of("n1", "n2", "n3");
-    Map<String, Integer> peerPorts = new LinkedHashMap<>();
-    Map<String, InetSocketAddress> clientEndpoints = new LinkedHashMap<>();
-    for (String id : ids) {
-      peerPorts.put(id, freePort());
-      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
-    }
-    for (String id : ids) {
-      commands.put(id, nodeArgs(id, ids, peerPorts, clientEndpoints, dir));
-      launch(id);
-    }
+    startGroup(ids, ids, dir);
     try (RemoteClient client = new RemoteClient(clientEndpoints)) {
       Map<Long, String> acked = new ConcurrentHashMap<>();
       AtomicBoolean writing = new AtomicBoolean(true);
@@ -102,8 +95,7 @@ class MultiProcessClusterTest {
       }
       for (Map.Entry<Long, String> w : acked.entrySet()) {
         for (String id : ids) {
-          byte[] got = client.read(id, w.getKey()).block(Duration.ofSeconds(3));
-          assertThat(new String(got, StandardCharsets.UTF_8)).as("%s at index %d", id, w.getKey()).isEqualTo(w.getValue());
+          assertCommandAt(client, id, w.getKey(), w.getValue());
         }
       }
 
@@ -125,16 +117,7 @@ class MultiProcessClusterTest {
     List<String> original = List.of("n1", "n2", "n3");
     List<String> all = List.of("n1", "n2", "n3", "n4");
     List<String> remaining = List.of("n2", "n3", "n4");
-    Map<String, Integer> peerPorts = new LinkedHashMap<>();
-    Map<String, InetSocketAddress> clientEndpoints = new LinkedHashMap<>();
-    for (String id : all) {
-      peerPorts.put(id, freePort());
-      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
-    }
-    for (String id : original) {
-      commands.put(id, nodeArgs(id, original, peerPorts, clientEndpoints, dir));
-      launch(id);
-    }
+    startGroup(all, original, dir);
     try (RemoteClient client = new RemoteClient(clientEndpoints)) {
       Map<Long, String> acked = new LinkedHashMap<>();
       for (int i = 0; i < 20; i++) {
@@ -142,10 +125,7 @@ class MultiProcessClusterTest {
       }
 
       // n4 joins: its --peers are the group's members, and it is not a voter of its own accord
-      List<String> joinArgs = new ArrayList<>(nodeArgs("n4", all, peerPorts, clientEndpoints, dir));
-      joinArgs.add("--join");
-      commands.put("n4", joinArgs);
-      launch("n4");
+      startJoining("n4", all, dir);
       String n4 = "127.0.0.1:" + peerPorts.get("n4");
 
       String leader = leaderOf(client, original);
@@ -160,8 +140,7 @@ class MultiProcessClusterTest {
       long last = acked.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
       await(() -> applied(client, "n4") >= last, "n4 to apply up to " + last);
       for (Map.Entry<Long, String> w : acked.entrySet()) {
-        byte[] got = client.read("n4", w.getKey()).block(Duration.ofSeconds(3));
-        assertThat(new String(got, StandardCharsets.UTF_8)).as("n4 at index %d", w.getKey()).isEqualTo(w.getValue());
+        assertCommandAt(client, "n4", w.getKey(), w.getValue());
       }
 
       Membership asVoter = client.addMember(leaderOf(client, original), "n4", n4, false).block(Duration.ofSeconds(20));
@@ -189,8 +168,7 @@ class MultiProcessClusterTest {
       LogPosition p = proposeUntilCommitted(client, "after-removal");
       for (String id : remaining) {
         await(() -> applied(client, id) >= p.index(), id + " to apply up to " + p.index());
-        byte[] got = client.read(id, p.index()).block(Duration.ofSeconds(3));
-        assertThat(new String(got, StandardCharsets.UTF_8)).as("%s at index %d", id, p.index()).isEqualTo("after-removal");
+        assertCommandAt(client, id, p.index(), "after-removal");
       }
     } finally {
       processes.values().forEach(Process::destroyForcibly);
@@ -206,16 +184,7 @@ class MultiProcessClusterTest {
   void aMemberDownWhileANewLeaderJoinedCatchesUpFromIt(@TempDir Path dir) throws Exception {
     List<String> original = List.of("n1", "n2", "n3");
     List<String> all = List.of("n1", "n2", "n3", "n4");
-    Map<String, Integer> peerPorts = new LinkedHashMap<>();
-    Map<String, InetSocketAddress> clientEndpoints = new LinkedHashMap<>();
-    for (String id : all) {
-      peerPorts.put(id, freePort());
-      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
-    }
-    for (String id : original) {
-      commands.put(id, nodeArgs(id, original, peerPorts, clientEndpoints, dir));
-      launch(id);
-    }
+    startGroup(all, original, dir);
     try (RemoteClient client = new RemoteClient(clientEndpoints)) {
       proposeUntilCommitted(client, "before");
       if (leaderOf(client, original).equals("n3")) {
@@ -224,10 +193,7 @@ class MultiProcessClusterTest {
       }
       processes.get("n3").destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
-      List<String> joinArgs = new ArrayList<>(nodeArgs("n4", all, peerPorts, clientEndpoints, dir));
-      joinArgs.add("--join");
-      commands.put("n4", joinArgs);
-      launch("n4");
+      startJoining("n4", all, dir);
       String n4 = "127.0.0.1:" + peerPorts.get("n4");
       List<String> up = List.of("n1", "n2");
       await(() -> addMember(client, up, "n4", n4, true), "n4 added as a learner");
@@ -244,8 +210,7 @@ class MultiProcessClusterTest {
       launch("n3");
       LogPosition p = proposeUntilCommitted(client, "after");
       await(() -> applied(client, "n3") >= p.index(), "n3 to apply up to " + p.index());
-      assertThat(new String(client.read("n3", p.index()).block(Duration.ofSeconds(3)), StandardCharsets.UTF_8))
-          .isEqualTo("after");
+      assertCommandAt(client, "n3", p.index(), "after");
       assertThat(membershipOf(client, "n3")).isEqualTo(Membership.ofVoters(all));
       assertThat(isLeader(client, "n4")).as("n4 still leads").isTrue();
     } finally {
@@ -273,9 +238,34 @@ class MultiProcessClusterTest {
     }
   }
 
+  /** Picks ports for every one of {@code ids}, then starts the nodes of {@code group}, each knowing the others. */
+  private void startGroup(List<String> ids, List<String> group, Path dir) throws IOException, InterruptedException {
+    for (String id : ids) {
+      peerPorts.put(id, freePort());
+      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+    }
+    for (String id : group) {
+      commands.put(id, nodeArgs(id, group, dir));
+      launch(id);
+    }
+  }
+
+  /** Starts {@code id} with {@code --join}, its --peers being the other ones of {@code group}. */
+  private void startJoining(String id, List<String> group, Path dir) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(nodeArgs(id, group, dir));
+    args.add("--join");
+    commands.put(id, args);
+    launch(id);
+  }
+
+  /** Node {@code id} applied {@code expected} at {@code index} (nodes run with --record-commands). */
+  private static void assertCommandAt(RemoteClient client, String id, long index, String expected) {
+    byte[] got = client.read(id, index).block(Duration.ofSeconds(3));
+    assertThat(new String(got, StandardCharsets.UTF_8)).as("%s at index %d", id, index).isEqualTo(expected);
+  }
+
   /** The arguments of {@code id}'s node, its --peers being the other ones of {@code group}. */
-  private static List<String> nodeArgs(String id, List<String> group, Map<String, Integer> peerPorts,
-      Map<String, InetSocketAddress> clientEndpoints, Path dir) {
+  private List<String> nodeArgs(String id, List<String> group, Path dir) {
     StringBuilder peers = new StringBuilder();
     for (String other : group) {
       if (!other.equals(id)) {
