@@ -15,7 +15,8 @@ import java.util.TreeSet;
  *
  * <p>A change of voters goes through a <em>joint</em> configuration (Raft thesis §4.3): while
  * {@link #outgoingVoters()} is not empty, an election or a commit needs a majority of
- * {@link #voters()} <em>and</em> a majority of {@link #outgoingVoters()}. The leader leaves the
+ * {@link #voters()} <em>and</em> a majority of {@link #outgoingVoters()} (counted by the core's
+ * {@code quorum} package). The leader leaves the
  * joint configuration on its own once it is committed. Changing only learners needs no joint step.
  *
  * <p>Immutable; the sets are sorted, so equal memberships encode to equal bytes.
@@ -93,21 +94,6 @@ public record Membership(Set<String> voters, Set<String> outgoingVoters, Set<Str
       throw new IllegalArgumentException("a transition goes from one plain configuration to another");
     }
     return voters.equals(target.voters) ? target : new Membership(target.voters, voters, target.learners);
-  }
-
-  /** Whether the members of {@code granted} form a majority (of both configurations while joint). */
-  public boolean hasQuorum(Set<String> granted) {
-    return majorityOf(voters, granted) && (outgoingVoters.isEmpty() || majorityOf(outgoingVoters, granted));
-  }
-
-  private static boolean majorityOf(Set<String> config, Set<String> granted) {
-    int n = 0;
-    for (String v : config) {
-      if (granted.contains(v)) {
-        n++;
-      }
-    }
-    return n > config.size() / 2;
   }
 
   /** Encodes this membership (for configuration entries and snapshots). */

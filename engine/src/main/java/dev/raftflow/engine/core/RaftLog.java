@@ -132,6 +132,11 @@ final class RaftLog {
     baseTerm = term;
   }
 
+  /** Whether a log ending at {@code lastIndex} with {@code lastTerm} is at least as up to date as this one (§5.4.1). */
+  boolean isUpToDate(long lastIndex, long lastTerm) {
+    return lastTerm > lastTerm() || (lastTerm == lastTerm() && lastIndex >= lastIndex());
+  }
+
   /** The first index of the run of entries with {@code term} that contains {@code index}. */
   long firstIndexOfTerm(long index, long term) {
     long i = index;

@@ -221,6 +221,11 @@ class RaftCoreTest {
     a.step(new VoteResponse(1, "e", "a", true, false));
     assertThat(a.role()).as("a third real vote for term 1 elects it").isEqualTo(Role.LEADER);
     assertThat(a.term()).isEqualTo(1);
+    // regression of simulation seed 127: a late grant of the pre-vote round begun as a candidate made
+    // the new leader campaign against itself (and carry its pending reads into the next term)
+    a.step(new VoteResponse(2, "c", "a", true, true));
+    assertThat(a.role()).as("a leader ignores grants of a pre-vote round it no longer needs").isEqualTo(Role.LEADER);
+    assertThat(a.term()).isEqualTo(1);
   }
 
   @Test

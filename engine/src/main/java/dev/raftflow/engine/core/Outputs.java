@@ -1,0 +1,84 @@
+package dev.raftflow.engine.core;
+
+import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.spi.HardState;
+import dev.raftflow.engine.spi.LogWrite;
+import dev.raftflow.engine.spi.Snapshot;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the core produced since the last {@link Ready}: messages to send now, messages that promise
+ * durable state, the parts of the next log write, and outcomes. Not thread-safe: owned by the core.
+ */
+final class Outputs {
+
+  private List<Message> messages = new ArrayList<>();
+  private List<Message> afterWrite = new ArrayList<>();
+  private boolean hardStateDirty;
+  private Snapshot snapshot;
+  private long writeFrom = Long.MAX_VALUE;
+  private List<Ready.ReadState> readsConfirmed = new ArrayList<>();
+  private List<Long> readsFailed = new ArrayList<>();
+
+  /** A message that may leave while this member's own write is under way (a leader's appends). */
+  void send(Message m) {
+    messages.add(m);
+  }
+
+  /** A message that promises durable state (a vote, an acknowledgement): it leaves after the write. */
+  void sendAfterWrite(Message m) {
+    afterWrite.add(m);
+  }
+
+  /** The term or vote changed. */
+  void hardStateChanged() {
+    hardStateDirty = true;
+  }
+
+  void writeSnapshot(Snapshot s) {
+    snapshot = s;
+  }
+
+  /** Entries from {@code index} on are new or replaced. */
+  void writeEntriesFrom(long index) {
+    writeFrom = Math.min(writeFrom, index);
+  }
+
+  void readConfirmed(long id, long index) {
+    readsConfirmed.add(new Ready.ReadState(id, index));
+  }
+
+  void readFailed(long id) {
+    readsFailed.add(id);
+  }
+
+  /** Hands out everything collected as one Ready, given the term, vote and log now. */
+  Ready take(long term, String votedFor, RaftLog log) {
+    HardState hs = hardStateDirty ? new HardState(term, votedFor) : null;
+    List<LogEntry> entries = writeFrom == Long.MAX_VALUE ? List.of() : log.suffix(Math.max(writeFrom, log.firstIndex()));
+    LogWrite write = new LogWrite(hs, snapshot, entries, log.lastIndex(), log.lastTerm());
+    if (hs != null && !messages.isEmpty()) {
+      // nothing goes out under a term or vote that is not durable yet: a voter alone in its
+      // configuration wins without asking anyone, and if it crashed before the write, it could vote
+      // for another in the same term after its restart, while its own appends were already out
+      afterWrite.addAll(0, messages);
+      messages = new ArrayList<>();
+    }
+    Ready r = new Ready(messages, write, afterWrite,
+        readsConfirmed.isEmpty() ? List.of() : readsConfirmed, readsFailed.isEmpty() ? List.of() : readsFailed);
+    if (!readsConfirmed.isEmpty()) {
+      readsConfirmed = new ArrayList<>();
+    }
+    if (!readsFailed.isEmpty()) {
+      readsFailed = new ArrayList<>();
+    }
+    messages = new ArrayList<>();
+    afterWrite = new ArrayList<>();
+    hardStateDirty = false;
+    snapshot = null;
+    writeFrom = Long.MAX_VALUE;
+    return r;
+  }
+}
