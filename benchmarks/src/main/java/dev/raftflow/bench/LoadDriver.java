@@ -1,6 +1,5 @@
 package dev.raftflow.bench;
 
-import dev.raftflow.engine.LogPosition;
 import dev.raftflow.engine.OverloadedException;
 import dev.raftflow.engine.RaftNode;
 import java.util.concurrent.Semaphore;
@@ -36,8 +35,11 @@ final class LoadDriver implements AutoCloseable {
 
   /** Where proposals go: the leader in this process, or a remote client. */
   interface Proposer {
-    /** A proposal that completes once committed and applied, or null when no leader is known now. */
-    Mono<LogPosition> propose(byte[] command);
+    /**
+     * A proposal that completes once committed and applied, or null when no leader is known now.
+     * Its value is not used: only when (and whether) it completes.
+     */
+    Mono<?> propose(byte[] command);
   }
 
   /** Proposes to whichever node of this process leads. */
@@ -105,7 +107,7 @@ final class LoadDriver implements AutoCloseable {
   }
 
   private boolean send(long startNs, Runnable done) {
-    Mono<LogPosition> call = proposer.propose(payload);
+    Mono<?> call = proposer.propose(payload);
     if (call == null) {
       return false;
     }
@@ -118,7 +120,8 @@ final class LoadDriver implements AutoCloseable {
           done.run();
         },
         err -> {
-          if (err instanceof OverloadedException) {
+          // refused by a full queue: the embedded node says so with the engine's type, a remote member with the client's
+          if (err instanceof OverloadedException || err instanceof dev.raftflow.client.OverloadedException) {
             overloaded.incrementAndGet();
           } else if (countErrors) {
             errors.incrementAndGet();

@@ -1,6 +1,5 @@
 package dev.raftflow.bench;
 
-import dev.raftflow.bench.remote.ClientEndpoint;
 import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.RaftNode;
@@ -9,6 +8,7 @@ import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.memory.MemoryNetwork;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.Transport;
+import dev.raftflow.server.ClientEndpoint;
 import dev.raftflow.storage.chronicle.ChronicleLogStore;
 import dev.raftflow.transport.rsocket.RSocketTransport;
 import java.io.IOException;

@@ -1,9 +1,14 @@
 package dev.raftflow.bench;
 
+import dev.raftflow.server.ClientCommand;
+import dev.raftflow.server.NodeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of {@code raftflow.jar}: {@code run} (the default) starts an embedded cluster under load. */
+/**
+ * Entry point of {@code raftflow.jar}: {@code run} (the default) starts an embedded cluster under load;
+ * {@code node} and {@code client} are the server module's commands.
+ */
 @Command(
     name = "raftflow",
     mixinStandardHelpOptions = true,

@@ -1,5 +1,6 @@
-package dev.raftflow.bench.remote;
+package dev.raftflow.server;
 
+import dev.raftflow.client.ClientProtocol;
 import dev.raftflow.engine.message.EntryType;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.PersistentState;

@@ -1,10 +1,10 @@
-package dev.raftflow.bench;
+package dev.raftflow.server;
 
-import dev.raftflow.bench.remote.RemoteClient;
-import dev.raftflow.engine.LogPosition;
-import dev.raftflow.engine.Membership;
-import dev.raftflow.engine.NodeState;
-import dev.raftflow.engine.NotLeaderException;
+import dev.raftflow.client.Membership;
+import dev.raftflow.client.NodeStatus;
+import dev.raftflow.client.NotLeaderException;
+import dev.raftflow.client.Position;
+import dev.raftflow.client.RemoteClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "client", mixinStandardHelpOptions = true,
     description = "Propose to, read from, move the leadership of, or change the members of a cluster of 'node' processes.")
-final class ClientCommand implements Callable<Integer> {
+public final class ClientCommand implements Callable<Integer> {
 
   @Option(names = "--endpoints", required = true, description = "Client endpoints: id=host:port,...")
   String endpoints;
@@ -57,7 +57,7 @@ final class ClientCommand implements Callable<Integer> {
         byte[] cmd = propose.getBytes(StandardCharsets.UTF_8);
         for (int attempt = 0; attempt < 2 * map.size() + 2; attempt++) {
           try {
-            LogPosition pos = client.propose(cmd).block(Duration.ofSeconds(5));
+            Position pos = client.propose(cmd).block(Duration.ofSeconds(5));
             System.out.printf("committed index=%d term=%d via %s%n", pos.index(), pos.term(), client.leaderHint());
             return 0;
           } catch (RuntimeException e) {
@@ -69,7 +69,7 @@ final class ClientCommand implements Callable<Integer> {
       if (state) {
         for (String id : map.keySet()) {
           try {
-            NodeState s = client.state(id).block(Duration.ofSeconds(3));
+            NodeStatus s = client.state(id).block(Duration.ofSeconds(3));
             System.out.printf("%s term=%d role=%s leader=%s commit=%d applied=%d last=%d%n", id, s.term(), s.role(),
                 s.leaderId(), s.commitIndex(), s.appliedIndex(), s.lastIndex());
           } catch (RuntimeException e) {

@@ -1,7 +1,5 @@
-package dev.raftflow.bench;
+package dev.raftflow.server;
 
-import dev.raftflow.bench.remote.AddressBook;
-import dev.raftflow.bench.remote.ClientEndpoint;
 import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
@@ -29,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,7 +46,20 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = "Run one member of a multi-process cluster.")
-final class NodeCommand implements Callable<Integer> {
+public final class NodeCommand implements Callable<Integer> {
+
+  /** The state machine snapshots its count and address book every this many entries. */
+  static final long SNAPSHOT_EVERY = 50_000;
+
+  /**
+   * Runs {@code node} with these flags in this JVM and exits with its code: the server's own entry
+   * point, for launching a member without {@code raftflow.jar} (which offers the same as {@code
+   * raftflow.jar node ...}).
+   */
+  public static void main(String[] args) {
+    System.setProperty("chronicle.analytics.disable", "true");
+    System.exit(new CommandLine(new NodeCommand()).execute(args));
+  }
 
   @Option(names = "--config", description = "Properties file with the same keys as the flags (flags win).")
   Path config;
@@ -142,7 +154,7 @@ final class NodeCommand implements Callable<Integer> {
             recorded.put(e.index(), e.command());
           }
         }
-        if (e.index() % LocalCluster.SNAPSHOT_EVERY == 0 && !recordCommands) {
+        if (e.index() % SNAPSHOT_EVERY == 0 && !recordCommands) {
           byte[] addresses = book.encode();
           node.snapshot(e.index(), ByteBuffer.allocate(8 + addresses.length).putLong(commands.get()).put(addresses).array());
         }

@@ -1,14 +1,14 @@
-package dev.raftflow.bench;
+package dev.raftflow.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.raftflow.bench.remote.RemoteClient;
-import dev.raftflow.engine.LogPosition;
-import dev.raftflow.engine.Membership;
-import dev.raftflow.engine.NodeState;
-import dev.raftflow.engine.NotLeaderException;
-import dev.raftflow.engine.RaftException;
+import dev.raftflow.client.ClientException;
+import dev.raftflow.client.Membership;
+import dev.raftflow.client.NodeStatus;
+import dev.raftflow.client.NotLeaderException;
+import dev.raftflow.client.Position;
+import dev.raftflow.client.RemoteClient;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -65,7 +65,7 @@ class MultiProcessClusterTest {
         while (writing.get()) {
           String cmd = "w-" + i;
           try {
-            LogPosition p = client.propose(cmd.getBytes(StandardCharsets.UTF_8)).block(Duration.ofSeconds(3));
+            Position p = client.propose(cmd.getBytes(StandardCharsets.UTF_8)).block(Duration.ofSeconds(3));
             acked.put(p.index(), cmd);
             i++;
           } catch (RuntimeException e) {
@@ -133,7 +133,7 @@ class MultiProcessClusterTest {
       assertThatThrownBy(() -> client.addMember(follower, "n4", n4, true).block(Duration.ofSeconds(5)))
           .isInstanceOf(NotLeaderException.class);
       assertThatThrownBy(() -> client.addMember(leader, "n4", "no-port", true).block(Duration.ofSeconds(5)))
-          .isInstanceOf(RaftException.class).hasMessageContaining("host:port");
+          .isInstanceOf(ClientException.class).hasMessageContaining("host:port");
 
       Membership asLearner = client.addMember(leader, "n4", n4, true).block(Duration.ofSeconds(20));
       assertThat(asLearner).isEqualTo(Membership.of(Set.copyOf(original), Set.of("n4")));
@@ -165,7 +165,7 @@ class MultiProcessClusterTest {
       }
       processes.get("n2").destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       launch("n2");
-      LogPosition p = proposeUntilCommitted(client, "after-removal");
+      Position p = proposeUntilCommitted(client, "after-removal");
       for (String id : remaining) {
         await(() -> applied(client, id) >= p.index(), id + " to apply up to " + p.index());
         assertCommandAt(client, id, p.index(), "after-removal");
@@ -208,7 +208,7 @@ class MultiProcessClusterTest {
       }, "n4 to lead");
 
       launch("n3");
-      LogPosition p = proposeUntilCommitted(client, "after");
+      Position p = proposeUntilCommitted(client, "after");
       await(() -> applied(client, "n3") >= p.index(), "n3 to apply up to " + p.index());
       assertCommandAt(client, "n3", p.index(), "after");
       assertThat(membershipOf(client, "n3")).isEqualTo(Membership.ofVoters(all));
@@ -264,7 +264,7 @@ class MultiProcessClusterTest {
     assertThat(new String(got, StandardCharsets.UTF_8)).as("%s at index %d", id, index).isEqualTo(expected);
   }
 
-  /** The arguments of {@code id}'s node, its --peers being the other ones of {@code group}. */
+  /** The {@code node} arguments of {@code id}, its --peers being the other ones of {@code group}. */
   private List<String> nodeArgs(String id, List<String> group, Path dir) {
     StringBuilder peers = new StringBuilder();
     for (String other : group) {
@@ -272,7 +272,7 @@ class MultiProcessClusterTest {
         peers.append(peers.length() == 0 ? "" : ",").append(other).append("=127.0.0.1:").append(peerPorts.get(other));
       }
     }
-    return List.of("node", "--id", id, "--listen", "127.0.0.1:" + peerPorts.get(id),
+    return List.of("--id", id, "--listen", "127.0.0.1:" + peerPorts.get(id),
         "--client-listen", "127.0.0.1:" + clientEndpoints.get(id).getPort(), "--peers", peers.toString(),
         "--data-dir", dir.resolve(id).toString(), "--record-commands");
   }
@@ -300,7 +300,7 @@ class MultiProcessClusterTest {
   }
 
   /** Proposes {@code cmd} until a leader has committed and applied it. */
-  private static LogPosition proposeUntilCommitted(RemoteClient client, String cmd) {
+  private static Position proposeUntilCommitted(RemoteClient client, String cmd) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
       try {
@@ -334,7 +334,7 @@ class MultiProcessClusterTest {
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
+    cmd.add(NodeCommand.class.getName()); // what 'raftflow.jar node' runs, on this module's test classpath
     cmd.addAll(commands.get(id));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     processes.put(id, p);
@@ -364,7 +364,7 @@ class MultiProcessClusterTest {
     while (System.nanoTime() < deadline) {
       for (String id : candidates) {
         try {
-          NodeState s = client.state(id).block(Duration.ofSeconds(2));
+          NodeStatus s = client.state(id).block(Duration.ofSeconds(2));
           if (s.isLeader()) {
             return id;
           }

@@ -1,4 +1,4 @@
-package dev.raftflow.bench.remote;
+package dev.raftflow.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

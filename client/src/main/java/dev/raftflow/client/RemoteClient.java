@@ -1,11 +1,5 @@
-package dev.raftflow.bench.remote;
+package dev.raftflow.client;
 
-import dev.raftflow.engine.LogPosition;
-import dev.raftflow.engine.Membership;
-import dev.raftflow.engine.NodeState;
-import dev.raftflow.engine.NotLeaderException;
-import dev.raftflow.engine.OverloadedException;
-import dev.raftflow.engine.RaftException;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import io.rsocket.core.RSocketConnector;
@@ -23,9 +17,13 @@ import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
 
 /**
- * A client of a group's {@link ClientEndpoint}s: proposes to the member it believes leads and
- * follows NOT_LEADER redirects. One RSocket connection per member, opened lazily; proposals are
- * pipelined on one request-channel per member. Thread-safe.
+ * A client of a group's members over the {@link ClientProtocol}: proposes to the member it believes
+ * leads and follows NOT_LEADER redirects. One RSocket connection per member, opened lazily;
+ * proposals are pipelined on one request-channel per member. Thread-safe.
+ *
+ * <p>Every call is a lazy {@link Mono}. A member's refusal fails it with a {@link ClientException}
+ * ({@link NotLeaderException}, {@link OverloadedException} or the base type with the member's
+ * message); a connection failure fails it with the transport's exception.
  */
 public final class RemoteClient implements AutoCloseable {
 
@@ -34,8 +32,14 @@ public final class RemoteClient implements AutoCloseable {
   private final Map<String, Mono<Channel>> channels = new ConcurrentHashMap<>();
   private volatile String leader;
 
-  /** @param endpoints member id → client endpoint address */
+  /**
+   * @param endpoints member id → client endpoint address (not empty)
+   * @throws IllegalArgumentException when {@code endpoints} is empty
+   */
   public RemoteClient(Map<String, InetSocketAddress> endpoints) {
+    if (endpoints == null || endpoints.isEmpty()) {
+      throw new IllegalArgumentException("a remote client needs at least one endpoint");
+    }
     this.endpoints = Map.copyOf(endpoints);
     this.leader = endpoints.keySet().iterator().next();
   }
@@ -46,13 +50,13 @@ public final class RemoteClient implements AutoCloseable {
   }
 
   /** Proposes to the believed leader; completes when committed and applied there. */
-  public Mono<LogPosition> propose(byte[] command) {
+  public Mono<Position> propose(byte[] command) {
     String target = leader;
     return channel(target).flatMap(ch -> ch.call(ClientProtocol.OP_PROPOSE, command)).flatMap(b -> {
       byte status = b.get();
       switch (status) {
         case ClientProtocol.OK:
-          return Mono.just(new LogPosition(b.getLong(), b.getLong()));
+          return Mono.just(new Position(b.getLong(), b.getLong()));
         case ClientProtocol.NOT_LEADER: {
           String hint = ClientProtocol.getStr(b);
           if (hint != null && endpoints.containsKey(hint)) {
@@ -60,15 +64,15 @@ public final class RemoteClient implements AutoCloseable {
           } else {
             rotate(target);
           }
-          return Mono.error(new NotLeaderException(target, -1, hint));
+          return Mono.error(new NotLeaderException(target, hint));
         }
         case ClientProtocol.OVERLOADED:
           return Mono.error(new OverloadedException(ClientProtocol.getStr(b)));
         default:
-          return Mono.error(new RaftException(target + ": " + ClientProtocol.getStr(b)));
+          return Mono.error(new ClientException(target + ": " + ClientProtocol.getStr(b)));
       }
     }).doOnError(e -> {
-      if (!(e instanceof RaftException)) {
+      if (!(e instanceof ClientException)) {
         channels.remove(target);
         rotate(target); // connection trouble: try the next member
       }
@@ -83,7 +87,7 @@ public final class RemoteClient implements AutoCloseable {
     private volatile Throwable failed;
 
     Channel(RSocket rs) {
-      rs.requestChannel(out.asFlux()).subscribe(this::onReply, this::onEnd, () -> onEnd(new RaftException("channel closed")));
+      rs.requestChannel(out.asFlux()).subscribe(this::onReply, this::onEnd, () -> onEnd(new ClientException("channel closed")));
     }
 
     Mono<ByteBuffer> call(byte op, byte[] body) {
@@ -142,10 +146,10 @@ public final class RemoteClient implements AutoCloseable {
   }
 
   /** Reads one member's state. */
-  public Mono<NodeState> state(String member) {
+  public Mono<NodeStatus> state(String member) {
     return call(member, ClientProtocol.request(ClientProtocol.OP_STATE, new byte[0])).map(b -> {
       if (b.get() != ClientProtocol.OK) {
-        throw new RaftException(member + ": " + ClientProtocol.getStr(b));
+        throw new ClientException(member + ": " + ClientProtocol.getStr(b));
       }
       return ClientProtocol.readState(b);
     });
@@ -159,10 +163,10 @@ public final class RemoteClient implements AutoCloseable {
     return call(member, ClientProtocol.request(ClientProtocol.OP_READ_INDEX, new byte[0])).map(b -> {
       byte status = b.get();
       if (status == ClientProtocol.NOT_LEADER) {
-        throw new NotLeaderException(member, -1, ClientProtocol.getStr(b));
+        throw new NotLeaderException(member, ClientProtocol.getStr(b));
       }
       if (status != ClientProtocol.OK) {
-        throw new RaftException(member + ": " + ClientProtocol.getStr(b));
+        throw new ClientException(member + ": " + ClientProtocol.getStr(b));
       }
       return b.getLong();
     });
@@ -174,10 +178,10 @@ public final class RemoteClient implements AutoCloseable {
     return call(member, ClientProtocol.request(ClientProtocol.OP_TRANSFER, body)).flatMap(b -> {
       byte status = b.get();
       if (status == ClientProtocol.NOT_LEADER) {
-        return Mono.error(new NotLeaderException(member, -1, ClientProtocol.getStr(b)));
+        return Mono.error(new NotLeaderException(member, ClientProtocol.getStr(b)));
       }
       if (status != ClientProtocol.OK) {
-        return Mono.error(new RaftException(member + ": " + ClientProtocol.getStr(b)));
+        return Mono.error(new ClientException(member + ": " + ClientProtocol.getStr(b)));
       }
       return Mono.empty();
     });
@@ -186,7 +190,7 @@ public final class RemoteClient implements AutoCloseable {
   /**
    * Asks leader {@code member} to add {@code id}, listening for peers at {@code hostPort}, as a
    * learner or a voter; completes with the new configuration once it is committed. Fails with
-   * {@link NotLeaderException} (naming the leader when known) or {@link RaftException} (e.g. another
+   * {@link NotLeaderException} (naming the leader when known) or {@link ClientException} (e.g. another
    * change under way).
    */
   public Mono<Membership> addMember(String member, String id, String hostPort, boolean learner) {
@@ -213,10 +217,10 @@ public final class RemoteClient implements AutoCloseable {
     return call(member, ClientProtocol.request(op, body)).map(b -> {
       byte status = b.get();
       if (status == ClientProtocol.NOT_LEADER) {
-        throw new NotLeaderException(member, -1, ClientProtocol.getStr(b));
+        throw new NotLeaderException(member, ClientProtocol.getStr(b));
       }
       if (status != ClientProtocol.OK) {
-        throw new RaftException(member + ": " + ClientProtocol.getStr(b));
+        throw new ClientException(member + ": " + ClientProtocol.getStr(b));
       }
       return ClientProtocol.readMembership(b);
     });
@@ -227,7 +231,7 @@ public final class RemoteClient implements AutoCloseable {
     ByteBuffer req = ByteBuffer.allocate(8).putLong(index);
     return call(member, ClientProtocol.request(ClientProtocol.OP_READ, req.array())).map(b -> {
       if (b.get() != ClientProtocol.OK) {
-        throw new RaftException(member + ": " + ClientProtocol.getStr(b));
+        throw new ClientException(member + ": " + ClientProtocol.getStr(b));
       }
       byte[] cmd = new byte[b.remaining()];
       b.get(cmd);
@@ -249,6 +253,9 @@ public final class RemoteClient implements AutoCloseable {
   }
 
   private Mono<RSocket> connection(String member) {
+    if (!endpoints.containsKey(member)) {
+      return Mono.error(new IllegalArgumentException("'" + member + "' is not one of " + endpoints.keySet()));
+    }
     // one shared connection attempt per member: concurrent callers wait for the same one
     return connections.compute(member, (id, cached) -> cached != null ? cached : connect(id))
         .flatMap(rs -> {

@@ -1,5 +1,9 @@
-package dev.raftflow.bench.remote;
+package dev.raftflow.server;
 
+import dev.raftflow.client.ClientProtocol;
+import dev.raftflow.engine.LogPosition;
+import dev.raftflow.engine.Membership;
+import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.NotLeaderException;
 import dev.raftflow.engine.OverloadedException;
 import dev.raftflow.engine.RaftNode;
@@ -23,7 +27,8 @@ import reactor.core.publisher.Mono;
 /**
  * Serves the {@link ClientProtocol} for one node on a TCP port: proposals (answered when committed
  * and applied), state reads and membership changes, as single request-responses or pipelined on a
- * request-channel (requests and replies tagged with an id, replies in completion order). Thread-safe; {@link #close()} releases the port.
+ * request-channel (requests and replies tagged with an id, replies in completion order). Thread-safe;
+ * {@link #close()} releases the port.
  */
 public final class ClientEndpoint implements AutoCloseable {
 
@@ -101,9 +106,9 @@ public final class ClientEndpoint implements AutoCloseable {
     }
     return switch (op) {
       case ClientProtocol.OP_PROPOSE -> n.submit(body)
-          .map(ClientProtocol::position)
+          .map(ClientEndpoint::position)
           .onErrorResume(e -> Mono.just(failure(e)));
-      case ClientProtocol.OP_STATE -> Mono.just(ClientProtocol.state(n.state()));
+      case ClientProtocol.OP_STATE -> Mono.just(state(n.state()));
       case ClientProtocol.OP_READ_INDEX -> Mono.fromFuture(n.readIndex())
           .map(index -> (ByteBuffer) ByteBuffer.allocate(9).put(ClientProtocol.OK).putLong(index).flip())
           .onErrorResume(e -> Mono.just(failure(e)));
@@ -117,13 +122,13 @@ public final class ClientEndpoint implements AutoCloseable {
         boolean learner = b.get() != 0;
         return n.submit(AddressBook.command(member, hostPort)) // every member learns the address first
             .then(Mono.fromFuture(() -> learner ? n.addLearner(member) : n.addVoter(member)));
-      }).map(ClientProtocol::membership).onErrorResume(e -> Mono.just(failure(e)));
+      }).map(ClientEndpoint::membership).onErrorResume(e -> Mono.just(failure(e)));
       case ClientProtocol.OP_MEMBER_REMOVE -> Mono.defer(() -> {
         String member = new String(body, StandardCharsets.UTF_8);
         AddressBook.checkId(member);
         return Mono.fromFuture(n.removeMember(member));
-      }).map(ClientProtocol::membership).onErrorResume(e -> Mono.just(failure(e)));
-      case ClientProtocol.OP_MEMBERSHIP -> Mono.just(ClientProtocol.membership(n.membership()));
+      }).map(ClientEndpoint::membership).onErrorResume(e -> Mono.just(failure(e)));
+      case ClientProtocol.OP_MEMBERSHIP -> Mono.just(membership(n.membership()));
       case ClientProtocol.OP_READ -> {
         byte[] cmd = body.length == 8 ? reader.apply(ByteBuffer.wrap(body).getLong()) : null;
         yield Mono.just(cmd == null
@@ -132,6 +137,18 @@ public final class ClientEndpoint implements AutoCloseable {
       }
       default -> Mono.just(ClientProtocol.failure(ClientProtocol.ERROR, "unknown op " + op));
     };
+  }
+
+  private static ByteBuffer position(LogPosition p) {
+    return ClientProtocol.position(p.index(), p.term());
+  }
+
+  private static ByteBuffer state(NodeState s) {
+    return ClientProtocol.state(s.term(), s.role().name(), s.leaderId(), s.commitIndex(), s.appliedIndex(), s.lastIndex());
+  }
+
+  private static ByteBuffer membership(Membership m) {
+    return ClientProtocol.membership(m.voters(), m.outgoingVoters(), m.learners());
   }
 
   private static ByteBuffer failure(Throwable e) {
