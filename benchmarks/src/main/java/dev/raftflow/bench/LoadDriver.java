@@ -1,7 +1,7 @@
 package dev.raftflow.bench;
 
 import dev.raftflow.engine.OverloadedException;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;

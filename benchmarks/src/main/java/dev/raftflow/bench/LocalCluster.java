@@ -2,7 +2,7 @@ package dev.raftflow.bench;
 
 import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.NodeState;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.memory.MemoryNetwork;

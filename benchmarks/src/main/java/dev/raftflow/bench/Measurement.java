@@ -2,7 +2,7 @@ package dev.raftflow.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.raftflow.engine.NodeState;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

@@ -1,7 +1,7 @@
 package dev.raftflow.bench;
 
 import dev.raftflow.client.RemoteClient;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;

@@ -6,7 +6,7 @@ import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.NotLeaderException;
 import dev.raftflow.engine.OverloadedException;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import io.rsocket.SocketAcceptor;

@@ -3,7 +3,7 @@ package dev.raftflow.server;
 import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;

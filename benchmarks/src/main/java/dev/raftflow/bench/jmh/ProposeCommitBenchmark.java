@@ -2,7 +2,7 @@ package dev.raftflow.bench.jmh;
 
 import dev.raftflow.bench.LocalCluster;
 import dev.raftflow.engine.LogPosition;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -19,8 +19,7 @@ final class Outputs {
   private boolean hardStateDirty;
   private Snapshot snapshot;
   private long writeFrom = Long.MAX_VALUE;
-  private List<Ready.ReadState> readsConfirmed = new ArrayList<>();
-  private List<Long> readsFailed = new ArrayList<>();
+  private List<Outcome> outcomes = new ArrayList<>();
 
   /** A message that may leave while this member's own write is under way (a leader's appends). */
   void send(Message m) {
@@ -46,33 +45,54 @@ final class Outputs {
     writeFrom = Math.min(writeFrom, index);
   }
 
+  void report(Outcome o) {
+    outcomes.add(o);
+  }
+
   void readConfirmed(long id, long index) {
-    readsConfirmed.add(new Ready.ReadState(id, index));
+    report(new Outcome.ReadConfirmed(id, index));
   }
 
   void readFailed(long id) {
-    readsFailed.add(id);
+    report(new Outcome.ReadFailed(id));
   }
 
-  /** Hands out everything collected as one Ready, given the term, vote and log now. */
-  Ready take(long term, String votedFor, RaftLog log) {
+  /**
+   * Hands out everything collected as one Ready, given the term, vote and log now, holding back in
+   * {@code gate} what may not leave yet.
+   */
+  Ready take(long term, String votedFor, RaftLog log, DurabilityGate gate) {
     HardState hs = hardStateDirty ? new HardState(term, votedFor) : null;
     List<LogEntry> entries = writeFrom == Long.MAX_VALUE ? List.of() : log.suffix(Math.max(writeFrom, log.firstIndex()));
     LogWrite write = new LogWrite(hs, snapshot, entries, log.lastIndex(), log.lastTerm());
-    if (hs != null && !messages.isEmpty()) {
+    List<Message> now = messages;
+    List<Message> after = afterWrite;
+    if ((hs != null || gate.termOrVotePending()) && !now.isEmpty()) {
       // nothing goes out under a term or vote that is not durable yet: a voter alone in its
       // configuration wins without asking anyone, and if it crashed before the write, it could vote
       // for another in the same term after its restart, while its own appends were already out
-      afterWrite.addAll(0, messages);
-      messages = new ArrayList<>();
+      after.addAll(0, now);
+      now = new ArrayList<>();
     }
-    Ready r = new Ready(messages, write, afterWrite,
-        readsConfirmed.isEmpty() ? List.of() : readsConfirmed, readsFailed.isEmpty() ? List.of() : readsFailed);
-    if (!readsConfirmed.isEmpty()) {
-      readsConfirmed = new ArrayList<>();
+    if (!write.isEmpty()) {
+      write = gate.issue(write);
+    } else if (!after.isEmpty()) {
+      if (gate.anyPending()) {
+        gate.holdBehindPending(after); // an answer promising what an earlier write makes durable
+      } else {
+        now.addAll(after);
+      }
+      after = new ArrayList<>();
     }
-    if (!readsFailed.isEmpty()) {
-      readsFailed = new ArrayList<>();
+    List<Message> released = gate.takeReleased();
+    if (!released.isEmpty()) {
+      released = new ArrayList<>(released);
+      released.addAll(now);
+      now = released;
+    }
+    Ready r = new Ready(now, write, after, outcomes.isEmpty() ? List.of() : outcomes);
+    if (!outcomes.isEmpty()) {
+      outcomes = new ArrayList<>();
     }
     messages = new ArrayList<>();
     afterWrite = new ArrayList<>();

@@ -42,6 +42,9 @@ import java.util.Set;
  */
 public final class RaftCore {
 
+  /** Election timeouts after which a write not reported durable is reported as stalled. */
+  private static final int WRITE_STALL_TIMEOUTS = 10;
+
   private final String id;
   private final RaftOptions options;
   private final Random random;
@@ -81,10 +84,21 @@ public final class RaftCore {
   private final ReadIndexQueue reads = new ReadIndexQueue();
   private final LeadershipTransfer transfer = new LeadershipTransfer();
   private final Outputs out = new Outputs();
+  private final DurabilityGate gate = new DurabilityGate();
+  /** The membership change this member leads, until it commits or the leadership is lost. */
+  private MembershipChange change;
   private Snapshot snapshotToApply;
+  private long messagesRefused;
   private long electionsStarted;
   private long leadershipsWon;
   private long snapshotsInstalled;
+
+  private record MembershipChange(Membership target, long index) {}
+
+  /** A core whose service starts from nothing: a recovered snapshot is handed to it first. */
+  public RaftCore(String id, List<String> members, RaftOptions options, Random random, PersistentState restored) {
+    this(id, members, options, random, restored, 0);
+  }
 
   /**
    * @param id this member's id
@@ -93,8 +107,12 @@ public final class RaftCore {
    *     group's current voters, which need not include it: until a configuration names it a voter,
    *     it never campaigns.
    * @param restored what the log store recovered
+   * @param serviceApplied the index the service's own state already reflects (a service whose state
+   *     survives restarts); 0 when it starts empty. A recovered snapshot at or below it is not handed
+   *     to the service again, and entries are handed from just after it.
    */
-  public RaftCore(String id, List<String> members, RaftOptions options, Random random, PersistentState restored) {
+  public RaftCore(String id, List<String> members, RaftOptions options, Random random, PersistentState restored,
+      long serviceApplied) {
     this.id = id;
     this.options = options;
     this.random = random;
@@ -103,10 +121,14 @@ public final class RaftCore {
     this.snapshot = restored.snapshot();
     this.log = new RaftLog(snapshot, restored.entries());
     this.configs = new ConfigHistory(Membership.ofVoters(members), snapshot, restored.entries());
-    this.commitIndex = log.baseIndex();
-    this.appliedIndex = log.baseIndex();
+    if (serviceApplied < 0 || serviceApplied > Math.max(log.baseIndex(), log.lastIndex())) {
+      throw new IllegalArgumentException("the service's applied index " + serviceApplied + " is outside the log (0.."
+          + log.lastIndex() + ")");
+    }
+    this.commitIndex = Math.max(log.baseIndex(), serviceApplied);
+    this.appliedIndex = commitIndex;
     this.durableIndex = log.lastIndex();
-    this.snapshotToApply = snapshot;
+    this.snapshotToApply = snapshot != null && snapshot.index() > serviceApplied ? snapshot : null;
     this.tracker = new ProgressTracker(id, options.maxInflightMessages(), Long.MAX_VALUE);
     this.replicator = new Replicator(id, options, log, configs, out);
     configChanged();
@@ -117,8 +139,12 @@ public final class RaftCore {
 
   /** One tick of the logical clock: drives heartbeats and election timeouts. */
   public void tick() {
+    transfer.tick(role == Role.LEADER, options.electionTicks());
+    long stalled = gate.tick(WRITE_STALL_TIMEOUTS * options.electionTicks());
+    if (stalled > 0) {
+      out.report(new Outcome.WriteStalled(stalled, WRITE_STALL_TIMEOUTS * options.electionTicks()));
+    }
     if (role == Role.LEADER) {
-      transfer.tick(options.electionTicks());
       if (options.checkQuorum() && ++quorumCheckElapsed >= options.electionTicks()) {
         quorumCheckElapsed = 0;
         if (!tracker.quorumActive()) {
@@ -140,10 +166,24 @@ public final class RaftCore {
   }
 
   /**
-   * Handles one message addressed to this member. The caller has checked that it comes from a
-   * member and is addressed here.
+   * Handles one message. Refused (returns false, counted in {@link #messagesRefused()}, nothing
+   * changes): a message not addressed to this member, one claiming to come from it, and an answer
+   * (to a vote, an append or a snapshot) from a member of no configuration it holds or started with.
+   * Requests are taken from any sender (Raft thesis §4.1): a leader or candidate added by a
+   * configuration this member does not hold yet (it joins, or was cut off meanwhile) may need it to
+   * catch up or to vote. Pre-vote and the CheckQuorum lease keep a removed member from disrupting.
    */
-  public void step(Message m) {
+  public boolean step(Message m) {
+    boolean answer = m instanceof VoteResponse || m instanceof AppendResponse || m instanceof SnapshotResponse;
+    if (!id.equals(m.to()) || id.equals(m.from()) || (answer && !configs.knows(m.from()))) {
+      messagesRefused++;
+      return false;
+    }
+    dispatch(m);
+    return true;
+  }
+
+  private void dispatch(Message m) {
     if (m instanceof RequestVote v && v.preVote()) {
       handlePreVote(v); // changes neither term nor vote
       return;
@@ -226,14 +266,14 @@ public final class RaftCore {
     if (pr == null || !configs.current().isVoter(target)) {
       return false;
     }
-    transfer.start(target);
+    transfer.start(target, term);
     maybeSendTimeoutNow(pr);
     return true;
   }
 
-  /** Stops a leadership transfer under way, if any: proposals are taken again. */
+  /** Stops a leadership transfer under way, if any, without reporting its outcome: proposals are taken again. */
   public void cancelTransfer() {
-    transfer.stop();
+    transfer.cancel();
   }
 
   /**
@@ -242,7 +282,9 @@ public final class RaftCore {
    * appends {@code target} itself; a change of learners only appends {@code target}. Each takes
    * effect when appended. Returns the index of the entry appended, or -1 when this member is not
    * the leader or is handing leadership over. A leader that is not among the target's voters leads
-   * until the target is committed, then steps down.
+   * until the target is committed, then steps down. The outcome comes through {@link #ready()}: an
+   * {@link Outcome.MembershipCommitted} once {@code target} is committed (at once when it already
+   * is), or an {@link Outcome.MembershipUnknown} if the leadership is lost first.
    *
    * @throws IllegalStateException when a change is still under way (its entries not all committed)
    * @throws IllegalArgumentException when {@code target} is joint
@@ -255,21 +297,33 @@ public final class RaftCore {
       return -1;
     }
     Membership current = configs.current();
-    if (current.isJoint() || configs.isPending(commitIndex)) {
+    if (change != null || current.isJoint() || configs.isPending(commitIndex)) {
       throw new IllegalStateException("a membership change is under way: " + current + " at index "
           + configs.currentIndex() + ", commit index " + commitIndex);
     }
+    if (current.equals(target)) {
+      out.report(new Outcome.MembershipCommitted(target, configs.currentIndex())); // nothing to change
+      return configs.currentIndex();
+    }
     LogEntry e = LogEntry.config(log.lastIndex() + 1, term, current.transitionTo(target));
+    change = new MembershipChange(target, e.index());
     appendLocal(e);
     return e.index();
   }
 
-  /** The store made the log durable up to {@code index}, whose entry had {@code entryTerm}. */
-  public void persisted(long index, long entryTerm) {
-    if (index > durableIndex && index <= log.lastIndex() && log.termAt(index) == entryTerm) {
-      durableIndex = index;
-      if (role == Role.LEADER) {
-        maybeCommit();
+  /**
+   * The driver made write {@code seq} of a {@link Ready} durable (and every write before it). The
+   * messages that waited for it leave with the next Ready; a leader counts its own durable index.
+   *
+   * @throws IllegalArgumentException when no write {@code seq} was handed out
+   */
+  public void persisted(long seq) {
+    for (DurabilityGate.Pending p : gate.acknowledge(seq)) {
+      if (p.lastIndex() > durableIndex && p.lastIndex() <= log.lastIndex() && log.termAt(p.lastIndex()) == p.lastTerm()) {
+        durableIndex = p.lastIndex();
+        if (role == Role.LEADER) {
+          maybeCommit();
+        }
       }
     }
   }
@@ -336,7 +390,8 @@ public final class RaftCore {
       }
     }
     reads.roundSent();
-    return out.take(term, votedFor, log);
+    transfer.observe(term, role, leaderId, options.electionTicks(), out);
+    return out.take(term, votedFor, log, gate);
   }
 
   /** Whether {@link #takeApply} has something to hand out. */
@@ -456,6 +511,21 @@ public final class RaftCore {
     return replicator.chunksSent();
   }
 
+  /** Messages {@link #step} refused. */
+  public long messagesRefused() {
+    return messagesRefused;
+  }
+
+  /** The seq of the latest write handed out in a Ready (0 when none). */
+  public long lastWriteSeq() {
+    return gate.lastSeq();
+  }
+
+  /** The oldest write handed out and not yet reported durable (its seq), or 0. */
+  public long oldestUnpersistedWrite() {
+    return gate.oldestPending();
+  }
+
   /** Snapshots installed from a leader. */
   public long snapshotsInstalled() {
     return snapshotsInstalled;
@@ -499,6 +569,10 @@ public final class RaftCore {
   /** Everything a member resets when it stops leading or campaigning (and when its term changes). */
   private void reset(long newTerm) {
     reads.failAll(out);
+    if (change != null) {
+      out.report(new Outcome.MembershipUnknown(change.target(), term));
+      change = null;
+    }
     if (newTerm > term) {
       term = newTerm;
       votedFor = null;
@@ -602,7 +676,7 @@ public final class RaftCore {
     if (role == Role.LEADER) {
       syncProgress();
       if (transfer.isActive() && !m.isVoter(transfer.target())) {
-        transfer.stop();
+        transfer.targetRemoved();
       }
     }
   }
@@ -852,6 +926,11 @@ public final class RaftCore {
       commitIndex = n;
       if (configCommits && role == Role.LEADER) {
         syncProgress(); // stop replicating to the members the committed configuration removed
+      }
+      if (change != null && commitIndex >= change.index() && !configs.isPending(commitIndex)
+          && configs.current().equals(change.target())) {
+        out.report(new Outcome.MembershipCommitted(change.target(), configs.currentIndex()));
+        change = null;
       }
     }
     if (role != Role.LEADER || configs.isPending(commitIndex)) {

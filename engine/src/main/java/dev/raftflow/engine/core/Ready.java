@@ -2,40 +2,45 @@ package dev.raftflow.engine.core;
 
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.spi.LogWrite;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the core asks its driver to do after a batch of inputs (etcd's {@code Ready}):
+ * What the core asks its driver to do after a batch of inputs (the contract is written out in
+ * {@code docs/design.md}):
  *
  * <ol>
- *   <li>send {@code messages} now (the leader's appends and snapshots, which may travel while its
- *       own disk write is under way), unless the write of an earlier Ready that carries a hard state
- *       (term or vote) is not durable yet: then send them after that write, like {@code
- *       messagesAfterWrite}. Nothing may go out under a term or vote a crash could still lose (a
- *       Ready whose own write carries one already moves its messages to {@code messagesAfterWrite});
- *   <li>make {@code write} durable (skip when empty), then send {@code messagesAfterWrite} (votes and
- *       acknowledgements, which promise durable state), then report
- *       {@link RaftCore#persisted(long, long)} with the write's last index and term.
+ *   <li>send {@code messages} now;
+ *   <li>when {@code write} is not empty: make it durable (writes become durable in {@code seq}
+ *       order), then send {@code messagesAfterWrite}, then call {@link RaftCore#persisted(long)} with
+ *       the write's {@code seq}. A Ready whose write is empty has no after-write messages.
  * </ol>
  *
- * Also the outcome of linearizable reads ({@link RaftCore#requestRead(long)}): {@code readsConfirmed}
- * (id and read index, in request order) and {@code readsFailed} (ids of reads whose leader stepped
- * down before a majority confirmed it).
- *
- * Readies must be handled in the order the core produced them.
+ * The core itself holds back what may not leave yet (nothing goes out under a term or vote that is
+ * not durable), so a driver that follows these two steps cannot break that rule. {@code outcomes}
+ * reports, in order, what a driver may be waiting for: reads confirmed or failed, membership
+ * changes, leadership transfers, stalled writes. Readies must be handled in the order produced.
  */
-public record Ready(List<Message> messages, LogWrite write, List<Message> messagesAfterWrite,
-    List<ReadState> readsConfirmed, List<Long> readsFailed) {
+public record Ready(List<Message> messages, LogWrite write, List<Message> messagesAfterWrite, List<Outcome> outcomes) {
 
-  /** A confirmed read: the service may answer read {@code id} once it has applied {@code index}. */
-  public record ReadState(long id, long index) {}
+  public Ready {
+    if (write.isEmpty() && !messagesAfterWrite.isEmpty()) {
+      throw new IllegalArgumentException("a Ready without a write has no after-write messages");
+    }
+  }
 
-  public Ready(List<Message> messages, LogWrite write, List<Message> messagesAfterWrite) {
-    this(messages, write, messagesAfterWrite, List.of(), List.of());
+  /** The outcomes of one kind, in order. */
+  public <T extends Outcome> List<T> outcomes(Class<T> kind) {
+    List<T> out = new ArrayList<>();
+    for (Outcome o : outcomes) {
+      if (kind.isInstance(o)) {
+        out.add(kind.cast(o));
+      }
+    }
+    return out;
   }
 
   public boolean isEmpty() {
-    return messages.isEmpty() && write.isEmpty() && messagesAfterWrite.isEmpty() && readsConfirmed.isEmpty()
-        && readsFailed.isEmpty();
+    return messages.isEmpty() && write.isEmpty() && messagesAfterWrite.isEmpty() && outcomes.isEmpty();
   }
 }

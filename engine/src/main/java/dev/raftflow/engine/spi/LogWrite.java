@@ -15,14 +15,25 @@ import java.util.List;
  *       one's index is discarded, then they are appended.
  * </ol>
  *
- * {@code lastIndex}/{@code lastTerm} name the end of the log once the batch is applied; the store
- * reports them back when the batch is durable.
+ * {@code lastIndex}/{@code lastTerm} name the end of the log once the batch is applied. {@code seq}
+ * numbers the writes one core hands out (1, 2, 3, ...; 0 for a write made elsewhere): the driver
+ * reports it back through {@code RaftCore.persisted(seq)} once the batch is durable.
  */
 public record LogWrite(
-    HardState hardState, Snapshot snapshot, List<LogEntry> entries, long lastIndex, long lastTerm) {
+    HardState hardState, Snapshot snapshot, List<LogEntry> entries, long lastIndex, long lastTerm, long seq) {
 
   public LogWrite {
     entries = entries == null ? List.of() : entries;
+  }
+
+  /** A write without a sequence number (seq 0). */
+  public LogWrite(HardState hardState, Snapshot snapshot, List<LogEntry> entries, long lastIndex, long lastTerm) {
+    this(hardState, snapshot, entries, lastIndex, lastTerm, 0);
+  }
+
+  /** This write numbered {@code seq}. */
+  public LogWrite withSeq(long seq) {
+    return new LogWrite(hardState, snapshot, entries, lastIndex, lastTerm, seq);
   }
 
   public boolean isEmpty() {

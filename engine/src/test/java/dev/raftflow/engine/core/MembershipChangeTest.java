@@ -41,6 +41,7 @@ class MembershipChangeTest {
       a.tick();
     }
     a.ready();
+    a.persisted(a.lastWriteSeq()); // the term and vote are durable
     a.step(new VoteResponse(1, "b", "a", true));
     assertThat(a.role()).isEqualTo(Role.LEADER);
     a.ready();
@@ -64,7 +65,7 @@ class MembershipChangeTest {
     assertThat(a.membership().outgoingVoters()).containsExactly("a", "b", "c");
     List<Message> sent = a.ready().messages();
     assertThat(sent).as("the new members get the log too").extracting(Message::to).contains("d", "e");
-    a.persisted(1, 1);
+    a.persisted(a.lastWriteSeq());
 
     ack(a, "d", 1);
     ack(a, "e", 1);
@@ -79,7 +80,7 @@ class MembershipChangeTest {
     assertThat(a.committedMembership().isJoint()).isTrue();
 
     a.ready();
-    a.persisted(2, 1);
+    a.persisted(a.lastWriteSeq());
     ack(a, "d", 2);
     assertThat(a.commitIndex()).as("2 of 5 is no majority").isEqualTo(1);
     ack(a, "e", 2);
@@ -107,13 +108,13 @@ class MembershipChangeTest {
     assertThat(a.proposeMembership(withLearner)).isEqualTo(1);
     assertThat(a.membership()).as("learners alone need no joint step").isEqualTo(withLearner);
     a.ready();
-    a.persisted(1, 1);
+    a.persisted(a.lastWriteSeq());
     ack(a, "b", 1);
     assertThat(a.commitIndex()).isEqualTo(1);
     ack(a, "d", 1); // its probe answered: it replicates from now on
     a.propose(List.of(new byte[] {7}));
     assertThat(a.ready().messages()).extracting(Message::to).contains("d");
-    a.persisted(2, 1);
+    a.persisted(a.lastWriteSeq());
     ack(a, "d", 2);
     assertThat(a.commitIndex()).as("a learner does not count").isEqualTo(1);
     ack(a, "c", 2);
@@ -136,14 +137,14 @@ class MembershipChangeTest {
     RaftCore a = leaderA();
     a.proposeMembership(voters("b", "c"));
     a.ready();
-    a.persisted(1, 1);
+    a.persisted(a.lastWriteSeq());
     ack(a, "b", 1);
     assertThat(a.commitIndex()).as("joint: a and b of the old, b of the new is not 2 of 2").isZero();
     ack(a, "c", 1);
     assertThat(a.commitIndex()).isEqualTo(1);
     assertThat(a.role()).as("leads on until the target commits").isEqualTo(Role.LEADER);
     a.ready();
-    a.persisted(2, 1);
+    a.persisted(a.lastWriteSeq());
     ack(a, "b", 2);
     assertThat(a.role()).as("its own durable entry does not count any more").isEqualTo(Role.LEADER);
     ack(a, "c", 2);
@@ -177,10 +178,10 @@ class MembershipChangeTest {
     s2.step(new VoteResponse(2, "s0", "s2", true));
     assertThat(s2.role()).as("a majority of C_new").isEqualTo(Role.LEADER);
     s2.ready();
-    s2.persisted(2, 1);
+    s2.persisted(s2.lastWriteSeq());
     s2.propose(List.of(new byte[] {1})); // an entry of its term, to commit C_new behind
     s2.ready();
-    s2.persisted(3, 2);
+    s2.persisted(s2.lastWriteSeq());
     s2.step(AppendResponse.accepted(2, "s0", "s2", 3));
     assertThat(s2.commitIndex()).isEqualTo(3);
     assertThat(s2.role()).as("C_new committed: not a voter, it steps down").isEqualTo(Role.FOLLOWER);
@@ -247,6 +248,7 @@ class MembershipChangeTest {
       a.tick();
     }
     a.ready();
+    a.persisted(a.lastWriteSeq()); // the term and vote are durable
     a.step(new VoteResponse(2, "b", "a", true));
     a.ready();
     a.step(AppendResponse.rejected(2, "b", "a", 5, 0, 1)); // b holds nothing: it needs the snapshot
@@ -273,11 +275,11 @@ class MembershipChangeTest {
     Membership target = Membership.of(Set.of("a", "b", "c"), Set.of("d"));
     a.proposeMembership(target);
     a.ready();
-    a.persisted(1, 1);
+    a.persisted(a.lastWriteSeq());
     ack(a, "b", 1);
     a.propose(List.of(new byte[] {1}));
     a.ready();
-    a.persisted(2, 1);
+    a.persisted(a.lastWriteSeq());
     ack(a, "b", 2);
     assertThat(a.commitIndex()).isEqualTo(2);
     assertThat(a.takeApply(10)).hasSize(2);

@@ -52,6 +52,15 @@ class RaftCoreTest {
     return all;
   }
 
+  /** The Ready of a member whose store is durable on return: its write is acknowledged at once. */
+  private static Ready durable(RaftCore c) {
+    Ready r = c.ready();
+    if (!r.write().isEmpty()) {
+      c.persisted(r.write().seq());
+    }
+    return r;
+  }
+
   private static List<LogEntry> entries(long... terms) {
     List<LogEntry> out = new ArrayList<>();
     for (int i = 0; i < terms.length; i++) {
@@ -68,6 +77,7 @@ class RaftCoreTest {
     assertThat(r.write().hardState()).isEqualTo(new HardState(c.term(), c.id()));
     assertThat(r.messages()).as("votes wait for the durable vote").isEmpty();
     assertThat(r.messagesAfterWrite()).hasSize(2).allMatch(m -> m instanceof RequestVote);
+    c.persisted(r.write().seq()); // the term and vote are durable
     c.step(new VoteResponse(c.term(), "b", c.id(), true));
     assertThat(c.role()).isEqualTo(Role.LEADER);
   }
@@ -80,19 +90,19 @@ class RaftCoreTest {
     a.propose(List.of(new byte[] {1}));
     Ready sent = a.ready();
     assertThat(sent.messages()).hasSize(2).allMatch(m -> ((AppendEntries) m).readRound() == 0);
-    a.persisted(1, 1);
+    a.persisted(a.lastWriteSeq());
     a.step(AppendResponse.accepted(1, "b", "a", 1, 0));
     assertThat(a.commitIndex()).isEqualTo(1);
 
     assertThat(a.requestRead(7)).isTrue();
     Ready round = a.ready();
-    assertThat(round.readsConfirmed()).as("a majority has not answered since").isEmpty();
+    assertThat(round.outcomes(Outcome.ReadConfirmed.class)).as("a majority has not answered since").isEmpty();
     assertThat(round.messages()).as("a heartbeat per follower carries the read round").hasSize(2)
         .allMatch(m -> m instanceof AppendEntries ae && ae.readRound() == 1 && ae.entries().isEmpty());
     a.step(AppendResponse.accepted(1, "c", "a", 1, 0)); // c answers the append sent before the read
-    assertThat(a.ready().readsConfirmed()).as("an answer to an earlier append proves nothing").isEmpty();
+    assertThat(a.ready().outcomes(Outcome.ReadConfirmed.class)).as("an answer to an earlier append proves nothing").isEmpty();
     a.step(AppendResponse.rejected(1, "b", "a", 5, 0, 2, 1)); // a rejection in our term still follows us
-    assertThat(a.ready().readsConfirmed()).containsExactly(new Ready.ReadState(7, 1));
+    assertThat(a.ready().outcomes(Outcome.ReadConfirmed.class)).containsExactly(new Outcome.ReadConfirmed(7, 1));
   }
 
   @Test
@@ -105,10 +115,10 @@ class RaftCoreTest {
     assertThat(a.requestRead(3)).isTrue();
     assertThat(a.ready().messages()).allMatch(m -> ((AppendEntries) m).readRound() == 2);
     a.step(AppendResponse.accepted(1, "b", "a", 0, 1));
-    assertThat(a.ready().readsConfirmed()).as("round 1 answered, round 2 not yet")
-        .containsExactly(new Ready.ReadState(1, 0), new Ready.ReadState(2, 0));
+    assertThat(a.ready().outcomes(Outcome.ReadConfirmed.class)).as("round 1 answered, round 2 not yet")
+        .containsExactly(new Outcome.ReadConfirmed(1, 0), new Outcome.ReadConfirmed(2, 0));
     a.step(new AppendEntries(5, "c", "a", 0, 0, List.of(), 0)); // a newer term's leader: no longer the leader
-    assertThat(a.ready().readsFailed()).containsExactly(3L);
+    assertThat(a.ready().outcomes(Outcome.ReadFailed.class)).containsExactly(new Outcome.ReadFailed(3));
     assertThat(a.requestRead(4)).as("a follower serves no reads").isFalse();
   }
 
@@ -119,7 +129,7 @@ class RaftCoreTest {
     a.step(AppendResponse.accepted(1, "c", "a", 0));
     a.propose(List.of(new byte[] {1}, new byte[] {2}));
     a.ready();
-    a.persisted(2, 1);
+    a.persisted(a.lastWriteSeq());
     a.step(AppendResponse.accepted(1, "b", "a", 2));
     a.ready();
 
@@ -162,10 +172,10 @@ class RaftCoreTest {
     assertThat(r.write().entries()).extracting(LogEntry::index, LogEntry::term).containsExactly(
         org.assertj.core.groups.Tuple.tuple(3L, 2L));
     assertThat(r.write().entries().get(0).type()).isEqualTo(dev.raftflow.engine.message.EntryType.NOOP);
-    a.persisted(3, 2);
+    a.persisted(a.lastWriteSeq());
     a.step(AppendResponse.accepted(2, "b", "a", 3, 1));
     assertThat(a.commitIndex()).isEqualTo(3);
-    assertThat(a.ready().readsConfirmed()).containsExactly(new Ready.ReadState(9, 2));
+    assertThat(a.ready().outcomes(Outcome.ReadConfirmed.class)).containsExactly(new Outcome.ReadConfirmed(9, 2));
   }
 
   @Test
@@ -211,6 +221,7 @@ class RaftCoreTest {
     assertThat(a.role()).isEqualTo(Role.CANDIDATE);
     assertThat(a.term()).isEqualTo(1);
     a.ready();
+    a.persisted(a.lastWriteSeq()); // the term and vote are durable
     // term 1 times out without a leader: a pre-campaigns for term 2, and b grants that pre-vote
     while (!a.ready().messages().stream().anyMatch(m -> m instanceof RequestVote v && v.preVote() && v.term() == 2)) {
       a.tick();
@@ -249,7 +260,9 @@ class RaftCoreTest {
     assertThat(granted.write().hardState()).as("the vote is written before the grant is sent")
         .isEqualTo(new HardState(4, "c"));
     b.step(new RequestVote(4, "a", "b", 9, 9)); // already voted in term 4
-    assertThat(b.ready().messagesAfterWrite()).containsExactly(new VoteResponse(4, "b", "a", false));
+    assertThat(answers(b.ready())).as("the refusal waits for the durable term").isEmpty();
+    b.persisted(b.lastWriteSeq());
+    assertThat(answers(b.ready())).containsExactly(new VoteResponse(4, "b", "a", false));
   }
 
   @Test
@@ -280,7 +293,7 @@ class RaftCoreTest {
     a.ready();
     a.step(AppendResponse.accepted(1, "b", "a", 1));
     assertThat(a.commitIndex()).as("b alone is not a majority while a's write is pending").isZero();
-    a.persisted(1, 1);
+    a.persisted(a.lastWriteSeq());
     assertThat(a.commitIndex()).as("a's durable index counts like a follower's").isEqualTo(1);
   }
 
@@ -306,7 +319,7 @@ class RaftCoreTest {
     assertThat(a.commitIndex()).as("index 2 is of term 2: not committed by replica count").isZero();
     a.propose(List.of(new byte[] {9}));
     a.ready();
-    a.persisted(3, 3);
+    a.persisted(a.lastWriteSeq());
     a.step(AppendResponse.accepted(3, "b", "a", 3));
     assertThat(a.commitIndex()).as("a term-3 entry on a majority commits everything before it").isEqualTo(3);
   }
@@ -316,13 +329,13 @@ class RaftCoreTest {
     // follower b has 1@1, then five entries of term 2 that the leader never had
     RaftCore b = core("b", new PersistentState(new HardState(2, null), null, entries(1, 2, 2, 2, 2, 2)));
     b.step(new AppendEntries(3, "a", "b", 6, 3, List.of(), 0));
-    AppendResponse r = (AppendResponse) b.ready().messagesAfterWrite().get(0);
+    AppendResponse r = (AppendResponse) durable(b).messagesAfterWrite().get(0);
     assertThat(r.success()).isFalse();
     assertThat(r.conflictTerm()).isEqualTo(2);
     assertThat(r.conflictIndex()).isEqualTo(2);
     // too short a log: the hint is its length
     b.step(new AppendEntries(3, "a", "b", 20, 3, List.of(), 0));
-    AppendResponse shortLog = (AppendResponse) b.ready().messagesAfterWrite().get(0);
+    AppendResponse shortLog = (AppendResponse) answers(b.ready()).get(0);
     assertThat(shortLog.conflictTerm()).isZero();
     assertThat(shortLog.conflictIndex()).isEqualTo(7);
   }
@@ -362,7 +375,7 @@ class RaftCoreTest {
       a.propose(List.of(new byte[] {(byte) i}));
     }
     a.ready();
-    a.persisted(10, 1);
+    a.persisted(a.lastWriteSeq());
     a.step(AppendResponse.accepted(1, "b", "a", 10));
     assertThat(a.commitIndex()).isEqualTo(10);
     a.takeApply(100);
@@ -376,14 +389,14 @@ class RaftCoreTest {
 
     RaftCore c = core("c", PersistentState.EMPTY);
     c.step(snap);
-    Ready cr = c.ready();
+    Ready cr = durable(c);
     assertThat(cr.write().snapshot()).isNotNull();
     assertThat(c.takeApply(10)).singleElement().isInstanceOf(ApplyEvent.SnapshotInstalled.class);
     a.step(cr.messagesAfterWrite().get(0));
     AppendEntries rest = (AppendEntries) a.ready().messages().stream().filter(m -> m.to().equals("c")).findFirst().orElseThrow();
     assertThat(rest.prevLogIndex()).isEqualTo(8);
     c.step(rest);
-    c.ready();
+    durable(c);
     assertThat(c.lastIndex()).isEqualTo(10);
     assertThat(c.takeApply(10)).extracting(ApplyEvent::index).containsExactly(9L, 10L);
   }
@@ -417,7 +430,7 @@ class RaftCoreTest {
       a.propose(List.of(new byte[] {(byte) (i - 1)}));
     }
     a.ready();
-    a.persisted(upTo, 1);
+    a.persisted(a.lastWriteSeq());
     a.step(AppendResponse.accepted(1, "b", "a", upTo));
     a.takeApply(100);
     assertThat(a.snapshotTaken(at, state)).isTrue();
@@ -449,7 +462,7 @@ class RaftCoreTest {
 
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(first.get(0)); // the chunk at 4 is lost
-    Ready cr = c.ready();
+    Ready cr = durable(c);
     assertThat(cr.write().snapshot()).as("nothing installed before the last chunk").isNull();
     assertThat(answers(cr)).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 1, 0, 4));
     a.step(answers(cr).get(0));
@@ -459,7 +472,7 @@ class RaftCoreTest {
 
     c.step(last.get(0)); // arrives after a gap, twice
     c.step(last.get(0));
-    Ready gap = c.ready();
+    Ready gap = durable(c);
     assertThat(answers(gap)).hasSize(2).allMatch(m -> m.equals(SnapshotResponse.received(1, "c", "a", 8, 3, 8, 4)));
     assertThat(gap.write().snapshot()).isNull();
     a.step(answers(gap).get(0));
@@ -470,7 +483,7 @@ class RaftCoreTest {
 
     c.step(again.get(0));
     c.step(again.get(1));
-    Ready done = c.ready();
+    Ready done = durable(c);
     assertThat(done.write().snapshot().data()).as("the chunks put together").containsExactly(STATE);
     assertThat(done.messagesAfterWrite()).contains(SnapshotResponse.installed(1, "c", "a", 8));
     assertThat(c.takeApply(10)).singleElement().isInstanceOfSatisfying(ApplyEvent.SnapshotInstalled.class,
@@ -497,7 +510,7 @@ class RaftCoreTest {
     });
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(probe.get(0));
-    Ready r = c.ready();
+    Ready r = durable(c);
     assertThat(answers(r)).containsExactly(SnapshotResponse.received(1, "c", "a", 8, 3, 8, 0));
     a.step(answers(r).get(0));
     assertThat(offsets(chunksTo("c", a.ready()))).containsExactly(0L, 4L);
@@ -517,7 +530,7 @@ class RaftCoreTest {
     assertThat(again).as("no answer for half an election timeout").singleElement().matches(s -> s.totalBytes() == 0);
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(again.get(0));
-    assertThat(c.ready().write().snapshot()).isNotNull();
+    assertThat(durable(c).write().snapshot()).isNotNull();
   }
 
   @Test
@@ -527,7 +540,7 @@ class RaftCoreTest {
     List<InstallSnapshot> first = chunksTo("c", a.ready());
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(first.get(0));
-    a.step(answers(c.ready()).get(0));
+    a.step(answers(durable(c)).get(0));
     InstallSnapshot third = chunksTo("c", a.ready()).get(0);
     RaftCore restarted = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     restarted.step(first.get(1));
@@ -575,7 +588,7 @@ class RaftCoreTest {
             busy = 0;
           }
           c.step(link.poll());
-          Ready r = c.ready();
+          Ready r = durable(c);
           answers(r).forEach(a::step); // answers come back at once
           r.messagesAfterWrite().forEach(a::step);
         }
@@ -595,18 +608,18 @@ class RaftCoreTest {
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(first.get(0));
     c.step(first.get(1));
-    Ready cr = c.ready();
+    Ready cr = durable(c);
     answers(cr).forEach(a::step); // the leader knows c holds 8 bytes
     InstallSnapshot last = chunksTo("c", a.ready()).get(0);
     RaftCore restarted = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     restarted.step(first.get(0)); // a late copy of the first chunk reaches the new process first
-    restarted.ready();
+    durable(restarted);
     List<Message> toC = new ArrayList<>(List.of(last));
     for (int round = 0; round < 20 && restarted.snapshotIndex() != 8; round++) {
       for (Message m : toC) {
         restarted.step(m);
       }
-      Ready r = restarted.ready();
+      Ready r = durable(restarted);
       answers(r).forEach(a::step);
       r.messagesAfterWrite().forEach(a::step);
       a.tick();
@@ -643,7 +656,7 @@ class RaftCoreTest {
     assertThat(a.ready().messages()).noneMatch(m -> m instanceof AppendEntries && m.to().equals("c"));
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(first.get(0));
-    a.step(answers(c.ready()).get(0));
+    a.step(answers(durable(c)).get(0));
     assertThat(offsets(chunksTo("c", a.ready()))).as("the transfer goes on").containsExactly(8L);
   }
 
@@ -651,18 +664,18 @@ class RaftCoreTest {
   void chunksOfAnotherLeaderOrTermAreNeverMixedIn() {
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(new InstallSnapshot(1, "a", "c", 8, 1, 1, 0, 10, new byte[] {0, 1, 2, 3}));
-    c.ready();
+    durable(c);
     // b leads term 2 and sends the same snapshot's second chunk, with other bytes
     c.step(new InstallSnapshot(2, "b", "c", 8, 1, 2, 4, 10, new byte[] {9, 9, 9, 9}));
-    Ready r = c.ready();
+    Ready r = durable(c);
     assertThat(answers(r)).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
     c.step(new InstallSnapshot(2, "b", "c", 8, 1, 3, 8, 10, new byte[] {9, 9}));
-    assertThat(c.ready().write().snapshot()).as("no snapshot from mixed chunks").isNull();
+    assertThat(durable(c).write().snapshot()).as("no snapshot from mixed chunks").isNull();
     // within one term: the start of one snapshot, then the middle of another
     c.step(new InstallSnapshot(2, "b", "c", 9, 2, 1, 0, 10, new byte[] {5, 5, 5, 5}));
-    c.ready();
+    durable(c);
     c.step(new InstallSnapshot(2, "b", "c", 8, 1, 2, 4, 10, new byte[] {9, 9, 9, 9}));
-    assertThat(answers(c.ready())).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
+    assertThat(answers(durable(c))).containsExactly(SnapshotResponse.received(2, "c", "b", 8, 2, 4, 0));
     assertThat(c.snapshotIndex()).isZero();
   }
 
@@ -670,7 +683,7 @@ class RaftCoreTest {
   void anEmptySnapshotIsOneEmptyChunk() {
     RaftCore c = new RaftCore("c", ABC, CHUNKED, new Random(3), PersistentState.EMPTY);
     c.step(InstallSnapshot.whole(1, "a", "c", 3, 1, new byte[0]));
-    Ready r = c.ready();
+    Ready r = durable(c);
     assertThat(r.write().snapshot().data()).isEmpty();
     assertThat(r.messagesAfterWrite()).containsExactly(SnapshotResponse.installed(1, "c", "a", 3));
   }
@@ -746,14 +759,14 @@ class RaftCoreTest {
     assertThat(b.takeApply(10)).singleElement()
         .satisfies(ev -> assertThat(ev).isEqualTo(ev).isInstanceOf(ApplyEvent.SnapshotInstalled.class));
     b.step(new RequestVote(3, "a", "b", 100, 3));
-    assertThat(b.ready().messagesAfterWrite()).containsExactly(new VoteResponse(3, "b", "a", false));
+    assertThat(answers(b.ready())).containsExactly(new VoteResponse(3, "b", "a", false));
   }
 
   @Test
   void staleLeaderLearnsTheNewTermFromARejection() {
     RaftCore b = core("b", new PersistentState(new HardState(5, null), null, List.of()));
     b.step(new AppendEntries(3, "a", "b", 0, 0, List.of(), 0));
-    AppendResponse r = (AppendResponse) b.ready().messagesAfterWrite().get(0);
+    AppendResponse r = (AppendResponse) answers(b.ready()).get(0);
     assertThat(r.term()).isEqualTo(5);
     RaftCore a = core("a", PersistentState.EMPTY);
     elect(a);
@@ -792,7 +805,7 @@ class RaftCoreTest {
       a.propose(List.of(big));
     }
     a.ready();
-    a.persisted(20, a.term());
+    a.persisted(a.lastWriteSeq());
     a.ready();
     assertThat(a.takeApply(100)).hasSize(20);
     a.snapshotTaken(20, new byte[] {1});
@@ -835,7 +848,7 @@ class RaftCoreTest {
       }
     }
     RaftCore c = new RaftCore("c", ABC, pre, new Random(3), PersistentState.EMPTY);
-    c.step(ask);
+    c.step(new RequestVote(ask.term(), "a", "c", ask.lastLogIndex(), ask.lastLogTerm(), true));
     VoteResponse yes = (VoteResponse) c.ready().messages().get(0);
     assertThat(yes.granted()).isTrue();
     assertThat(yes.preVote()).isTrue();

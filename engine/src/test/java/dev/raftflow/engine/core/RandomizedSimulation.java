@@ -584,20 +584,21 @@ final class RandomizedSimulation {
 
     /** After every input: handle the ready, apply, snapshot, check. */
     void afterInput() {
-      Ready rd = core.ready();
-      reads(rd);
-      List<Message> after = sendOrHold(rd);
-      LogWrite w = rd.write();
-      if (!w.isEmpty() || !after.isEmpty()) {
-        writes.addLast(new PendingWrite(w, after));
-        if (w.isEmpty() && writes.size() == 1) {
-          completeOneWrite();
-        } else {
-          schedule(rnd.nextInt(maxDiskDelayMs), new Durable(index, incarnation));
-        }
-      }
+      handleReady(core.ready());
       apply();
       check(this);
+    }
+
+    /** Follows the Ready contract: messages now; the write to the disk, its messages once durable. */
+    void handleReady(Ready rd) {
+      reads(rd);
+      for (Message m : rd.messages()) {
+        send(m);
+      }
+      if (!rd.write().isEmpty()) {
+        writes.addLast(new PendingWrite(rd.write(), rd.messagesAfterWrite()));
+        schedule(rnd.nextInt(maxDiskDelayMs), new Durable(index, incarnation));
+      }
     }
 
     void completeOneWrite() {
@@ -605,56 +606,19 @@ final class RandomizedSimulation {
       if (pw == null) {
         return;
       }
-      if (!pw.write.isEmpty()) {
-        store.write(pw.write);
-      }
+      store.write(pw.write);
       for (Message m : pw.after) {
         send(m);
       }
-      if (!pw.write.isEmpty()) {
-        core.persisted(pw.write.lastIndex(), pw.write.lastTerm());
-      }
-      // an empty write queued behind this one may go now
-      while (!writes.isEmpty() && writes.peekFirst().write.isEmpty()) {
-        for (Message m : writes.pollFirst().after) {
-          send(m);
-        }
-      }
+      core.persisted(pw.write.seq());
       apply();
       check(this);
-      // the Ready after persisted (leader commit may move)
-      Ready rd = core.ready();
-      reads(rd);
-      List<Message> after = sendOrHold(rd);
-      if (!rd.write().isEmpty() || !after.isEmpty()) {
-        writes.addLast(new PendingWrite(rd.write(), after));
-        schedule(rnd.nextInt(maxDiskDelayMs), new Durable(index, incarnation));
-      }
-    }
-
-    /**
-     * Sends the Ready's messages, as RaftNode does: at once, unless a term or vote handed out earlier
-     * is not durable yet; then they wait behind the writes. Returns what waits for the writes.
-     */
-    List<Message> sendOrHold(Ready rd) {
-      boolean held = false;
-      for (PendingWrite pw : writes) {
-        held |= pw.write.hardState() != null;
-      }
-      if (held && !rd.messages().isEmpty()) {
-        List<Message> after = new ArrayList<>(rd.messages());
-        after.addAll(rd.messagesAfterWrite());
-        return after;
-      }
-      for (Message m : rd.messages()) {
-        send(m);
-      }
-      return rd.messagesAfterWrite();
+      handleReady(core.ready()); // held messages released, a leader's commit may move
     }
 
     /** Checks the reads the core answered: a confirmed read point covers what was committed before. */
     void reads(Ready rd) {
-      for (Ready.ReadState r : rd.readsConfirmed()) {
+      for (Outcome.ReadConfirmed r : rd.outcomes(Outcome.ReadConfirmed.class)) {
         Long committedBefore = readsAsked.remove(r.id());
         if (committedBefore == null) {
           throw violation(id + " confirmed read " + r.id() + " that was not pending");
@@ -665,7 +629,8 @@ final class RandomizedSimulation {
         }
         readsConfirmed++;
       }
-      for (long readId : rd.readsFailed()) {
+      for (Outcome.ReadFailed f : rd.outcomes(Outcome.ReadFailed.class)) {
+        long readId = f.id();
         if (readsAsked.remove(readId) == null) {
           throw violation(id + " failed read " + readId + " that was not pending");
         }

@@ -4,7 +4,7 @@ import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.LogPosition;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.RaftException;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.sim.SimNetwork;
 import dev.raftflow.engine.sim.SimThread;

@@ -3,7 +3,7 @@ package dev.raftflow.engine.realtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftflow.engine.LogPosition;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import dev.raftflow.engine.RaftOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package dev.raftflow.transport.rsocket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftflow.engine.ApplyEvent;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.Role;
 import dev.raftflow.engine.memory.MemoryLogStore;

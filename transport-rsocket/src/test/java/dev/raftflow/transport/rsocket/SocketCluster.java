@@ -3,7 +3,7 @@ package dev.raftflow.transport.rsocket;
 import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.LogPosition;
 import dev.raftflow.engine.NodeState;
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import java.time.Duration;

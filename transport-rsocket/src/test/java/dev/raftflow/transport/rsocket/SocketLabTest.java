@@ -2,7 +2,7 @@ package dev.raftflow.transport.rsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftflow.engine.RaftNode;
+import dev.raftflow.engine.node.RaftNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -167,6 +167,7 @@ public final class Progress {
   public void becomeReplicate() {
     transfer.stop();
     state = State.REPLICATE;
+    probeSent = false;
     next = match + 1;
     inflights.reset();
   }
@@ -175,6 +176,7 @@ public final class Progress {
   public void becomeSnapshot(Snapshot s) {
     catchingUp = false;
     state = State.SNAPSHOT;
+    probeSent = false;
     transfer.start(s);
     inflights.reset();
   }

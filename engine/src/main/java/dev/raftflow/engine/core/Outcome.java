@@ -1,0 +1,50 @@
+package dev.raftflow.engine.core;
+
+import dev.raftflow.engine.Membership;
+
+/**
+ * Something a driver may be waiting for, reported once through {@link Ready#outcomes()}, in the
+ * order it happened.
+ */
+public sealed interface Outcome {
+
+  /** Read {@code id} is confirmed: it may be answered once the service has applied {@code index}. */
+  record ReadConfirmed(long id, long index) implements Outcome {}
+
+  /** Read {@code id} failed: its leader stepped down before a quorum confirmed it. */
+  record ReadFailed(long id) implements Outcome {}
+
+  /** The membership change this member led is committed: {@code membership} is in force at {@code index}. */
+  record MembershipCommitted(Membership membership, long index) implements Outcome {}
+
+  /**
+   * The membership change towards {@code target} ended without this member seeing it commit: it lost
+   * the leadership (in {@code term}) first. The change may still take effect under another leader.
+   */
+  record MembershipUnknown(Membership target, long term) implements Outcome {}
+
+  /** The leadership transfer to {@code target} ended: how, and the leader and term known then. */
+  record TransferEnded(String target, TransferResult result, String leader, long term) implements Outcome {}
+
+  /**
+   * Write {@code seq} has not been reported durable for {@code ticks} ticks: the store stalls, or the
+   * driver never calls {@link RaftCore#persisted(long)}. Reported once per stall.
+   */
+  record WriteStalled(long seq, int ticks) implements Outcome {}
+
+  /** How a leadership transfer ended. */
+  enum TransferResult {
+    /** The target leads a later term. */
+    COMPLETED,
+    /** Another member leads a later term. */
+    OTHER_LEADER,
+    /** The target did not take over within an election timeout; this member leads on. */
+    TIMED_OUT,
+    /** The target stopped being a voter; this member leads on. */
+    TARGET_REMOVED,
+    /** This member lost the leadership in its own term (cut off from a quorum, or removed). */
+    LEADERSHIP_LOST,
+    /** No leader was heard of within two election timeouts. */
+    UNKNOWN
+  }
+}

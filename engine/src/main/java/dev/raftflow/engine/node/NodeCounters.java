@@ -1,0 +1,98 @@
+package dev.raftflow.engine.node;
+
+import dev.raftflow.engine.NodeMetrics;
+import dev.raftflow.engine.core.RaftCore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A node's counters. Those the event loop alone writes are volatile fields (written only when they
+ * change); those any thread bumps are atomics. {@link #snapshot} may be read from any thread.
+ */
+final class NodeCounters {
+
+  final AtomicInteger queuedProposals = new AtomicInteger();
+  final AtomicLong proposalsRefused = new AtomicLong();
+  final AtomicLong messagesDropped = new AtomicLong();
+  private volatile long proposalsAccepted;
+  private volatile long messagesSent;
+  private volatile long messagesReceived;
+  private volatile long logWrites;
+  private volatile long entriesWritten;
+  private volatile long logWriteNanos;
+  private volatile long readsConfirmed;
+  private volatile long readsFailed;
+  private volatile long snapshotsTaken;
+  private volatile int pendingWrites;
+  private volatile long electionsStarted;
+  private volatile long leadershipsWon;
+  private volatile long snapshotChunksSent;
+  private volatile long snapshotsInstalled;
+
+  // written by the loop only: plain increments of volatile fields are safe with a single writer
+
+  void accepted(int n) {
+    proposalsAccepted += n;
+  }
+
+  void sent() {
+    messagesSent++;
+  }
+
+  void received() {
+    messagesReceived++;
+  }
+
+  void writeStarted(int entries) {
+    logWrites++;
+    if (entries > 0) {
+      entriesWritten += entries;
+    }
+  }
+
+  void writeDone(long nanos) {
+    logWriteNanos += nanos;
+  }
+
+  void readsConfirmed(int n) {
+    readsConfirmed += n;
+  }
+
+  void readsFailed(int n) {
+    readsFailed += n;
+  }
+
+  void snapshotTaken() {
+    snapshotsTaken++;
+  }
+
+  /** Copies the core's counters and the pipeline's depth (only what changed). */
+  void publish(RaftCore core, int pendingWriteCount) {
+    if (pendingWrites != pendingWriteCount) {
+      pendingWrites = pendingWriteCount;
+    }
+    if (electionsStarted != core.electionsStarted()) {
+      electionsStarted = core.electionsStarted();
+    }
+    if (leadershipsWon != core.leadershipsWon()) {
+      leadershipsWon = core.leadershipsWon();
+    }
+    if (snapshotChunksSent != core.snapshotChunksSent()) {
+      snapshotChunksSent = core.snapshotChunksSent();
+    }
+    if (snapshotsInstalled != core.snapshotsInstalled()) {
+      snapshotsInstalled = core.snapshotsInstalled();
+    }
+  }
+
+  int queuedProposals() {
+    return Math.max(0, queuedProposals.get());
+  }
+
+  NodeMetrics snapshot() {
+    return new NodeMetrics(proposalsAccepted, proposalsRefused.get(), messagesSent, messagesReceived,
+        messagesDropped.get(), logWrites, entriesWritten, logWriteNanos, electionsStarted, leadershipsWon,
+        snapshotsTaken, snapshotChunksSent, snapshotsInstalled, readsConfirmed, readsFailed, queuedProposals(),
+        pendingWrites);
+  }
+}
