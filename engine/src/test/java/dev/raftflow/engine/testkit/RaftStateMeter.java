@@ -90,6 +90,11 @@ public final class RaftStateMeter {
     return 10 + (vote == null ? 1 : 1 + vote.length()) + 10 + entryBytes;
   }
 
+  /** The latest hard state written or loaded. */
+  public synchronized HardState hardState() {
+    return hardState;
+  }
+
   /** The latest snapshot written or loaded, or {@code null}. */
   public synchronized Snapshot snapshot() {
     return snapshot;

@@ -50,6 +50,7 @@ class RaftStateMeterTest {
     assertThat(m.raftStateSize()).as("empty: term, no vote, framing").isEqualTo(21);
     m.record(new LogWrite(new HardState(2, "n1"), null, entries(1, 10, 2, 100), 10, 2));
     assertThat(m.raftStateSize()).isEqualTo(10 + 3 + 10 + sizeOf(entries(1, 10, 2, 100)));
+    assertThat(m.hardState()).isEqualTo(new HardState(2, "n1"));
     m.record(new LogWrite(null, null, entries(8, 9, 3, 5), 9, 3));
     assertThat(m.lastIndex()).as("a conflicting suffix is replaced").isEqualTo(9);
     long afterReplace = 23 + sizeOf(entries(1, 7, 2, 100)) + sizeOf(entries(8, 9, 3, 5));
@@ -95,6 +96,7 @@ class RaftStateMeterTest {
       }
       PersistentState now = memory.load();
       assertThat(store.meter().raftStateSize()).as("step " + step).isEqualTo(expectedSize(now));
+      assertThat(store.meter().hardState()).as("step " + step).isEqualTo(now.hardState());
       if (step == 250) {
         frozen = store.meter().copy();
         frozenSize = frozen.raftStateSize();
