@@ -1,6 +1,5 @@
 package dev.raftflow.engine.memory;
 
-import dev.raftflow.engine.codec.MessageCodec;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogStore;
@@ -13,8 +12,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A {@link LogStore} in memory: every write is "durable" when {@link #write} returns, and survives
- * as long as this object does. Used by tests (a crash is simulated by {@link #copy()}ing the store
- * and dropping the node) and by the in-memory cluster.
+ * as long as this object does. A process crash is simulated by {@link #copy()}ing the store and
+ * dropping the node that used it.
  *
  * <p>Thread-safe: every method is synchronized, so a test may inspect or copy it while a node runs.
  */
@@ -23,8 +22,6 @@ public final class MemoryLogStore implements LogStore {
   private HardState hardState = HardState.INITIAL;
   private Snapshot snapshot;
   private final ArrayList<LogEntry> entries = new ArrayList<>();
-  private long entryBytes;
-  private long writes;
 
   public MemoryLogStore() {}
 
@@ -32,7 +29,6 @@ public final class MemoryLogStore implements LogStore {
     this.hardState = other.hardState;
     this.snapshot = other.snapshot;
     this.entries.addAll(other.entries);
-    this.entryBytes = other.entryBytes;
   }
 
   @Override
@@ -42,7 +38,6 @@ public final class MemoryLogStore implements LogStore {
 
   @Override
   public synchronized CompletableFuture<Void> write(LogWrite w) {
-    writes++;
     if (w.hardState() != null) {
       hardState = w.hardState();
     }
@@ -56,10 +51,7 @@ public final class MemoryLogStore implements LogStore {
       if (first != expected) {
         throw new IllegalStateException("append at " + first + " leaves a gap; next index is " + expected);
       }
-      for (LogEntry e : w.entries()) {
-        entries.add(e);
-        entryBytes += MessageCodec.entrySize(e) + 9;
-      }
+      entries.addAll(w.entries());
     }
     return CompletableFuture.completedFuture(null);
   }
@@ -73,10 +65,6 @@ public final class MemoryLogStore implements LogStore {
     entries.clear();
     entries.addAll(kept);
     entries.trimToSize();
-    entryBytes = 0;
-    for (LogEntry e : entries) {
-      entryBytes += MessageCodec.entrySize(e) + 9;
-    }
     snapshot = s;
   }
 
@@ -86,9 +74,8 @@ public final class MemoryLogStore implements LogStore {
       throw new IllegalStateException("cannot replace entry " + index + " covered by snapshot at " + base);
     }
     int pos = (int) (index - base - 1);
-    while (entries.size() > pos) {
-      LogEntry e = entries.remove(entries.size() - 1);
-      entryBytes -= MessageCodec.entrySize(e) + 9;
+    if (entries.size() > pos) {
+      entries.subList(pos, entries.size()).clear();
     }
   }
 
@@ -105,38 +92,9 @@ public final class MemoryLogStore implements LogStore {
     return new MemoryLogStore(this);
   }
 
-  /**
-   * Size of the Raft state (hard state and log, not the snapshot) in its compact encoded form:
-   * the lab's {@code raftStateSize()}.
-   */
-  public synchronized long raftStateSize() {
-    String vote = hardState.votedFor();
-    return 10 + (vote == null ? 1 : 1 + vote.length()) + 10 + entryBytes;
-  }
-
-  /** Size of the stored snapshot's bytes, 0 when none. */
-  public synchronized long snapshotSize() {
-    return snapshot == null ? 0 : snapshot.data().length;
-  }
-
-  /** The stored snapshot, or {@code null}. */
-  public synchronized Snapshot snapshot() {
-    return snapshot;
-  }
-
   /** The stored hard state. */
   public synchronized HardState hardState() {
     return hardState;
-  }
-
-  /** Index of the last stored entry (or of the snapshot when the log is empty). */
-  public synchronized long lastIndex() {
-    return baseIndex() + entries.size();
-  }
-
-  /** Number of {@link #write} calls so far. */
-  public synchronized long writeCount() {
-    return writes;
   }
 
   @Override

@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.spi.LogStore;
+import dev.raftflow.engine.spi.LogWrite;
+import dev.raftflow.engine.spi.PersistentState;
+import dev.raftflow.engine.testkit.MeteredLogStore;
+import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +23,7 @@ class LabHarnessTest {
 
   /** A persister that forgets everything when the server crashes. */
   static final class AmnesiacHandle implements StoreHandle {
-    private final MemoryLogStore store = new MemoryLogStore();
+    private final MeteredLogStore store = new MeteredLogStore(new MemoryLogStore());
 
     @Override
     public LogStore store() {
@@ -33,13 +37,64 @@ class LabHarnessTest {
 
     @Override
     public long raftStateSize() {
-      return store.raftStateSize();
+      return store.meter().raftStateSize();
     }
 
     @Override
     public byte[] snapshotData() {
       return null;
     }
+  }
+
+  /** A persister whose store drops the snapshot from every write, so its log is never compacted. */
+  static final class NeverCompactingHandle implements StoreHandle {
+    private final MeteredLogStore metered = new MeteredLogStore(new MemoryLogStore());
+    private final LogStore store = new LogStore() {
+      @Override
+      public PersistentState load() {
+        return metered.load();
+      }
+
+      @Override
+      public CompletableFuture<Void> write(LogWrite w) {
+        return metered.write(new LogWrite(w.hardState(), null, w.entries(), w.lastIndex(), w.lastTerm()));
+      }
+
+      @Override
+      public void close() {}
+    };
+
+    @Override
+    public LogStore store() {
+      return store;
+    }
+
+    @Override
+    public StoreHandle copy() {
+      throw new UnsupportedOperationException("used where no server crashes");
+    }
+
+    @Override
+    public long raftStateSize() {
+      return metered.meter().raftStateSize();
+    }
+
+    @Override
+    public byte[] snapshotData() {
+      return null;
+    }
+  }
+
+  @Test
+  void aStoreThatNeverCompactsFailsTheLogSizeCheck() {
+    Lab2DTest t = new Lab2DTest() {
+      @Override
+      protected PersisterFactory persisters() {
+        return id -> new NeverCompactingHandle();
+      }
+    };
+    assertThatThrownBy(t::SnapshotBasic2D).isInstanceOf(AssertionError.class)
+        .hasMessageContaining("Log size too large");
   }
 
   @Test

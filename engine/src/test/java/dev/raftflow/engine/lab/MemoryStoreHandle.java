@@ -3,18 +3,25 @@ package dev.raftflow.engine.lab;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.Snapshot;
+import dev.raftflow.engine.testkit.MeteredLogStore;
+import dev.raftflow.engine.testkit.RaftStateMeter;
 
-/** A {@link StoreHandle} over a {@link MemoryLogStore}; a copy is {@link MemoryLogStore#copy()}. */
+/**
+ * A {@link StoreHandle} over a {@link MemoryLogStore}, metered by a {@link MeteredLogStore}; a copy
+ * is {@link MemoryLogStore#copy()} with a copy of the meter.
+ */
 public final class MemoryStoreHandle implements StoreHandle {
 
-  private final MemoryLogStore store;
+  private final MemoryLogStore memory;
+  private final MeteredLogStore store;
 
   public MemoryStoreHandle() {
-    this(new MemoryLogStore());
+    this(new MemoryLogStore(), new RaftStateMeter());
   }
 
-  public MemoryStoreHandle(MemoryLogStore store) {
-    this.store = store;
+  private MemoryStoreHandle(MemoryLogStore memory, RaftStateMeter meter) {
+    this.memory = memory;
+    this.store = new MeteredLogStore(memory, meter);
   }
 
   @Override
@@ -24,17 +31,17 @@ public final class MemoryStoreHandle implements StoreHandle {
 
   @Override
   public StoreHandle copy() {
-    return new MemoryStoreHandle(store.copy());
+    return new MemoryStoreHandle(memory.copy(), store.meter().copy());
   }
 
   @Override
   public long raftStateSize() {
-    return store.raftStateSize();
+    return store.meter().raftStateSize();
   }
 
   @Override
   public byte[] snapshotData() {
-    Snapshot s = store.snapshot();
+    Snapshot s = store.meter().snapshot();
     return s == null ? null : s.data().clone();
   }
 }

@@ -6,7 +6,7 @@ public interface PersisterFactory {
 
   StoreHandle create(String serverId);
 
-  /** Persisters backed by {@link dev.raftflow.engine.memory.MemoryLogStore}. */
+  /** Persisters backed by {@link dev.raftflow.engine.memory.MemoryLogStore}, metered by {@link MemoryStoreHandle}. */
   static PersisterFactory memory() {
     return id -> new MemoryStoreHandle();
   }

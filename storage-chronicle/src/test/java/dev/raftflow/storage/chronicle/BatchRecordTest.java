@@ -31,18 +31,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BatchRecordTest {
 
-  private static final ChronicleLogStore.Options OPTS = ChronicleLogStore.Options.forTests();
+  private static final ChronicleLogStore.Options OPTS = TestStoreOptions.SMALL;
 
   @Test
   void oneWriteIsOneRecordAndSuffixReplacementStartsANewOne(@TempDir Path dir) {
     try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS.withInline(true))) {
       s.load();
       s.write(new LogWrite(new HardState(1, "n1"), null, entries(1, 100, 1), 100, 1)).join();
-      assertThat(s.recordsAppended()).as("hard state and 100 entries in one batch").isEqualTo(1);
+      assertThat(StoreFiles.recordCount(dir)).as("hard state and 100 entries in one batch").isEqualTo(1);
       s.write(new LogWrite(null, null, entries(101, 110, 1), 110, 1)).join();
-      assertThat(s.recordsAppended()).isEqualTo(2);
+      assertThat(StoreFiles.recordCount(dir)).isEqualTo(2);
       s.write(new LogWrite(null, null, entries(90, 95, 2), 95, 2)).join();
-      assertThat(s.recordsAppended()).isEqualTo(3);
+      assertThat(StoreFiles.recordCount(dir)).isEqualTo(3);
       for (long i = 1; i <= 95; i++) {
         assertThat(s.read(i).term()).as("term of " + i).isEqualTo(i < 90 ? 1 : 2);
       }
@@ -70,7 +70,7 @@ class BatchRecordTest {
     try (ChronicleLogStore s = ChronicleLogStore.open(dir, opts)) {
       s.load();
       s.write(new LogWrite(null, null, big, 100, 1)).join();
-      assertThat(s.recordsAppended()).as("400 KiB in batches of at most 128 KiB").isBetween(4L, 5L);
+      assertThat(StoreFiles.recordCount(dir)).as("400 KiB in batches of at most 128 KiB").isBetween(4L, 5L);
       for (LogEntry e : big) {
         assertSameEntry(s.read(e.index()), e, "read");
       }
@@ -145,7 +145,7 @@ class BatchRecordTest {
       fs.add(s.write(new LogWrite(null, null, entries(34, 36, 3), 36, 3)));
       fs.add(s.write(new LogWrite(null, null, entries(36, 37, 3), 37, 3)));
       CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).join();
-      assertThat(s.recordsAppended()).as("appends share records").isLessThan(fs.size());
+      assertThat(StoreFiles.recordCount(dir)).as("appends share records").isLessThan(fs.size());
       assertThat(s.lastIndex()).isEqualTo(37);
       assertThat(s.read(29).term()).isEqualTo(1);
       assertThat(s.read(37).term()).isEqualTo(3);
@@ -193,7 +193,7 @@ class BatchRecordTest {
       s.load();
       s.write(new LogWrite(new HardState(1, "n1"), null, entries(1, 10, 1), 10, 1)).join();
     }
-    Path format = dir.resolve(ChronicleLogStore.FORMAT_FILE);
+    Path format = dir.resolve(StoreDirectory.FORMAT_FILE);
     assertThat(Files.readString(format)).isEqualTo("raftflow-chronicle-log format 2\n");
     byte[] ack = Files.readAllBytes(dir.resolve("ack"));
 

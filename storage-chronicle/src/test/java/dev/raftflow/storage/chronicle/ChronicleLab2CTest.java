@@ -14,6 +14,6 @@ class ChronicleLab2CTest extends Lab2CTest {
 
   @Override
   protected PersisterFactory persisters() {
-    return ChronicleStoreHandle.factory(base, LabStoreOptions.OPTIONS);
+    return ChronicleStoreHandle.factory(base, TestStoreOptions.LAB);
   }
 }

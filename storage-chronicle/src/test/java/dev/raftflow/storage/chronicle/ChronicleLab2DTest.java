@@ -11,6 +11,6 @@ class ChronicleLab2DTest extends Lab2DTest {
 
   @Override
   protected PersisterFactory persisters() {
-    return ChronicleStoreHandle.factory(base, LabStoreOptions.OPTIONS);
+    return ChronicleStoreHandle.factory(base, TestStoreOptions.LAB);
   }
 }

@@ -6,6 +6,8 @@ import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Snapshot;
+import dev.raftflow.engine.testkit.MeteredLogStore;
+import dev.raftflow.engine.testkit.RaftStateMeter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,9 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * The lab harness's persister on a {@link ChronicleLogStore} directory. A copy (the lab's crash)
- * is a file copy of the store as written so far, in a new directory; it is opened, and recovered,
- * when first used. Stores run inline, so the simulation stays deterministic.
+ * The lab harness's persister on a {@link ChronicleLogStore} directory, metered by a {@link
+ * MeteredLogStore}. A copy (the lab's crash) is a file copy of the store as written so far, in a new
+ * directory; it is opened, and recovered, when first used. Stores run inline, so the simulation
+ * stays deterministic and every write handed over is written when {@code write} returns.
  */
 final class ChronicleStoreHandle implements StoreHandle {
 
@@ -33,7 +36,7 @@ final class ChronicleStoreHandle implements StoreHandle {
   private final ChronicleLogStore.Options options;
   private final AtomicLong counter;
   private ChronicleLogStore store;
-  private PersistentState recovered;
+  private MeteredLogStore metered;
 
   private ChronicleStoreHandle(Path base, String serverId, Path dir, ChronicleLogStore.Options options,
       AtomicLong counter) {
@@ -44,38 +47,19 @@ final class ChronicleStoreHandle implements StoreHandle {
     this.counter = counter;
   }
 
-  private ChronicleLogStore open() {
-    if (store == null) {
+  /** Opens and recovers the store on first use; the meter starts from what was recovered. */
+  private MeteredLogStore open() {
+    if (metered == null) {
       store = ChronicleLogStore.open(dir, options);
-      recovered = store.load();
+      PersistentState recovered = store.load();
+      metered = new MeteredLogStore(new Recovered(store, recovered), new RaftStateMeter(recovered));
     }
-    return store;
+    return metered;
   }
 
   @Override
   public LogStore store() {
-    ChronicleLogStore s = open();
-    return new LogStore() { // the node's load() gets what the handle already recovered
-      @Override
-      public PersistentState load() {
-        PersistentState r = recovered;
-        recovered = null;
-        if (r == null) {
-          throw new IllegalStateException("load() called twice");
-        }
-        return r;
-      }
-
-      @Override
-      public CompletableFuture<Void> write(LogWrite write) {
-        return s.write(write);
-      }
-
-      @Override
-      public void close() {
-        s.close();
-      }
-    };
+    return open();
   }
 
   @Override
@@ -83,30 +67,61 @@ final class ChronicleStoreHandle implements StoreHandle {
     // a fresh name per copy: appending to the old one outgrew the file-name limit after many crashes
     ChronicleStoreHandle c = new ChronicleStoreHandle(base, serverId,
         base.resolve(serverId + "-" + counter.incrementAndGet()), options, counter);
-    if (store != null) {
-      store.copyTo(c.dir);
-    } else {
-      try {
-        Files.createDirectories(dir);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      ChronicleLogStore s = ChronicleLogStore.open(dir, options); // not loaded: files only
-      s.copyTo(c.dir);
-      s.close();
+    // The stores run inline: every write handed over is written, so the files are the crash image.
+    try {
+      Files.createDirectories(dir); // a persister never booted has no files yet
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+    StoreFiles.copy(dir, c.dir);
     return c;
   }
 
   @Override
   public long raftStateSize() {
-    return open().raftStateSize();
+    return open().meter().raftStateSize();
   }
 
   @Override
   public byte[] snapshotData() {
-    Snapshot s = open().snapshot();
+    Snapshot s = open().meter().snapshot();
     return s == null ? null : s.data().clone();
+  }
+
+  /** A loaded store whose {@link #load()} hands over, once, what was recovered when it was opened. */
+  private static final class Recovered implements LogStore {
+    private final ChronicleLogStore store;
+    private PersistentState recovered;
+
+    Recovered(ChronicleLogStore store, PersistentState recovered) {
+      this.store = store;
+      this.recovered = recovered;
+    }
+
+    @Override
+    public PersistentState load() {
+      PersistentState r = recovered;
+      recovered = null;
+      if (r == null) {
+        throw new IllegalStateException("load() called twice");
+      }
+      return r;
+    }
+
+    @Override
+    public int maxEntryBytes() {
+      return store.maxEntryBytes();
+    }
+
+    @Override
+    public CompletableFuture<Void> write(LogWrite write) {
+      return store.write(write);
+    }
+
+    @Override
+    public void close() {
+      store.close();
+    }
   }
 
   @Override

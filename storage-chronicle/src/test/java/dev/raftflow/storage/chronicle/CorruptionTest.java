@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CorruptionTest {
 
-  private static final ChronicleLogStore.Options OPTS = ChronicleLogStore.Options.forTests();
+  private static final ChronicleLogStore.Options OPTS = TestStoreOptions.SMALL;
 
   @Test
   void damagedUnacknowledgedTailIsDropped(@TempDir Path dir) throws IOException {

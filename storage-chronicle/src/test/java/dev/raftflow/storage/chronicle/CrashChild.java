@@ -37,7 +37,7 @@ public final class CrashChild {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     Random rnd = new Random(Long.parseLong(args[1]));
-    ChronicleLogStore store = ChronicleLogStore.open(dir, ChronicleLogStore.Options.forTests().withSegmentBytes(64 << 10));
+    ChronicleLogStore store = ChronicleLogStore.open(dir, TestStoreOptions.SMALL.withSegmentBytes(64 << 10));
     PersistentState ps = store.load();
     long base = ps.snapshot() == null ? 0 : ps.snapshot().index();
     List<Long> terms = new ArrayList<>(); // terms.get(k) = term of entry base + 1 + k

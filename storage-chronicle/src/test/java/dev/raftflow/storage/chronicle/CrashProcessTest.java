@@ -73,7 +73,7 @@ class CrashProcessTest {
   }
 
   private static void verify(Path dir, long lastAcked, long lastAckedTerm, String why) {
-    try (ChronicleLogStore store = ChronicleLogStore.open(dir, ChronicleLogStore.Options.forTests())) {
+    try (ChronicleLogStore store = ChronicleLogStore.open(dir, TestStoreOptions.SMALL)) {
       PersistentState ps = store.load();
       long base = ps.snapshot() == null ? 0 : ps.snapshot().index();
       if (ps.snapshot() != null) {

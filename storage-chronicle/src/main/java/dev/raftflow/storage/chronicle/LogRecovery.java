@@ -1,0 +1,223 @@
+package dev.raftflow.storage.chronicle;
+
+import static dev.raftflow.storage.chronicle.QueueLog.NONE;
+import static dev.raftflow.storage.chronicle.QueueLog.cycleOf;
+import static dev.raftflow.storage.chronicle.QueueLog.describe;
+
+import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.spi.HardState;
+import dev.raftflow.engine.spi.PersistentState;
+import dev.raftflow.engine.spi.Snapshot;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.zip.CRC32C;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recovery of a store when it opens: replays the queue, verifying every record's CRC32Cs, rebuilds
+ * the log, the hard state and the map from Raft index to queue index, and voids a torn tail.
+ *
+ * <p>A record that is damaged, missing or torn beyond the acknowledged watermark is the torn tail
+ * of the last run: it and everything after it are voided (later cycle files deleted, a cut point
+ * in the {@link ResetFile}), and writing resumes in a new cycle file. Damage at or before the
+ * watermark means acknowledged data is lost: {@link #run} throws {@link IllegalStateException}
+ * saying where, as it does for a log that contradicts itself or its snapshot file.
+ *
+ * <p>Runs once, on the thread that loads the store.
+ */
+final class LogRecovery {
+  private static final Logger LOG = LoggerFactory.getLogger(LogRecovery.class);
+
+  /**
+   * What recovery found: the state to hand to the node, the snapshot file sequence to continue
+   * from, the snapshot's index (0 when none) and the queue index of the last good record.
+   */
+  record Recovered(PersistentState state, long snapshotSeq, long baseIndex, long lastGood) {}
+
+  private final StoreDirectory dir;
+  private final QueueLog log;
+  private final AckFile ack;
+  private final ResetFile resets;
+  private final SnapshotFiles snapshots;
+  private final CRC32C crc = new CRC32C();
+
+  LogRecovery(StoreDirectory dir, QueueLog log, AckFile ack, ResetFile resets, SnapshotFiles snapshots) {
+    this.dir = dir;
+    this.log = log;
+    this.ack = ack;
+    this.resets = resets;
+    this.snapshots = snapshots;
+  }
+
+  Recovered run() throws IOException {
+    SingleChronicleQueue queue = log.queue();
+    IndexArray positions = log.positions();
+    HardState hard = HardState.INITIAL;
+    long acked = ack.queueIndex();
+    ArrayList<LogEntry> entries = new ArrayList<>();
+    long first = 1; // index of entries.get(0)
+    Records.SnapshotMark mark = null;
+    long lastGood = NONE;
+    long damage = NONE;
+    String damageWhy = null;
+
+    try (ExcerptTailer t = queue.createTailer()) {
+      t.toStart();
+      while (true) {
+        long qi;
+        Records.Record rec = null;
+        String bad = null;
+        boolean present;
+        try (DocumentContext dc = t.readingDocument()) {
+          present = dc.isPresent();
+          if (present) {
+            qi = dc.index();
+            Bytes<?> b = dc.wire().bytes();
+            byte[] raw = new byte[(int) b.readRemaining()];
+            b.read(raw);
+            try {
+              rec = Records.decode(raw, crc);
+            } catch (Records.CorruptRecordException e) {
+              bad = e.getMessage();
+            }
+          } else {
+            qi = t.index();
+          }
+        } catch (RuntimeException e) {
+          present = true;
+          qi = lastGood == NONE ? t.index() : Math.max(t.index(), lastGood + 1);
+          bad = "unreadable: " + e;
+        }
+        int c = cycleOf(qi);
+        Long cut = resets.cut(c);
+        boolean later = log.laterCycle(c) != null;
+        if (cut != null && qi >= cut) {
+          Integer next = log.laterCycle(c);
+          if (next == null || !t.moveToCycle(next)) {
+            break;
+          }
+          continue;
+        }
+        if (!present && !later) {
+          break; // the end
+        }
+        if (!present) {
+          bad = "log stops in cycle " + c + " although later cycle files exist";
+        }
+        if (bad != null) {
+          if (acked != NONE && qi <= acked) {
+            throw new IllegalStateException("log in " + dir.path() + " is damaged inside the acknowledged region: record at"
+                + " queue index " + describe(qi) + " (" + bad + "), acknowledged through " + describe(acked)
+                + "; refusing to start rather than lose acknowledged entries");
+          }
+          damage = qi;
+          damageWhy = bad;
+          break;
+        }
+        lastGood = qi;
+        if (rec instanceof Records.Batch rb) {
+          if (rb.hardState() != null) {
+            hard = rb.hardState();
+          }
+          if (!rb.entries().isEmpty()) {
+            long i = rb.firstIndex();
+            long next = first + entries.size();
+            if (entries.isEmpty() || i < first) {
+              entries.clear();
+              first = i;
+              positions.reset(i);
+            } else if (i > next) {
+              throw new IllegalStateException("log in " + dir.path() + " is inconsistent: entry " + i + " at queue index "
+                  + describe(qi) + " follows entry " + (next - 1));
+            } else {
+              entries.subList((int) (i - first), entries.size()).clear();
+              positions.truncateFrom(i);
+            }
+            for (LogEntry e : rb.entries()) {
+              entries.add(e);
+              positions.add(qi);
+            }
+          }
+        } else if (rec instanceof Records.SnapshotMark m) {
+          mark = m;
+          hard = m.hardState();
+          if (m.keep() && !entries.isEmpty() && m.index() < first + entries.size() - 1) {
+            if (m.index() >= first) {
+              entries.subList(0, (int) (m.index() - first + 1)).clear();
+              positions.dropUpTo(m.index());
+              first = m.index() + 1;
+            }
+          } else {
+            entries.clear();
+            first = m.index() + 1;
+            positions.reset(first);
+          }
+        }
+      }
+    }
+    if (acked != NONE && (lastGood == NONE || lastGood < acked)) {
+      throw new IllegalStateException("log in " + dir.path() + " ends at queue index " + describe(lastGood)
+          + " but was acknowledged through " + describe(acked) + " (raft index " + ack.raftLastIndex()
+          + "); refusing to start rather than lose acknowledged entries");
+    }
+    voidTail(queue, damage, damageWhy, lastGood);
+    return finish(hard, mark, entries, first, lastGood);
+  }
+
+  /** Drops cycles after a damaged one, cuts the last cycle, resumes writing in a new one. */
+  private void voidTail(SingleChronicleQueue queue, long damage, String damageWhy, long lastGood) throws IOException {
+    int lastCycle = queue.lastCycle();
+    if (damage != NONE) {
+      int dc = cycleOf(damage);
+      for (Integer c = log.laterCycle(dc); c != null; c = log.laterCycle(c)) {
+        log.files().delete(c);
+      }
+      queue.refreshDirectoryListing();
+      lastCycle = dc;
+      LOG.warn("log in {}: dropped the unacknowledged tail from queue index {} ({})", dir.path(), describe(damage),
+          damageWhy);
+    }
+    if (lastCycle != Integer.MIN_VALUE) {
+      long cutAt = lastGood != NONE && cycleOf(lastGood) == lastCycle
+          ? lastGood + 1 : QueueLog.ROLL_CYCLE.toIndex(lastCycle, 0);
+      resets.add(lastCycle, cutAt);
+      log.resume(lastCycle + 1, lastGood);
+    } else {
+      log.resume(1, lastGood);
+    }
+  }
+
+  /** Reads the snapshot the log installed and checks that the log and the snapshot fit together. */
+  private Recovered finish(HardState hard, Records.SnapshotMark mark, ArrayList<LogEntry> entries, long first,
+      long lastGood) throws IOException {
+    Snapshot snapshot = null;
+    long snapshotSeq = 0;
+    long baseIndex = 0;
+    if (mark != null) {
+      snapshot = snapshots.read(mark.seq());
+      if (snapshot.index() != mark.index() || snapshot.term() != mark.term()) {
+        throw new IllegalStateException("snapshot file " + snapshots.file(mark.seq()) + " is " + snapshot
+            + " but the log installed " + mark.index() + "@" + mark.term());
+      }
+      snapshotSeq = mark.seq();
+      baseIndex = mark.index();
+    }
+    snapshots.deleteAllBut(mark == null ? -1 : mark.seq());
+    snapshotSeq = Math.max(snapshotSeq, snapshots.maxSeq());
+    if (!entries.isEmpty() && first != baseIndex + 1) {
+      throw new IllegalStateException("log in " + dir.path() + " is inconsistent: entries start at " + first
+          + " but the snapshot ends at " + baseIndex);
+    }
+    if (entries.isEmpty()) {
+      log.positions().reset(baseIndex + 1);
+    }
+    PersistentState state = new PersistentState(hard, snapshot, Collections.unmodifiableList(entries));
+    return new Recovered(state, snapshotSeq, baseIndex, lastGood);
+  }
+}

@@ -1,0 +1,14 @@
+package dev.raftflow.storage.chronicle;
+
+import dev.raftflow.engine.spi.LogWrite;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A write handed over by the event loop, waiting to be written: the write, whether its snapshot
+ * keeps the entries after it (decided by {@link LogShape}), and the future to complete once it is
+ * durable. {@link #CLOSE} (no write) tells the writer thread to finish.
+ */
+record PendingWrite(LogWrite write, boolean keep, CompletableFuture<Void> future) {
+
+  static final PendingWrite CLOSE = new PendingWrite(null, false, null);
+}
