@@ -98,7 +98,7 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
   }
 
   private void reject(String reason) {
-    transport.rejectedFrames.increment();
+    transport.counters.rejectedFrames.increment();
     log.warn("{}: rejected a frame from peer '{}': {}; closing that connection", transport.nodeId(), peerId, reason);
     stop();
     connection.dispose();
