@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * the connection failed is discarded: Raft retransmits from the follower's progress, so stale
  * messages are worth nothing.
  *
+ * <p>A link sees its transport only through {@link LinkHost}: settings, counters, the peer's
+ * address, a dialer, and whether a connection may exist now.
+ *
  * <p>Threading: {@link #send} runs on the node's loop; connection callbacks on Netty threads; state
  * changes are guarded by this object's monitor (held briefly, never across I/O).
  */

@@ -132,16 +132,15 @@ public final class RSocketTransport implements Transport {
   private final boolean acceptUnknownPeers;
   private final InetSocketAddress advertise;
 
-  private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+  /** Where peers listen. Changed only under this object's monitor. */
+  private final AddressBook addresses = new AddressBook();
   /** The current peers; changed only under this object's monitor, read without it. */
   private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
   private final Map<String, InboundChannel> channels = new ConcurrentHashMap<>();
   /** Ids removed and not added again: refused even with {@code acceptUnknownPeers}. Changed under the monitor. */
   private final Set<String> removed = ConcurrentHashMap.newKeySet();
-  /** Peers whose address was learned from their setup frame, not given. Changed under the monitor. */
-  private final Set<String> learned = ConcurrentHashMap.newKeySet();
   private final Set<Connection> acceptedConnections = ConcurrentHashMap.newKeySet();
-  final InboundBuffer inbound;
+  private final InboundBuffer inbound;
   private final Flux<Message> inboundFlux;
   private volatile CloseableChannel server;
   private volatile boolean isolated;
@@ -150,7 +149,7 @@ public final class RSocketTransport implements Transport {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final reactor.core.publisher.Sinks.Empty<Void> terminated = reactor.core.publisher.Sinks.empty();
 
-  final TransportCounters counters = new TransportCounters();
+  private final TransportCounters counters = new TransportCounters();
 
   private RSocketTransport(Builder b) {
     this.clusterId = b.clusterId;
@@ -170,7 +169,7 @@ public final class RSocketTransport implements Transport {
     for (Map.Entry<String, InetSocketAddress> e : b.peers.entrySet()) {
       links.put(e.getKey(), new PeerLink(linkHost, e.getKey()));
       if (e.getValue() != null) {
-        addresses.put(e.getKey(), e.getValue());
+        addresses.give(e.getKey(), e.getValue());
       }
     }
     this.inbound = new InboundBuffer(inboundCapacity());
@@ -288,8 +287,7 @@ public final class RSocketTransport implements Transport {
     if (!links.containsKey(peerId)) {
       throw new IllegalArgumentException("'" + peerId + "' is not a peer of " + nodeId);
     }
-    addresses.put(peerId, Objects.requireNonNull(address, "address"));
-    learned.remove(peerId);
+    addresses.give(peerId, Objects.requireNonNull(address, "address"));
   }
 
   /**
@@ -305,8 +303,7 @@ public final class RSocketTransport implements Transport {
       throw new IllegalArgumentException("'" + id + "' cannot be a peer of " + nodeId);
     }
     if (address != null) {
-      addresses.put(id, address);
-      learned.remove(id);
+      addresses.give(id, address);
     }
     removed.remove(id);
     if (links.putIfAbsent(id, new PeerLink(linkHost, id)) == null) {
@@ -330,8 +327,7 @@ public final class RSocketTransport implements Transport {
     if (acceptUnknownPeers) {
       removed.add(id);
     }
-    addresses.remove(id);
-    learned.remove(id);
+    addresses.forget(id);
     if (l != null) {
       l.disconnect(true);
     }
@@ -490,7 +486,7 @@ public final class RSocketTransport implements Transport {
   }
 
   /** What this node's setup frames advertise: as configured, else the bound address unless a wildcard. */
-  Optional<InetSocketAddress> advertisedAddress() {
+  private Optional<InetSocketAddress> advertisedAddress() {
     if (advertise != null) {
       return Optional.of(advertise);
     }
@@ -508,25 +504,18 @@ public final class RSocketTransport implements Transport {
     if (!acceptUnknownPeers || closed.get() || removed.contains(id) || blocked.contains(id)) {
       return;
     }
-    InetSocketAddress known = addresses.get(id);
     if (!links.containsKey(id)) {
-      addPeer(id, advertised);
-      learned.add(id);
+      addPeer(id, null);
+      addresses.advertised(id, advertised);
       log.info("{}: '{}' dialed in advertising {}: added as a peer", nodeId, id, advertised);
-    } else if (known != null && sameAddress(known, advertised)) {
       return;
-    } else if (known == null || learned.contains(id)) {
-      addresses.put(id, advertised);
-      learned.add(id);
-      log.info("{}: peer '{}' is at {} (advertised)", nodeId, id, advertised);
-    } else {
-      log.debug("{}: peer '{}' advertises {}, keeping the configured {}", nodeId, id, advertised, known);
     }
-  }
-
-  private static boolean sameAddress(InetSocketAddress a, InetSocketAddress b) {
-    return a.getPort() == b.getPort() && (a.getHostString().equals(b.getHostString())
-        || a.getAddress() != null && a.getAddress().getHostAddress().equals(b.getHostString()));
+    switch (addresses.advertised(id, advertised)) {
+      case TAKEN -> log.info("{}: peer '{}' is at {} (advertised)", nodeId, id, advertised);
+      case KEPT_GIVEN -> log.debug("{}: peer '{}' advertises {}, keeping the configured {}", nodeId, id, advertised,
+          addresses.get(id));
+      case UNCHANGED -> { }
+    }
   }
 
   /** The inbound buffer's cap: as configured, else 2 × peers × window × batch (at most 2^20). */
@@ -622,7 +611,7 @@ public final class RSocketTransport implements Transport {
     return links.containsKey(id) || (acceptUnknownPeers && !removed.contains(id));
   }
 
-  void channelEnded(InboundChannel c) {
+  private void channelEnded(InboundChannel c) {
     channels.remove(c.peerId(), c);
   }
 
@@ -656,7 +645,8 @@ public final class RSocketTransport implements Transport {
 
     @Override
     public Flux<Payload> requestChannel(Publisher<Payload> payloads) {
-      InboundChannel ch = new InboundChannel(RSocketTransport.this, peerId, connection, inboundWindow);
+      InboundChannel ch = new InboundChannel(nodeId, inbound, counters, RSocketTransport.this::channelEnded, peerId,
+          connection, inboundWindow);
       if (!register(ch)) {
         ch.stop();
         ch.closeConnection();

@@ -1,7 +1,7 @@
 /**
  * The engine's {@link dev.raftflow.engine.spi.Transport} over RSocket on Reactor Netty TCP: {@link
  * dev.raftflow.transport.rsocket.RSocketTransport} (one credit-paced request-channel per ordered
- * pair of members, optional TLS and shared-secret setup check, a peer set that changes at run time)
+ * pair of members, optional TLS and shared-secret setup check, a peer set that changes at run time),
  * {@link dev.raftflow.transport.rsocket.WireFormat} (the thin framing around the engine's codec:
  * hello, one message, or a batch), {@link dev.raftflow.transport.rsocket.SetupFrame} (the identity
  * a dialer proves at connection setup) and {@link dev.raftflow.transport.rsocket.TransportMetrics}.
