@@ -18,8 +18,9 @@ import java.util.List;
 
 /**
  * The compact binary form of every {@link Message}: a version byte, a type byte, then the fields
- * as unsigned LEB128 varints, strings as varint length + UTF-8, byte arrays as varint length + raw
- * bytes. Entries of an AppendEntries carry no index (they follow {@code prevLogIndex}).
+ * as unsigned LEB128 varints ({@link Varint}), strings as varint length + UTF-8, byte arrays as
+ * varint length + raw bytes. Entries of an AppendEntries carry no index (they follow {@code
+ * prevLogIndex}). {@link MessageSizes} bounds the sizes this produces.
  *
  * <p>Stateless and thread-safe. {@link #decode} checks every length against what remains and
  * against the limits below, and fails with {@link MalformedMessageException} rather than reading

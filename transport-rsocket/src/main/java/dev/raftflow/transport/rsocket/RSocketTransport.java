@@ -505,8 +505,8 @@ public final class RSocketTransport implements Transport {
       return;
     }
     if (!links.containsKey(id)) {
+      addresses.advertised(id, advertised); // before the link exists, so its first send can dial
       addPeer(id, null);
-      addresses.advertised(id, advertised);
       log.info("{}: '{}' dialed in advertising {}: added as a peer", nodeId, id, advertised);
       return;
     }
