@@ -1,5 +1,6 @@
 package dev.raftflow.engine;
 
+import dev.raftflow.engine.codec.MessageSizes;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -9,7 +10,9 @@ import java.util.Objects;
  * {@code [electionTicks, 2 * electionTicks)} with the node's seeded random source.
  *
  * <p>Invalid values fail {@link Builder#build()} with an {@link IllegalArgumentException} naming the
- * option.
+ * option. Whether the messages these options produce fit a transport is checked separately, by
+ * {@link #requireMessagesFit(int)}: the defaults fit any transport that carries messages of 2 MiB
+ * (the RSocket transport carries ~16 MiB by default).
  */
 public final class RaftOptions {
 
@@ -94,15 +97,20 @@ public final class RaftOptions {
     return maxEntriesPerMessage;
   }
 
-  /** Most payload bytes in one AppendEntries (one larger entry still travels alone). Default 1 MiB. */
+  /**
+   * Most bytes of entry data in one AppendEntries (one larger entry still travels alone). With the
+   * encoding overhead of {@link #maxEntriesPerMessage()} entries it must fit the transport's
+   * message limit ({@link #requireMessagesFit(int)}). Default 1 MiB.
+   */
   public int maxBytesPerMessage() {
     return maxBytesPerMessage;
   }
 
   /**
    * Bytes of snapshot in one InstallSnapshot: a larger snapshot travels in chunks, at most
-   * {@link #maxInflightMessages()} of them unanswered. Default 1 MiB (keep it under the
-   * transport's frame limit).
+   * {@link #maxInflightMessages()} of them unanswered. With the chunk's header and the snapshot's
+   * membership it must fit the transport's message limit ({@link #requireMessagesFit(int)}).
+   * Default 1 MiB.
    */
   public int snapshotChunkBytes() {
     return snapshotChunkBytes;
@@ -169,11 +177,57 @@ public final class RaftOptions {
   /**
    * Largest command {@code propose}/{@code submit} accept, in bytes; larger ones fail at once with
    * {@link IllegalArgumentException}. The log store's own limit ({@code LogStore#maxEntryBytes()})
-   * applies too, whichever is lower. Keep it below the transport's frame cap: one entry travels
-   * whole in one message. Default 1 MiB.
+   * applies too, whichever is lower. One entry travels whole in one AppendEntries, so it must fit
+   * the transport's message limit ({@link #requireMessagesFit(int)}). Default 1 MiB.
    */
   public int maxCommandBytes() {
     return maxCommandBytes;
+  }
+
+  /**
+   * Checks that every message a node with these options sends fits whole in a transport that
+   * carries encoded messages of at most {@code maxMessageBytes} ({@code Transport#maxMessageBytes()}),
+   * so that the transport never has to drop one for its size. The bounds are worst cases from
+   * {@link MessageSizes}: an AppendEntries of {@link #maxEntriesPerMessage()} entries and {@link
+   * #maxBytesPerMessage()} bytes of data, one entry of {@link #maxCommandBytes()} (or a
+   * configuration entry of up to {@link MessageSizes#MEMBERSHIP_ALLOWANCE_BYTES}) alone, and an
+   * InstallSnapshot of {@link #snapshotChunkBytes()} with a membership of up to that allowance.
+   *
+   * @throws IllegalArgumentException naming the option to lower (or saying the transport's limit
+   *     is too small for any options) when a message could exceed {@code maxMessageBytes}
+   */
+  public void requireMessagesFit(int maxMessageBytes) {
+    long floor = Math.max(MessageSizes.maxControlMessageBytes(),
+        MessageSizes.maxAppendEntriesBytes(1, MessageSizes.MEMBERSHIP_ALLOWANCE_BYTES));
+    floor = Math.max(floor, MessageSizes.maxInstallSnapshotBytes(1, MessageSizes.MEMBERSHIP_ALLOWANCE_BYTES));
+    if (maxMessageBytes < floor) {
+      throw new IllegalArgumentException("the transport carries messages of at most " + maxMessageBytes
+          + " bytes, less than the " + floor + " a configuration entry or a snapshot chunk with its membership"
+          + " may take: raise the transport's message limit (RSocket: maxFrameBytes)");
+    }
+    long batch = MessageSizes.maxAppendEntriesBytes(maxEntriesPerMessage, maxBytesPerMessage);
+    if (batch > maxMessageBytes) {
+      long room = maxMessageBytes - MessageSizes.maxAppendEntriesBytes(maxEntriesPerMessage, 0);
+      throw new IllegalArgumentException("maxBytesPerMessage (" + maxBytesPerMessage + ") with maxEntriesPerMessage ("
+          + maxEntriesPerMessage + ") makes AppendEntries of up to " + batch + " bytes, over the transport's limit of "
+          + maxMessageBytes + ": lower maxBytesPerMessage"
+          + (room > 0 ? " to at most " + room : "") + " or maxEntriesPerMessage, or raise the transport's limit");
+    }
+    long single = MessageSizes.maxAppendEntriesBytes(1, maxCommandBytes);
+    if (single > maxMessageBytes) {
+      throw new IllegalArgumentException("maxCommandBytes (" + maxCommandBytes + ") makes an AppendEntries of one entry"
+          + " up to " + single + " bytes, over the transport's limit of " + maxMessageBytes
+          + ": lower maxCommandBytes to at most " + (maxMessageBytes - MessageSizes.maxAppendEntriesBytes(1, 0))
+          + ", or raise the transport's limit");
+    }
+    long chunk = MessageSizes.maxInstallSnapshotBytes(snapshotChunkBytes, MessageSizes.MEMBERSHIP_ALLOWANCE_BYTES);
+    if (chunk > maxMessageBytes) {
+      throw new IllegalArgumentException("snapshotChunkBytes (" + snapshotChunkBytes + ") makes InstallSnapshot"
+          + " messages of up to " + chunk + " bytes, over the transport's limit of " + maxMessageBytes
+          + ": lower snapshotChunkBytes to at most "
+          + (maxMessageBytes - MessageSizes.maxInstallSnapshotBytes(0, MessageSizes.MEMBERSHIP_ALLOWANCE_BYTES))
+          + ", or raise the transport's limit");
+    }
   }
 
   @Override

@@ -18,8 +18,9 @@ import java.util.List;
 
 /**
  * The compact binary form of every {@link Message}: a version byte, a type byte, then the fields
- * as unsigned LEB128 varints, strings as varint length + UTF-8, byte arrays as varint length + raw
- * bytes. Entries of an AppendEntries carry no index (they follow {@code prevLogIndex}).
+ * as unsigned LEB128 varints ({@link Varint}), strings as varint length + UTF-8, byte arrays as
+ * varint length + raw bytes. Entries of an AppendEntries carry no index (they follow {@code
+ * prevLogIndex}). {@link MessageSizes} bounds the sizes this produces.
  *
  * <p>Stateless and thread-safe. {@link #decode} checks every length against what remains and
  * against the limits below, and fails with {@link MalformedMessageException} rather than reading
@@ -247,14 +248,7 @@ public final class MessageCodec {
   }
 
   static int varLen(long v) {
-    if (v < 0) {
-      throw new IllegalArgumentException("negative value " + v + " cannot be encoded");
-    }
-    int n = 1;
-    while ((v >>>= 7) != 0) {
-      n++;
-    }
-    return n;
+    return Varint.length(v);
   }
 
   private static int strLen(String s) {
@@ -280,11 +274,7 @@ public final class MessageCodec {
   }
 
   static void putVar(ByteBuffer buf, long v) {
-    while ((v & ~0x7FL) != 0) {
-      buf.put((byte) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    buf.put((byte) v);
+    Varint.write(buf, v);
   }
 
   private static void putStr(ByteBuffer buf, String s) {
@@ -296,42 +286,8 @@ public final class MessageCodec {
     buf.put(b);
   }
 
-  /**
-   * Reads one unsigned LEB128 varint, refusing truncated, overlong (past 64 bits) and non-minimal
-   * encodings with a {@link MalformedMessageException} naming {@code field}. For framing layers that
-   * share this codec's integer encoding.
-   */
-  public static long readVarint(ByteBuffer buf, String field) {
-    return getVar(buf, field);
-  }
-
-  /** Bytes the unsigned LEB128 encoding of {@code v} takes. */
-  public static int varintLength(long v) {
-    return varLen(v);
-  }
-
   static long getVar(ByteBuffer buf, String field) {
-    long v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (!buf.hasRemaining()) {
-        throw new MalformedMessageException("truncated varint in field " + field);
-      }
-      byte b = buf.get();
-      if (shift == 63 && (b & 0x7F) > 1) {
-        throw new MalformedMessageException("varint overflows 64 bits in field " + field);
-      }
-      v |= (long) (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        if (b == 0 && shift > 0) {
-          throw new MalformedMessageException("non-minimal varint in field " + field);
-        }
-        if (v < 0) {
-          throw new MalformedMessageException("field " + field + " out of range");
-        }
-        return v;
-      }
-    }
-    throw new MalformedMessageException("varint too long in field " + field);
+    return Varint.read(buf, field);
   }
 
   private static boolean getBool(ByteBuffer buf, String field) {

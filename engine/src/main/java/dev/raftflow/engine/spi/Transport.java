@@ -19,6 +19,17 @@ public interface Transport extends AutoCloseable {
   /** Sends {@code message} to {@code message.to()}. Never blocks, never throws for a lost peer. */
   void send(Message message);
 
+  /**
+   * The largest message this transport carries whole, in bytes of its {@code MessageCodec}
+   * encoding ({@code MessageCodec.encodedSize}). A larger message is never split or altered: it is
+   * dropped and counted like any lost message. The node's options must therefore keep every message
+   * within this limit ({@code RaftOptions.requireMessagesFit}, checked when a node starts), and the
+   * value must not change while the transport runs. Default: no limit ({@link Integer#MAX_VALUE}).
+   */
+  default int maxMessageBytes() {
+    return Integer.MAX_VALUE;
+  }
+
   /** Messages addressed to this member. Subscribed once. */
   Flux<Message> inbound();
 

@@ -6,6 +6,7 @@ import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,10 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
 
   private static final Logger log = LoggerFactory.getLogger(InboundChannel.class);
 
-  private final RSocketTransport transport;
+  private final String nodeId;
+  private final InboundBuffer inbound;
+  private final TransportCounters counters;
+  private final Consumer<InboundChannel> onEnded;
   private final String peerId;
   private final RSocket connection;
   private final int window;
@@ -36,8 +40,17 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
   private volatile Subscription subscription;
   private volatile boolean stopped;
 
-  InboundChannel(RSocketTransport transport, String peerId, RSocket connection, int window) {
-    this.transport = transport;
+  /**
+   * @param nodeId this node's id: messages addressed to another are rejected
+   * @param inbound where accepted messages go
+   * @param onEnded told once the peer's stream ends (completes or fails)
+   */
+  InboundChannel(String nodeId, InboundBuffer inbound, TransportCounters counters, Consumer<InboundChannel> onEnded,
+      String peerId, RSocket connection, int window) {
+    this.nodeId = nodeId;
+    this.inbound = inbound;
+    this.counters = counters;
+    this.onEnded = onEnded;
     this.peerId = peerId;
     this.connection = connection;
     this.window = window;
@@ -78,15 +91,15 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
           reject(m.getClass().getSimpleName() + " claims sender '" + m.from() + "' on a connection set up by '" + peerId + "'");
           return;
         }
-        if (!m.to().equals(transport.nodeId())) {
-          reject(m.getClass().getSimpleName() + " addressed to '" + m.to() + "', this node is '" + transport.nodeId() + "'");
+        if (!m.to().equals(nodeId)) {
+          reject(m.getClass().getSimpleName() + " addressed to '" + m.to() + "', this node is '" + nodeId + "'");
           return;
         }
       }
       // one frame = one credit, returned when the node has taken every message of it
       InboundBuffer.Source source = ms.size() == 1 ? this : new BatchSource(ms.size());
       for (Message m : ms) {
-        if (!transport.inbound.offer(m, source)) {
+        if (!inbound.offer(m, source)) {
           source.consumed(); // dropped (buffer full or closing): keep the window honest
         }
       }
@@ -98,8 +111,8 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
   }
 
   private void reject(String reason) {
-    transport.rejectedFrames.increment();
-    log.warn("{}: rejected a frame from peer '{}': {}; closing that connection", transport.nodeId(), peerId, reason);
+    counters.rejectedFrames.increment();
+    log.warn("{}: rejected a frame from peer '{}': {}; closing that connection", nodeId, peerId, reason);
     stop();
     connection.dispose();
   }
@@ -148,16 +161,16 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
 
   @Override
   public void onError(Throwable t) {
-    log.debug("{}: channel from '{}' ended: {}", transport.nodeId(), peerId, t.toString());
+    log.debug("{}: channel from '{}' ended: {}", nodeId, peerId, t.toString());
     stopped = true;
     ended.tryEmitEmpty();
-    transport.channelEnded(this);
+    onEnded.accept(this);
   }
 
   @Override
   public void onComplete() {
     stopped = true;
     ended.tryEmitEmpty();
-    transport.channelEnded(this);
+    onEnded.accept(this);
   }
 }

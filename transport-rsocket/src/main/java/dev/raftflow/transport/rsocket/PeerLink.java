@@ -1,5 +1,6 @@
 package dev.raftflow.transport.rsocket;
 
+import dev.raftflow.engine.codec.Varint;
 import dev.raftflow.engine.message.Message;
 import io.netty.buffer.ByteBuf;
 import io.rsocket.Payload;
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * the connection failed is discarded: Raft retransmits from the follower's progress, so stale
  * messages are worth nothing.
  *
+ * <p>A link sees its transport only through {@link LinkHost}: settings, counters, the peer's
+ * address, a dialer, and whether a connection may exist now.
+ *
  * <p>Threading: {@link #send} runs on the node's loop; connection callbacks on Netty threads; state
  * changes are guarded by this object's monitor (held briefly, never across I/O).
  */
@@ -45,7 +49,9 @@ final class PeerLink {
 
   private record Queued(Message message, int bytes) {}
 
-  private final RSocketTransport t;
+  private final LinkHost host;
+  private final LinkSettings settings;
+  private final TransportCounters counters;
   final String peerId;
   private final Queue<Queued> queue = new ConcurrentLinkedQueue<>();
   final AtomicLong queuedBytes = new AtomicLong();
@@ -60,8 +66,10 @@ final class PeerLink {
   private RSocket rsocket;
   private volatile Emitter emitter;
 
-  PeerLink(RSocketTransport t, String peerId) {
-    this.t = t;
+  PeerLink(LinkHost host, String peerId) {
+    this.host = host;
+    this.settings = host.settings();
+    this.counters = host.counters();
     this.peerId = peerId;
   }
 
@@ -81,12 +89,12 @@ final class PeerLink {
       synchronized (this) {
         switch (state) {
           case CLOSED -> {
-            t.droppedUnreachable.increment();
+            counters.droppedUnreachable.increment();
             return;
           }
           case BACKOFF -> {
             if (System.nanoTime() - retryAtNanos < 0) {
-              t.droppedUnreachable.increment();
+              counters.droppedUnreachable.increment();
               return;
             }
             state = State.CONNECTING;
@@ -105,8 +113,8 @@ final class PeerLink {
     }
     long queued = queuedBytes.get();
     // a message larger than the whole bound (a big snapshot) goes alone, once the queue is empty
-    if (queuedMessages.get() >= t.maxQueuedMessages || (queued + frameBytes > t.maxQueuedBytes && queued > 0)) {
-      t.droppedQueueFull.increment();
+    if (queuedMessages.get() >= settings.maxQueuedMessages() || (queued + frameBytes > settings.maxQueuedBytes() && queued > 0)) {
+      counters.droppedQueueFull.increment();
       return;
     }
     queuedMessages.incrementAndGet();
@@ -132,20 +140,20 @@ final class PeerLink {
    * its connection is then closed.
    */
   private void dial(long myEpoch) {
-    InetSocketAddress address = t.addressOf(peerId);
+    InetSocketAddress address = host.addressOf(peerId);
     if (address == null) {
       dialFailed(myEpoch, new IllegalStateException("no address known for peer '" + peerId + "'"));
       return;
     }
     AtomicReference<Executor> loop = new AtomicReference<>();
-    t.connect(peerId, address, loop::set)
+    host.dial(peerId, address, loop::set)
         .subscribe(r -> connected(myEpoch, r, loop.get()), err -> dialFailed(myEpoch, err));
   }
 
   private void connected(long myEpoch, RSocket r, Executor loop) {
     Emitter e;
     synchronized (this) {
-      if (state != State.CONNECTING || myEpoch != epoch || !t.mayConnect(peerId)) {
+      if (state != State.CONNECTING || myEpoch != epoch || !host.mayConnect(peerId)) {
         if (state == State.CONNECTING && myEpoch == epoch) {
           state = State.IDLE; // isolated or blocked while dialing
         }
@@ -158,8 +166,8 @@ final class PeerLink {
       e = new Emitter(loop);
       emitter = e;
     }
-    t.connects.increment();
-    log.debug("{}: connected to '{}'", t.nodeId(), peerId);
+    counters.connects.increment();
+    log.debug("{}: connected to '{}'", settings.nodeId(), peerId);
     r.requestChannel(e).subscribe(Payload::release, err -> lost(r, err), () -> lost(r, null));
     r.onClose().subscribe(null, err -> lost(r, err), () -> lost(r, null));
   }
@@ -173,12 +181,12 @@ final class PeerLink {
       failures++;
       delayMs = enterBackoff();
     }
-    t.connectFailures.increment();
+    counters.connectFailures.increment();
     discardQueue();
     if (failures == 1) {
-      log.info("{}: cannot reach '{}' ({}); retrying with backoff, next in {} ms", t.nodeId(), peerId, err.toString(), delayMs);
+      log.info("{}: cannot reach '{}' ({}); retrying with backoff, next in {} ms", settings.nodeId(), peerId, err.toString(), delayMs);
     } else {
-      log.debug("{}: still cannot reach '{}' ({}); next try in {} ms", t.nodeId(), peerId, err.toString(), delayMs);
+      log.debug("{}: still cannot reach '{}' ({}); next try in {} ms", settings.nodeId(), peerId, err.toString(), delayMs);
     }
   }
 
@@ -197,20 +205,20 @@ final class PeerLink {
       if (state != State.CONNECTED) {
         return;
       }
-      boolean quick = System.nanoTime() - connectedAtNanos < t.stableConnectionNanos;
+      boolean quick = System.nanoTime() - connectedAtNanos < settings.stableConnectionNanos();
       failures = quick ? failures + 1 : 1;
       delayMs = enterBackoff();
     }
     r.dispose();
     discardQueue();
-    log.info("{}: connection to '{}' lost ({}); reconnecting in {} ms", t.nodeId(), peerId,
+    log.info("{}: connection to '{}' lost ({}); reconnecting in {} ms", settings.nodeId(), peerId,
         err == null ? "closed" : err.toString(), delayMs);
   }
 
   /** Moves to BACKOFF; caller holds the monitor. Returns the delay chosen. */
   private long enterBackoff() {
-    long base = t.backoffMin.toMillis();
-    long max = t.backoffMax.toMillis();
+    long base = settings.backoffMin().toMillis();
+    long max = settings.backoffMax().toMillis();
     long delay = Math.min(max, base << Math.min(20, Math.max(0, failures - 1)));
     delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
     state = State.BACKOFF;
@@ -253,7 +261,7 @@ final class PeerLink {
     while ((q = queue.poll()) != null) {
       queuedMessages.decrementAndGet();
       queuedBytes.addAndGet(-q.bytes());
-      t.droppedUnreachable.increment();
+      counters.droppedUnreachable.increment();
     }
   }
 
@@ -295,28 +303,28 @@ final class PeerLink {
     private volatile boolean cancelled;
     private boolean helloSent;
     private final List<Message> batch = new ArrayList<>();
-    private final int[] sizes = new int[Math.max(1, t.maxBatchMessages)];
+    private final int[] sizes = new int[Math.max(1, settings.maxBatchMessages())];
 
     /**
      * Encodes {@code first} alone, or with what is queued behind it as one batch frame (up to
      * {@code maxBatchBytes} / {@code maxBatchMessages}). Returns null if encoding failed.
      */
     private ByteBuf nextFrame(Queued first) {
-      Queued next = t.maxBatchMessages > 1 ? queue.peek() : null;
+      Queued next = settings.maxBatchMessages() > 1 ? queue.peek() : null;
       batch.clear();
       batch.add(first.message());
       try {
-        if (next == null || first.bytes() + next.bytes() > t.maxBatchBytes) {
-          t.sentMessages.increment();
-          return WireFormat.encodeMessage(t.allocator, first.message());
+        if (next == null || first.bytes() + next.bytes() > settings.maxBatchBytes()) {
+          counters.sentMessages.increment();
+          return WireFormat.encodeMessage(settings.allocator(), first.message());
         }
         int total = first.bytes() - WireFormat.HEADER_BYTES;
         sizes[0] = total;
-        int prefixes = WireFormat.varLen(total);
-        while (batch.size() < t.maxBatchMessages && (next = queue.peek()) != null) {
+        int prefixes = Varint.length(total);
+        while (batch.size() < settings.maxBatchMessages() && (next = queue.peek()) != null) {
           int cs = next.bytes() - WireFormat.HEADER_BYTES;
-          int grown = WireFormat.batchFrameSize(batch.size() + 1, total + cs, prefixes + WireFormat.varLen(cs));
-          if (grown > t.maxBatchBytes) {
+          int grown = WireFormat.batchFrameSize(batch.size() + 1, total + cs, prefixes + Varint.length(cs));
+          if (grown > settings.maxBatchBytes()) {
             break;
           }
           queue.poll();
@@ -324,16 +332,16 @@ final class PeerLink {
           sizes[batch.size()] = cs;
           batch.add(next.message());
           total += cs;
-          prefixes += WireFormat.varLen(cs);
+          prefixes += Varint.length(cs);
         }
-        t.sentMessages.add(batch.size());
+        counters.sentMessages.add(batch.size());
         if (batch.size() == 1) {
-          return WireFormat.encodeMessage(t.allocator, first.message());
+          return WireFormat.encodeMessage(settings.allocator(), first.message());
         }
-        return WireFormat.encodeBatch(t.allocator, batch, sizes, WireFormat.batchFrameSize(batch.size(), total, prefixes));
+        return WireFormat.encodeBatch(settings.allocator(), batch, sizes, WireFormat.batchFrameSize(batch.size(), total, prefixes));
       } catch (RuntimeException ex) {
-        t.droppedOversize.add(batch.size());
-        log.warn("{}: cannot encode {} message(s) for '{}': {}", t.nodeId(), batch.size(), peerId, ex.toString());
+        counters.droppedOversize.add(batch.size());
+        log.warn("{}: cannot encode {} message(s) for '{}': {}", settings.nodeId(), batch.size(), peerId, ex.toString());
         return null;
       } finally {
         batch.clear();
@@ -376,7 +384,7 @@ final class PeerLink {
           long e = 0;
           if (!helloSent && r != 0) {
             helloSent = true;
-            a.onNext(ByteBufPayload.create(WireFormat.encodeHello(t.allocator, t.nodeId())));
+            a.onNext(ByteBufPayload.create(WireFormat.encodeHello(settings.allocator(), settings.nodeId())));
             e++;
           }
           while (e != r && !cancelled) {
@@ -389,8 +397,8 @@ final class PeerLink {
             if (frame == null) {
               continue;
             }
-            t.sentFrames.increment();
-            t.sentBytes.add(frame.readableBytes());
+            counters.sentFrames.increment();
+            counters.sentBytes.add(frame.readableBytes());
             a.onNext(ByteBufPayload.create(frame));
             e++;
           }

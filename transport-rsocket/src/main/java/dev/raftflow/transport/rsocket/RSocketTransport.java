@@ -1,23 +1,17 @@
 package dev.raftflow.transport.rsocket;
 
-import dev.raftflow.engine.message.AppendEntries;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.spi.Transport;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.rsocket.ConnectionSetupPayload;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
-import io.rsocket.core.RSocketConnector;
 import io.rsocket.core.RSocketServer;
 import io.rsocket.exceptions.RejectedSetupException;
-import io.rsocket.frame.FrameLengthCodec;
 import io.rsocket.frame.decoder.PayloadDecoder;
-import io.rsocket.transport.netty.client.TcpClientTransport;
 import io.rsocket.transport.netty.server.CloseableChannel;
 import io.rsocket.transport.netty.server.TcpServerTransport;
-import io.rsocket.util.DefaultPayload;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +22,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +32,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
-import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
 
 /**
@@ -79,8 +73,11 @@ import reactor.netty.tcp.TcpServer;
  *
  * <h2>Framing, identity, TLS, lifecycle</h2>
  *
- * Frames are {@link WireFormat} around the engine's {@code MessageCodec}; an AppendEntries over the
- * frame cap is split into chained AppendEntries. The dialer's SETUP frame carries a {@link
+ * Frames are {@link WireFormat} around the engine's {@code MessageCodec}. A message is never split:
+ * {@link #maxMessageBytes()} (the frame cap less the framing) is the largest one carried, and a
+ * larger one is dropped with a warning and counted ({@link TransportMetrics#droppedOversize}). The
+ * node keeps within it by checking its options at start ({@code RaftOptions.requireMessagesFit});
+ * the default cap carries what the default options produce. The dialer's SETUP frame carries a {@link
  * SetupFrame} (cluster id, its node id, the node id it expects, the address it listens on for
  * peers if known, optionally an HMAC with the shared secret over all of these); the acceptor
  * refuses another cluster, an unknown (see below) or self node id, a wrong target, a bad or
@@ -122,41 +119,28 @@ public final class RSocketTransport implements Transport {
 
   private static final Logger log = LoggerFactory.getLogger(RSocketTransport.class);
 
-  /** Largest frame RSocket's TCP transport carries without fragmentation (24-bit length). */
-  static final int UNFRAGMENTED_LIMIT = FrameLengthCodec.FRAME_LENGTH_MASK - 1024;
-
   private final String clusterId;
   private final String nodeId;
   private final Optional<byte[]> secret;
   private final SslContext serverSsl;
-  private final SslContext clientSsl;
-  final int maxFrameBytes;
-  final long maxQueuedBytes;
-  final int maxQueuedMessages;
-  final int maxBatchBytes;
-  final int maxBatchMessages;
+  private final FrameLimit limit;
+  private final LinkSettings linkSettings;
+  private final PeerDialer dialer;
+  private final LinkHost linkHost = new Links();
   private final int inboundWindow;
   private final int inboundBufferCapacity;
-  final Duration backoffMin;
-  final Duration backoffMax;
-  final long stableConnectionNanos;
-  private final Duration keepAliveInterval;
-  private final Duration keepAliveMaxLifetime;
-  private final Duration connectTimeout;
   private final boolean acceptUnknownPeers;
   private final InetSocketAddress advertise;
-  final ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
 
-  private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+  /** Where peers listen. Changed only under this object's monitor. */
+  private final AddressBook addresses = new AddressBook();
   /** The current peers; changed only under this object's monitor, read without it. */
   private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
   private final Map<String, InboundChannel> channels = new ConcurrentHashMap<>();
   /** Ids removed and not added again: refused even with {@code acceptUnknownPeers}. Changed under the monitor. */
   private final Set<String> removed = ConcurrentHashMap.newKeySet();
-  /** Peers whose address was learned from their setup frame, not given. Changed under the monitor. */
-  private final Set<String> learned = ConcurrentHashMap.newKeySet();
   private final Set<Connection> acceptedConnections = ConcurrentHashMap.newKeySet();
-  final InboundBuffer inbound;
+  private final InboundBuffer inbound;
   private final Flux<Message> inboundFlux;
   private volatile CloseableChannel server;
   private volatile boolean isolated;
@@ -165,42 +149,27 @@ public final class RSocketTransport implements Transport {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final reactor.core.publisher.Sinks.Empty<Void> terminated = reactor.core.publisher.Sinks.empty();
 
-  final LongAdder sentMessages = new LongAdder();
-  final LongAdder sentFrames = new LongAdder();
-  final LongAdder sentBytes = new LongAdder();
-  final LongAdder droppedQueueFull = new LongAdder();
-  final LongAdder droppedUnreachable = new LongAdder();
-  final LongAdder droppedOversize = new LongAdder();
-  final LongAdder rejectedFrames = new LongAdder();
-  final LongAdder refusedConnections = new LongAdder();
-  final LongAdder connects = new LongAdder();
-  final LongAdder connectFailures = new LongAdder();
+  private final TransportCounters counters = new TransportCounters();
 
   private RSocketTransport(Builder b) {
     this.clusterId = b.clusterId;
     this.nodeId = b.nodeId;
     this.secret = Optional.ofNullable(b.secret);
     this.serverSsl = b.serverSsl;
-    this.clientSsl = b.clientSsl;
-    this.maxFrameBytes = b.maxFrameBytes;
-    this.maxQueuedBytes = b.maxQueuedBytes;
-    this.maxQueuedMessages = b.maxQueuedMessages;
-    this.maxBatchBytes = Math.min(b.maxBatchBytes, b.maxFrameBytes);
-    this.maxBatchMessages = b.maxBatchMessages;
+    this.limit = new FrameLimit(b.maxFrameBytes);
+    this.linkSettings = new LinkSettings(b.nodeId, b.maxQueuedBytes, b.maxQueuedMessages,
+        Math.min(b.maxBatchBytes, b.maxFrameBytes), b.maxBatchMessages, b.backoffMin, b.backoffMax,
+        Math.max(b.backoffMax.toNanos(), Duration.ofSeconds(1).toNanos()), ByteBufAllocator.DEFAULT);
+    this.dialer = new PeerDialer(b.clusterId, b.nodeId, secret, b.clientSsl, b.connectTimeout, b.keepAliveInterval,
+        b.keepAliveMaxLifetime, limit);
     this.inboundWindow = b.inboundWindow;
-    this.backoffMin = b.backoffMin;
-    this.backoffMax = b.backoffMax;
-    this.stableConnectionNanos = Math.max(b.backoffMax.toNanos(), Duration.ofSeconds(1).toNanos());
-    this.keepAliveInterval = b.keepAliveInterval;
-    this.keepAliveMaxLifetime = b.keepAliveMaxLifetime;
-    this.connectTimeout = b.connectTimeout;
     this.inboundBufferCapacity = b.inboundBufferCapacity;
     this.acceptUnknownPeers = b.acceptUnknownPeers;
     this.advertise = b.advertise;
     for (Map.Entry<String, InetSocketAddress> e : b.peers.entrySet()) {
-      links.put(e.getKey(), new PeerLink(this, e.getKey()));
+      links.put(e.getKey(), new PeerLink(linkHost, e.getKey()));
       if (e.getValue() != null) {
-        addresses.put(e.getKey(), e.getValue());
+        addresses.give(e.getKey(), e.getValue());
       }
     }
     this.inbound = new InboundBuffer(inboundCapacity());
@@ -218,33 +187,37 @@ public final class RSocketTransport implements Transport {
     try {
       PeerLink link = links.get(message.to());
       if (link == null) {
-        droppedUnreachable.increment();
+        counters.droppedUnreachable.increment();
         log.debug("{}: dropped {} for '{}', not a peer", nodeId, message.getClass().getSimpleName(), message.to());
         return;
       }
       if (isolated || closed.get() || blocked.contains(message.to())) {
-        droppedUnreachable.increment();
+        counters.droppedUnreachable.increment();
         return;
       }
       int size = WireFormat.frameSize(message);
-      if (size <= maxFrameBytes) {
-        link.send(message, size);
+      if (size > limit.maxFrameBytes()) {
+        counters.droppedOversize.increment();
+        log.warn("{}: dropped {} for '{}': its {} bytes exceed maxMessageBytes {} (frame cap {}); the node's"
+            + " RaftOptions do not fit this transport: lower maxBytesPerMessage, snapshotChunkBytes or"
+            + " maxCommandBytes, or raise maxFrameBytes", nodeId, message.getClass().getSimpleName(), message.to(),
+            size - WireFormat.HEADER_BYTES, limit.maxMessageBytes(), limit.maxFrameBytes());
         return;
       }
-      List<AppendEntries> pieces = message instanceof AppendEntries a ? WireFormat.split(a, maxFrameBytes) : List.of();
-      if (pieces.isEmpty()) {
-        droppedOversize.increment();
-        log.warn("{}: dropped {} for '{}': {} bytes exceed the {}-byte frame cap (raise maxFrameBytes)", nodeId,
-            message.getClass().getSimpleName(), message.to(), size, maxFrameBytes);
-        return;
-      }
-      for (AppendEntries piece : pieces) {
-        link.send(piece, WireFormat.frameSize(piece));
-      }
+      link.send(message, size);
     } catch (RuntimeException e) {
-      droppedOversize.increment();
+      counters.droppedOversize.increment();
       log.warn("{}: dropped unencodable {}: {}", nodeId, message.getClass().getSimpleName(), e.toString());
     }
+  }
+
+  /**
+   * The frame cap ({@link Builder#maxFrameBytes}) less this transport's 2-byte framing: the largest
+   * encoded message sent whole. A larger one is dropped and counted, never split.
+   */
+  @Override
+  public int maxMessageBytes() {
+    return limit.maxMessageBytes();
   }
 
   @Override
@@ -314,8 +287,7 @@ public final class RSocketTransport implements Transport {
     if (!links.containsKey(peerId)) {
       throw new IllegalArgumentException("'" + peerId + "' is not a peer of " + nodeId);
     }
-    addresses.put(peerId, Objects.requireNonNull(address, "address"));
-    learned.remove(peerId);
+    addresses.give(peerId, Objects.requireNonNull(address, "address"));
   }
 
   /**
@@ -331,11 +303,10 @@ public final class RSocketTransport implements Transport {
       throw new IllegalArgumentException("'" + id + "' cannot be a peer of " + nodeId);
     }
     if (address != null) {
-      addresses.put(id, address);
-      learned.remove(id);
+      addresses.give(id, address);
     }
     removed.remove(id);
-    if (links.putIfAbsent(id, new PeerLink(this, id)) == null) {
+    if (links.putIfAbsent(id, new PeerLink(linkHost, id)) == null) {
       inbound.capacity(inboundCapacity());
       log.info("{}: peer '{}' added", nodeId, id);
     }
@@ -356,8 +327,7 @@ public final class RSocketTransport implements Transport {
     if (acceptUnknownPeers) {
       removed.add(id);
     }
-    addresses.remove(id);
-    learned.remove(id);
+    addresses.forget(id);
     if (l != null) {
       l.disconnect(true);
     }
@@ -444,9 +414,10 @@ public final class RSocketTransport implements Transport {
       qb += l.queuedBytes.get();
       qm += l.queuedMessages.get();
     }
-    return new TransportMetrics(sentMessages.sum(), sentFrames.sum(), sentBytes.sum(), inbound.accepted.sum(),
-        droppedQueueFull.sum(), droppedUnreachable.sum(), droppedOversize.sum(), inbound.dropped.sum(),
-        rejectedFrames.sum(), refusedConnections.sum(), connects.sum(), connectFailures.sum(), qb, qm,
+    TransportCounters c = counters;
+    return new TransportMetrics(c.sentMessages.sum(), c.sentFrames.sum(), c.sentBytes.sum(), inbound.accepted.sum(),
+        c.droppedQueueFull.sum(), c.droppedUnreachable.sum(), c.droppedOversize.sum(), inbound.dropped.sum(),
+        c.rejectedFrames.sum(), c.refusedConnections.sum(), c.connects.sum(), c.connectFailures.sum(), qb, qm,
         inbound.size());
   }
 
@@ -486,17 +457,36 @@ public final class RSocketTransport implements Transport {
 
   // ---------------------------------------------------------------- internals
 
-  /** Whether a connection to {@code peerId} may exist now (not closed, isolated or blocked). */
-  boolean mayConnect(String peerId) {
-    return !closed.get() && !isolated && !blocked.contains(peerId);
-  }
+  /** What the peer links see of this transport. */
+  private final class Links implements LinkHost {
+    @Override
+    public LinkSettings settings() {
+      return linkSettings;
+    }
 
-  InetSocketAddress addressOf(String peerId) {
-    return addresses.get(peerId);
+    @Override
+    public TransportCounters counters() {
+      return counters;
+    }
+
+    @Override
+    public InetSocketAddress addressOf(String peerId) {
+      return addresses.get(peerId);
+    }
+
+    @Override
+    public Mono<RSocket> dial(String peerId, InetSocketAddress address, Consumer<Executor> onChannel) {
+      return dialer.dial(peerId, address, advertisedAddress(), onChannel);
+    }
+
+    @Override
+    public boolean mayConnect(String peerId) {
+      return !closed.get() && !isolated && !blocked.contains(peerId);
+    }
   }
 
   /** What this node's setup frames advertise: as configured, else the bound address unless a wildcard. */
-  Optional<InetSocketAddress> advertisedAddress() {
+  private Optional<InetSocketAddress> advertisedAddress() {
     if (advertise != null) {
       return Optional.of(advertise);
     }
@@ -514,25 +504,18 @@ public final class RSocketTransport implements Transport {
     if (!acceptUnknownPeers || closed.get() || removed.contains(id) || blocked.contains(id)) {
       return;
     }
-    InetSocketAddress known = addresses.get(id);
     if (!links.containsKey(id)) {
-      addPeer(id, advertised);
-      learned.add(id);
+      addresses.advertised(id, advertised); // before the link exists, so its first send can dial
+      addPeer(id, null);
       log.info("{}: '{}' dialed in advertising {}: added as a peer", nodeId, id, advertised);
-    } else if (known != null && sameAddress(known, advertised)) {
       return;
-    } else if (known == null || learned.contains(id)) {
-      addresses.put(id, advertised);
-      learned.add(id);
-      log.info("{}: peer '{}' is at {} (advertised)", nodeId, id, advertised);
-    } else {
-      log.debug("{}: peer '{}' advertises {}, keeping the configured {}", nodeId, id, advertised, known);
     }
-  }
-
-  private static boolean sameAddress(InetSocketAddress a, InetSocketAddress b) {
-    return a.getPort() == b.getPort() && (a.getHostString().equals(b.getHostString())
-        || a.getAddress() != null && a.getAddress().getHostAddress().equals(b.getHostString()));
+    switch (addresses.advertised(id, advertised)) {
+      case TAKEN -> log.info("{}: peer '{}' is at {} (advertised)", nodeId, id, advertised);
+      case KEPT_GIVEN -> log.debug("{}: peer '{}' advertises {}, keeping the configured {}", nodeId, id, advertised,
+          addresses.get(id));
+      case UNCHANGED -> { }
+    }
   }
 
   /** The inbound buffer's cap: as configured, else 2 × peers × window × batch (at most 2^20). */
@@ -540,7 +523,7 @@ public final class RSocketTransport implements Transport {
     if (inboundBufferCapacity > 0) {
       return inboundBufferCapacity;
     }
-    return (int) Math.min(1 << 20, 2L * Math.max(1, links.size()) * inboundWindow * Math.max(1, maxBatchMessages));
+    return (int) Math.min(1 << 20, 2L * Math.max(1, links.size()) * inboundWindow * Math.max(1, linkSettings.maxBatchMessages()));
   }
 
   private Mono<RSocketTransport> bind(String host, int port) {
@@ -559,49 +542,17 @@ public final class RSocketTransport implements Transport {
     }
     RSocketServer rs = RSocketServer.create(this::accept)
         .payloadDecoder(PayloadDecoder.ZERO_COPY)
-        .maxInboundPayloadSize(maxPayloadBytes())
+        .maxInboundPayloadSize(limit.maxPayloadBytes())
         .maxTimeToFirstFrame(Duration.ofSeconds(10));
-    if (maxFrameBytes > UNFRAGMENTED_LIMIT) {
-      rs = rs.fragment(1 << 20);
+    if (limit.fragments()) {
+      rs = rs.fragment(FrameLimit.FRAGMENT_BYTES);
     }
-    return rs.bind(TcpServerTransport.create(tcp, transportFrameLength()))
+    return rs.bind(TcpServerTransport.create(tcp, limit.transportFrameLength()))
         .map(ch -> {
           server = ch;
           log.info("{}: listening on {}{}", nodeId, ch.address(), serverSsl != null ? " (TLS)" : "");
           return this;
         });
-  }
-
-  /** Dials {@code peerId}; {@code onChannel} learns the connection's Netty event loop first. */
-  Mono<RSocket> connect(String peerId, InetSocketAddress address, java.util.function.Consumer<java.util.concurrent.Executor> onChannel) {
-    TcpClient tcp = TcpClient.create()
-        .remoteAddress(() -> address)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-        .doOnConnected(c -> onChannel.accept(c.channel().eventLoop()));
-    if (clientSsl != null) {
-      tcp = tcp.secure(spec -> spec.sslContext(clientSsl));
-    }
-    byte[] setup = SetupFrame.create(clusterId, nodeId, peerId, advertisedAddress(), secret).encode();
-    RSocketConnector c = RSocketConnector.create()
-        .dataMimeType(SetupFrame.MIME_TYPE)
-        .setupPayload(DefaultPayload.create(setup))
-        .keepAlive(keepAliveInterval, keepAliveMaxLifetime)
-        .payloadDecoder(PayloadDecoder.ZERO_COPY)
-        .maxInboundPayloadSize(maxPayloadBytes());
-    if (maxFrameBytes > UNFRAGMENTED_LIMIT) {
-      c = c.fragment(1 << 20);
-    }
-    return c.connect(TcpClientTransport.create(tcp, transportFrameLength()));
-  }
-
-  /** Longest RSocket frame accepted off the socket: one of our frames plus RSocket's header. */
-  private int transportFrameLength() {
-    return (int) Math.min(FrameLengthCodec.FRAME_LENGTH_MASK, (long) maxFrameBytes + 64);
-  }
-
-  /** RSocket's payload cap (it must be at least the transport's frame length). */
-  private int maxPayloadBytes() {
-    return Math.max(transportFrameLength(), maxFrameBytes + 64);
   }
 
   /** The acceptor: checks the dialer's identity, then serves its request-channel. */
@@ -622,7 +573,7 @@ public final class RSocketTransport implements Transport {
     }
     String claimed = f == null ? "?" : f.from();
     if (reason != null) {
-      refusedConnections.increment();
+      counters.refusedConnections.increment();
       lastRefusal = reason;
       log.warn("{}: refused a connection from '{}': {}", nodeId, claimed, reason);
       return Mono.error(new RejectedSetupException(reason));
@@ -660,7 +611,7 @@ public final class RSocketTransport implements Transport {
     return links.containsKey(id) || (acceptUnknownPeers && !removed.contains(id));
   }
 
-  void channelEnded(InboundChannel c) {
+  private void channelEnded(InboundChannel c) {
     channels.remove(c.peerId(), c);
   }
 
@@ -694,7 +645,8 @@ public final class RSocketTransport implements Transport {
 
     @Override
     public Flux<Payload> requestChannel(Publisher<Payload> payloads) {
-      InboundChannel ch = new InboundChannel(RSocketTransport.this, peerId, connection, inboundWindow);
+      InboundChannel ch = new InboundChannel(nodeId, inbound, counters, RSocketTransport.this::channelEnded, peerId,
+          connection, inboundWindow);
       if (!register(ch)) {
         ch.stop();
         ch.closeConnection();
@@ -714,7 +666,7 @@ public final class RSocketTransport implements Transport {
     private byte[] secret;
     private SslContext serverSsl;
     private SslContext clientSsl;
-    private int maxFrameBytes = UNFRAGMENTED_LIMIT;
+    private int maxFrameBytes = FrameLimit.UNFRAGMENTED_LIMIT;
     private long maxQueuedBytes = 8L << 20;
     private int maxQueuedMessages = 4096;
     private int inboundWindow = 32;
@@ -781,10 +733,11 @@ public final class RSocketTransport implements Transport {
     }
 
     /**
-     * Largest frame sent or accepted; larger AppendEntries are split, any other larger message (an
-     * InstallSnapshot of a big snapshot) is dropped with a warning. Default ~16 MiB, the most an
+     * Largest frame sent or accepted; {@link RSocketTransport#maxMessageBytes()} is this less 2 bytes
+     * of framing. A larger message is dropped with a warning and counted, never split, so the node's
+     * options must fit it ({@code RaftOptions.requireMessagesFit}). Default ~16 MiB, the most an
      * RSocket frame holds whole; above that RSocket fragments frames into 1 MiB pieces, so a
-     * service whose snapshots can exceed 16 MiB sets this above its largest snapshot.
+     * service that sends a whole snapshot in one message sets this above its largest snapshot.
      */
     public Builder maxFrameBytes(int v) {
       this.maxFrameBytes = v;

@@ -11,7 +11,9 @@ package dev.raftflow.transport.rsocket;
  * @param droppedQueueFull messages dropped because a peer's outbound queue was at its bound
  * @param droppedUnreachable messages dropped because the peer was unknown, without address, backing
  *     off after a failure, isolated, or its queue was discarded when the connection was lost
- * @param droppedOversize messages dropped because even one entry exceeded the frame cap
+ * @param droppedOversize messages dropped because their encoding exceeded {@link
+ *     RSocketTransport#maxMessageBytes()} (the node's options do not fit the transport), or could not
+ *     be encoded
  * @param droppedInbound inbound messages dropped because the inbound buffer was full (a peer sent
  *     beyond its credit)
  * @param rejectedFrames malformed or misaddressed inbound frames (the connection is then closed)

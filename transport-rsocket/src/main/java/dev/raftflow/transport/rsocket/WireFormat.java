@@ -2,8 +2,7 @@ package dev.raftflow.transport.rsocket;
 
 import dev.raftflow.engine.codec.MalformedMessageException;
 import dev.raftflow.engine.codec.MessageCodec;
-import dev.raftflow.engine.message.AppendEntries;
-import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.codec.Varint;
 import dev.raftflow.engine.message.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -175,16 +174,7 @@ public final class WireFormat {
 
   /** Bytes a batch frame of messages with these codec sizes takes. */
   public static int batchFrameSize(int count, int codecBytesTotal, int lengthPrefixBytes) {
-    return HEADER_BYTES + varLen(count) + lengthPrefixBytes + codecBytesTotal;
-  }
-
-  /** Bytes the length prefix of a batch element of {@code codecSize} bytes takes. */
-  public static int varLen(long v) {
-    int n = 1;
-    while ((v >>>= 7) != 0) {
-      n++;
-    }
-    return n;
+    return HEADER_BYTES + Varint.length(count) + lengthPrefixBytes + codecBytesTotal;
   }
 
   /**
@@ -223,7 +213,7 @@ public final class WireFormat {
     for (int i = 0; i < sizes.length; i++) {
       sizes[i] = MessageCodec.encodedSize(messages.get(i));
       total += sizes[i];
-      prefixes += varLen(sizes[i]);
+      prefixes += Varint.length(sizes[i]);
     }
     ByteBuf b = encodeBatch(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, messages, sizes, batchFrameSize(sizes.length, total, prefixes));
     byte[] out = new byte[b.readableBytes()];
@@ -241,51 +231,11 @@ public final class WireFormat {
   }
 
   private static long getVar(ByteBuffer buf, String field) {
-    return MessageCodec.readVarint(buf, field);
+    return Varint.read(buf, field);
   }
 
   /** Decodes a frame held in an array (tests and tools). */
   public static Frame decode(byte[] frame) {
     return decode(io.netty.buffer.Unpooled.wrappedBuffer(frame));
-  }
-
-  /**
-   * Splits an AppendEntries whose frame would exceed {@code maxFrameBytes} into consecutive
-   * AppendEntries, each within the cap, chained by prevLogIndex/prevLogTerm so that a follower
-   * accepts them exactly as it would the original (Raft's log check holds for each piece). Returns
-   * a single-element list when no split is needed, and an empty list when one entry alone is over
-   * the cap (it cannot be sent).
-   */
-  public static List<AppendEntries> split(AppendEntries a, int maxFrameBytes) {
-    if (frameSize(a) <= maxFrameBytes) {
-      return List.of(a);
-    }
-    AppendEntries empty = new AppendEntries(a.term(), a.from(), a.to(), a.lastIndex(), Long.MAX_VALUE >>> 1,
-        List.of(), a.leaderCommit(), a.readRound());
-    // header bound: the largest header any piece can have (prev index/term varints at their widest)
-    int headerBound = frameSize(empty) + 10;
-    List<AppendEntries> out = new ArrayList<>();
-    long prevIndex = a.prevLogIndex();
-    long prevTerm = a.prevLogTerm();
-    List<LogEntry> piece = new ArrayList<>();
-    int pieceBytes = headerBound;
-    for (LogEntry e : a.entries()) {
-      int es = MessageCodec.entrySize(e);
-      if (headerBound + es > maxFrameBytes) {
-        return List.of();
-      }
-      if (pieceBytes + es > maxFrameBytes) {
-        out.add(new AppendEntries(a.term(), a.from(), a.to(), prevIndex, prevTerm, piece, a.leaderCommit(), a.readRound()));
-        LogEntry last = piece.get(piece.size() - 1);
-        prevIndex = last.index();
-        prevTerm = last.term();
-        piece = new ArrayList<>();
-        pieceBytes = headerBound;
-      }
-      piece.add(e);
-      pieceBytes += es;
-    }
-    out.add(new AppendEntries(a.term(), a.from(), a.to(), prevIndex, prevTerm, piece, a.leaderCommit(), a.readRound()));
-    return out;
   }
 }

@@ -255,28 +255,67 @@ class RSocketTransportTest {
   }
 
   @Test
-  void oversizedAppendIsSplitByTheSenderAndArrivesWhole() {
+  void aMessageUpToTheCapGoesWholeAndOneOverItIsDroppedAndCountedNotSplit() {
     Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b.maxFrameBytes(4096));
     try {
+      RSocketTransport a = ts.get("a");
+      assertThat(a.maxMessageBytes()).isEqualTo(4096 - WireFormat.HEADER_BYTES);
       Inbox in = Inbox.unbounded(ts.get("b"));
-      AppendEntries big = append("a", "b", 10, 50, 500);
-      ts.get("a").send(big);
-      List<LogEntry> got = new ArrayList<>();
-      int pieces = 0;
-      while (got.size() < 50) {
-        AppendEntries p = (AppendEntries) in.take();
-        assertThat(p.prevLogIndex()).isEqualTo(10 + got.size());
-        got.addAll(p.entries());
-        pieces++;
-      }
-      assertThat(pieces).isGreaterThan(5);
-      assertThat(got).extracting(LogEntry::index).containsExactlyElementsOf(big.entries().stream().map(LogEntry::index).toList());
-      // a single entry over the cap is dropped and counted, never sent
-      ts.get("a").send(append("a", "b", 60, 1, 5000));
-      assertThat(ts.get("a").metrics().droppedOversize()).isEqualTo(1);
+      TestKit.sendUntilReceived(a, new RequestVote(1, "a", "b", 0, 0), in, WAIT);
+
+      AppendEntries atCap = appendOfSize(a.maxMessageBytes(), 10);
+      a.send(atCap);
+      Message got;
+      do {
+        got = in.take(); // skipping the votes that set the link up (they were sent before, on the same link)
+      } while (got instanceof RequestVote v && v.term() == 1);
+      assertThat(got).as("a message of exactly maxMessageBytes arrives whole, in one message")
+          .isInstanceOf(AppendEntries.class);
+      assertThat(dev.raftflow.engine.codec.MessageCodec.encode(got))
+          .isEqualTo(dev.raftflow.engine.codec.MessageCodec.encode(atCap));
+
+      AppendEntries overCap = appendOfSize(a.maxMessageBytes() + 1, 60);
+      a.send(overCap);
+      assertThat(a.metrics().droppedOversize()).isEqualTo(1);
+      a.send(new RequestVote(2, "a", "b", 0, 0));
+      assertThat(in.take()).as("nothing of the dropped message was sent, not even a piece")
+          .isInstanceOf(RequestVote.class).extracting(Message::term).isEqualTo(2L);
     } finally {
       TestKit.closeAll(ts);
     }
+  }
+
+  @Test
+  void theDefaultCapCarriesWhatTheDefaultRaftOptionsProduce() {
+    Map<String, RSocketTransport> ts = TestKit.cluster(List.of("a", "b"), b -> b);
+    try {
+      int max = ts.get("a").maxMessageBytes();
+      assertThat(max).isGreaterThan(16_000_000);
+      dev.raftflow.engine.RaftOptions.defaults().requireMessagesFit(max);
+    } finally {
+      TestKit.closeAll(ts);
+    }
+  }
+
+  /** An AppendEntries of ten entries whose encoding is exactly {@code size} bytes. */
+  private static AppendEntries appendOfSize(int size, long prev) {
+    AppendEntries probe = append("a", "b", prev, 10, 0);
+    int data = size - dev.raftflow.engine.codec.MessageCodec.encodedSize(probe);
+    // spread the data over the entries; each entry's length prefix grows with its data
+    for (int slack = 0; slack < 40; slack++) {
+      AppendEntries a = append("a", "b", prev, 10, (data - slack) / 10);
+      int missing = size - dev.raftflow.engine.codec.MessageCodec.encodedSize(a);
+      if (missing >= 0 && missing < 100) {
+        List<LogEntry> es = new ArrayList<>(a.entries());
+        LogEntry last = es.remove(es.size() - 1);
+        es.add(LogEntry.command(last.index(), last.term(), new byte[last.data().length + missing]));
+        AppendEntries exact = new AppendEntries(a.term(), a.from(), a.to(), a.prevLogIndex(), a.prevLogTerm(), es, 0);
+        if (dev.raftflow.engine.codec.MessageCodec.encodedSize(exact) == size) {
+          return exact;
+        }
+      }
+    }
+    throw new AssertionError("no AppendEntries of exactly " + size + " bytes");
   }
 
   @Test

@@ -178,48 +178,4 @@ class WireFormatTest {
     assertThatThrownBy(() -> WireFormat.decode(new byte[] {1, WireFormat.KIND_HELLO}))
         .isInstanceOf(MalformedMessageException.class).hasMessageContaining("node id of 0 bytes");
   }
-
-  @Test
-  void oversizedAppendIsSplitIntoChainedPiecesUnderTheCap() {
-    Random r = new Random(13);
-    for (int round = 0; round < 200; round++) {
-      long prev = r.nextInt(1000);
-      List<LogEntry> es = new ArrayList<>();
-      int n = 1 + r.nextInt(60);
-      for (int i = 0; i < n; i++) {
-        byte[] d = new byte[r.nextInt(900)];
-        r.nextBytes(d);
-        es.add(LogEntry.command(prev + 1 + i, 3 + i / 10, d));
-      }
-      AppendEntries a = new AppendEntries(9, "l", "f", prev, 2, es, prev + n,
-          r.nextBoolean() ? 0 : Math.abs(r.nextLong()));
-      int cap = 1024 + r.nextInt(8000);
-      List<AppendEntries> pieces = WireFormat.split(a, cap);
-      assertThat(pieces).isNotEmpty();
-      long expectPrev = prev;
-      long expectPrevTerm = 2;
-      List<LogEntry> all = new ArrayList<>();
-      for (AppendEntries p : pieces) {
-        assertThat(WireFormat.frameSize(p)).isLessThanOrEqualTo(cap);
-        assertThat(p.prevLogIndex()).isEqualTo(expectPrev);
-        assertThat(p.prevLogTerm()).isEqualTo(expectPrevTerm);
-        assertThat(p.leaderCommit()).isEqualTo(a.leaderCommit());
-        assertThat(p.readRound()).isEqualTo(a.readRound());
-        assertThat(p.entries()).isNotEmpty();
-        all.addAll(p.entries());
-        expectPrev = p.lastIndex();
-        expectPrevTerm = p.entries().get(p.entries().size() - 1).term();
-        // and each piece survives the wire
-        assertSame(WireFormat.decode(WireFormat.encodeMessage(p)).message(), p);
-      }
-      assertThat(all).containsExactlyElementsOf(es);
-    }
-  }
-
-  @Test
-  void anEntryLargerThanTheCapCannotBeSplit() {
-    AppendEntries a = new AppendEntries(1, "l", "f", 0, 0, List.of(LogEntry.command(1, 1, new byte[5000])), 0);
-    assertThat(WireFormat.split(a, 1024)).isEmpty();
-    assertThat(WireFormat.split(a, 8192)).containsExactly(a);
-  }
 }

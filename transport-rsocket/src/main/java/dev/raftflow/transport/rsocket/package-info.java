@@ -1,0 +1,16 @@
+/**
+ * The engine's {@link dev.raftflow.engine.spi.Transport} over RSocket on Reactor Netty TCP: {@link
+ * dev.raftflow.transport.rsocket.RSocketTransport} (one credit-paced request-channel per ordered
+ * pair of members, optional TLS and shared-secret setup check, a peer set that changes at run time),
+ * {@link dev.raftflow.transport.rsocket.WireFormat} (the thin framing around the engine's codec:
+ * hello, one message, or a batch), {@link dev.raftflow.transport.rsocket.SetupFrame} (the identity
+ * a dialer proves at connection setup) and {@link dev.raftflow.transport.rsocket.TransportMetrics}.
+ *
+ * <p>A message is never split: the transport's {@code maxMessageBytes()} is the frame cap less its
+ * framing, and the node checks its options against it when it starts. The package-private parts:
+ * {@code PeerLink} (the outbound queue and connection towards one peer, which sees its transport
+ * only through {@code LinkHost}), {@code PeerDialer} (opening connections), {@code InboundChannel}
+ * and {@code InboundBuffer} (the receiving side and its bounded hand-over to the node), {@code
+ * FrameLimit}, {@code LinkSettings} and {@code TransportCounters}.
+ */
+package dev.raftflow.transport.rsocket;
