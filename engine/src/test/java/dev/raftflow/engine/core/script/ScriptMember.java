@@ -291,6 +291,9 @@ final class ScriptMember {
       if (!inner.isEmpty()) {
         for (String p : inner.split("}, ")) {
           String s = p.endsWith("}") ? p.substring(0, p.length() - 1) : p;
+          if (!s.contains("PROBE")) {
+            s = s.replace(" paused", ""); // Progress keeps a stale probe flag outside PROBE
+          }
           lines.add("  " + s.replaceFirst("\\{", ": "));
         }
       }
