@@ -40,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
   int seconds;
 
   @Option(names = "--kill-leader-every", defaultValue = "0",
-      description = "Crash the leader every N seconds and restart it from its store (failover under load).")
+      description = "Stop the leader every N seconds and restart it from its store (failover under load).")
   int killLeaderEvery;
 
   @Option(names = "--report", description = "Write an HTML report (throughput and latency over time) to this file.")

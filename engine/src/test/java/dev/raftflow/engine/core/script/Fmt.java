@@ -1,6 +1,7 @@
 package dev.raftflow.engine.core.script;
 
 import dev.raftflow.engine.ApplyEvent;
+import dev.raftflow.engine.core.Outcome;
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.message.AppendEntries;
 import dev.raftflow.engine.message.AppendResponse;
@@ -127,6 +128,7 @@ final class Fmt {
   /** A write: {@code term=2 vote=a snap=5/1 entries=[...]}, each part only when present. */
   static String write(LogWrite w) {
     StringJoiner j = new StringJoiner(" ");
+    j.add("#" + w.seq());
     if (w.hardState() != null) {
       j.add("term=" + w.hardState().term());
       j.add("vote=" + (w.hardState().votedFor() == null ? "-" : w.hardState().votedFor()));
@@ -138,6 +140,24 @@ final class Fmt {
       j.add("entries=" + entries(w.entries()));
     }
     return j.toString();
+  }
+
+  static String outcome(Outcome o) {
+    if (o instanceof Outcome.ReadConfirmed r) {
+      return "read " + r.id() + " confirmed at index " + r.index();
+    } else if (o instanceof Outcome.ReadFailed r) {
+      return "read " + r.id() + " failed";
+    } else if (o instanceof Outcome.MembershipCommitted c) {
+      return "membership committed " + membership(c.membership()) + "@" + c.index();
+    } else if (o instanceof Outcome.MembershipUnknown u) {
+      return "membership change to " + membership(u.target()) + " outcome unknown (leadership lost in term " + u.term() + ")";
+    } else if (o instanceof Outcome.TransferEnded t) {
+      return "transfer to " + t.target() + " ended " + t.result() + " (term " + t.term() + ", leader "
+          + (t.leader() == null ? "-" : t.leader()) + ")";
+    } else if (o instanceof Outcome.WriteStalled w) {
+      return "write #" + w.seq() + " stalled for " + w.ticks() + " ticks";
+    }
+    return o.toString();
   }
 
   static String apply(ApplyEvent ev) {

@@ -4,12 +4,14 @@ import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.Role;
+import dev.raftflow.engine.core.Outcome;
 import dev.raftflow.engine.core.RaftCore;
 import dev.raftflow.engine.core.Ready;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.spi.LogWrite;
+import dev.raftflow.engine.spi.PersistentState;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,9 +23,9 @@ import java.util.function.Predicate;
 /**
  * The scripts' driver of one {@link RaftCore}: the only class of the script runner that calls the
  * core. It plays a node's part of the Ready contract: after every input it takes the core's
- * {@link Ready}, sends {@code messages} at once unless an earlier write carrying a term or vote is
- * not durable yet (then they wait behind that write: the hold rule), and queues the write with its
- * {@code messagesAfterWrite} until the script persists it. Its "disk" is a {@link MemoryLogStore}
+ * {@link Ready}, sends {@code messages} at once, and queues the write with its {@code
+ * messagesAfterWrite} until the script persists it; then it reports {@code persisted(seq)}. What may
+ * not leave yet (the hold rule) the core keeps back itself. Its "disk" is a {@link MemoryLogStore}
  * that keeps only what was persisted, so a crash loses the pending writes and a restart rebuilds the
  * core from the store.
  *
@@ -112,13 +114,12 @@ final class ScriptMember {
     return ms.stream().anyMatch(m -> m instanceof RequestVote);
   }
 
-  /** Hands a message to the core, after the driver's own check that it is from a known member. */
+  /** Hands a message to the core, which may refuse it (an answer from a stranger). */
   void receive(Message m) {
-    if (!core.knows(m.from())) {
-      out.accept(id + ": ignored (" + m.from() + " is not a member it knows)");
+    if (!core.step(m)) {
+      out.accept(id + ": refused " + Fmt.message(m));
       return;
     }
-    core.step(m);
     afterInput();
   }
 
@@ -177,7 +178,7 @@ final class ScriptMember {
 
   /**
    * Makes the oldest {@code count} pending writes durable, one at a time: store it, send the
-   * messages that waited for it (and those of empty writes queued right behind it), tell the core.
+   * messages that waited for it, tell the core.
    */
   void persist(int count) {
     for (int i = 0; i < count && !writes.isEmpty(); i++) {
@@ -185,10 +186,7 @@ final class ScriptMember {
       disk.write(pw.write);
       out.accept(id + ": durable " + Fmt.write(pw.write));
       sendAll(pw.after);
-      core.persisted(pw.write.lastIndex(), pw.write.lastTerm());
-      while (!writes.isEmpty() && writes.peekFirst().write.isEmpty()) {
-        sendAll(writes.pollFirst().after);
-      }
+      core.persisted(pw.write.seq());
       afterInput();
     }
   }
@@ -216,34 +214,16 @@ final class ScriptMember {
   private Ready afterInput() {
     Ready rd = core.ready();
     printStatusChange();
-    boolean holding = writes.stream().anyMatch(w -> w.write.hardState() != null);
-    List<Message> after = rd.messagesAfterWrite();
-    if (holding && !rd.messages().isEmpty()) {
-      for (Message m : rd.messages()) {
-        out.accept(id + ": hold " + Fmt.message(m) + "  (a term/vote write is not durable)");
-      }
-      List<Message> all = new ArrayList<>(rd.messages());
-      all.addAll(after);
-      after = all;
-    } else {
-      sendAll(rd.messages());
-    }
-    if (rd.write().isEmpty() && writes.isEmpty()) {
-      sendAll(after); // no write to wait for
-    } else if (!rd.write().isEmpty() || !after.isEmpty()) {
-      if (!rd.write().isEmpty()) {
-        out.accept(id + ": write " + Fmt.write(rd.write()));
-      }
+    sendAll(rd.messages());
+    if (!rd.write().isEmpty()) {
+      out.accept(id + ": write " + Fmt.write(rd.write()));
       for (Message m : rd.messagesAfterWrite()) {
         out.accept(id + ": after write " + Fmt.message(m));
       }
-      writes.addLast(new PendingWrite(rd.write(), after));
+      writes.addLast(new PendingWrite(rd.write(), rd.messagesAfterWrite()));
     }
-    for (Ready.ReadState r : rd.readsConfirmed()) {
-      out.accept(id + ": read " + r.id() + " confirmed at index " + r.index());
-    }
-    for (long r : rd.readsFailed()) {
-      out.accept(id + ": read " + r + " failed");
+    for (Outcome o : rd.outcomes()) {
+      out.accept(id + ": " + Fmt.outcome(o));
     }
     return rd;
   }
@@ -274,8 +254,12 @@ final class ScriptMember {
   List<String> describe() {
     List<String> lines = new ArrayList<>();
     if (!up) {
-      lines.add(id + ": down (disk: term=" + disk.hardState().term() + " vote="
-          + (disk.hardState().votedFor() == null ? "-" : disk.hardState().votedFor()) + " last=" + disk.lastIndex() + ")");
+      PersistentState onDisk = disk.load();
+      long last = onDisk.entries().isEmpty()
+          ? (onDisk.snapshot() == null ? 0 : onDisk.snapshot().index())
+          : onDisk.entries().get(onDisk.entries().size() - 1).index();
+      lines.add(id + ": down (disk: term=" + onDisk.hardState().term() + " vote="
+          + (onDisk.hardState().votedFor() == null ? "-" : onDisk.hardState().votedFor()) + " last=" + last + ")");
       return lines;
     }
     lines.add(id + ": " + core.role() + " term=" + core.term() + " vote=" + (core.votedFor() == null ? "-" : core.votedFor())
@@ -291,9 +275,6 @@ final class ScriptMember {
       if (!inner.isEmpty()) {
         for (String p : inner.split("}, ")) {
           String s = p.endsWith("}") ? p.substring(0, p.length() - 1) : p;
-          if (!s.contains("PROBE")) {
-            s = s.replace(" paused", ""); // Progress keeps a stale probe flag outside PROBE
-          }
           lines.add("  " + s.replaceFirst("\\{", ": "));
         }
       }
