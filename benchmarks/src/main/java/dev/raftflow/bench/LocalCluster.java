@@ -127,7 +127,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     stream.subscribe(ev -> {
       if (ev instanceof ApplyEvent.Entry e) {
-        if (!e.noop()) {
+        if (e.isCommand()) {
           commands.incrementAndGet();
           bytes.addAndGet(e.command().length);
           if (applyDelayNanos > 0) {

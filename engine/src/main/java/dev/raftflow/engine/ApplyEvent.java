@@ -10,12 +10,28 @@ public sealed interface ApplyEvent permits ApplyEvent.Entry, ApplyEvent.Snapshot
   /** The log index this event brings the service up to. */
   long index();
 
+  /** What a committed entry holds. */
+  enum Kind {
+    /** A command a service proposed: apply it. */
+    COMMAND,
+    /** The empty entry a new leader (or a read without {@code leaderNoop}) appends: skip it. */
+    NOOP,
+    /** A membership configuration ({@code Membership.decode} reads it): the node has applied it already. */
+    CONFIG
+  }
+
   /**
    * A committed entry.
    *
-   * @param noop true for the empty entry a new leader appends; services skip these
+   * @param command the command's bytes (a NOOP's are empty; a CONFIG's are the encoded membership)
+   * @param kind whether it is a service's command; services apply only those
    */
-  record Entry(long index, long term, byte[] command, boolean noop) implements ApplyEvent {}
+  record Entry(long index, long term, byte[] command, Kind kind) implements ApplyEvent {
+    /** Whether the service should apply it (it is a command, not a no-op or a configuration). */
+    public boolean isCommand() {
+      return kind == Kind.COMMAND;
+    }
+  }
 
   /** The service must replace its state with this snapshot, which covers entries up to index. */
   record SnapshotInstalled(long index, long term, byte[] data) implements ApplyEvent {}

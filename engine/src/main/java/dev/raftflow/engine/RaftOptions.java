@@ -1,6 +1,5 @@
 package dev.raftflow.engine;
 
-import dev.raftflow.engine.codec.MessageSizes;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -11,7 +10,7 @@ import java.util.Objects;
  *
  * <p>Invalid values fail {@link Builder#build()} with an {@link IllegalArgumentException} naming the
  * option. Whether the messages these options produce fit a transport is checked separately, by
- * {@link #requireMessagesFit(int)}: the defaults fit any transport that carries messages of 2 MiB
+ * {@code MessageSizes.requireFit}: the defaults fit any transport that carries messages of 2 MiB
  * (the RSocket transport carries ~16 MiB by default).
  */
 public final class RaftOptions {
@@ -24,6 +23,7 @@ public final class RaftOptions {
   private final int snapshotChunkBytes;
   private final int snapshotCatchUpEntries;
   private final int maxInflightMessages;
+  private final long maxInflightBytes;
   private final int maxPendingProposals;
   private final boolean leaderNoop;
   private final int inboundPrefetch;
@@ -41,6 +41,7 @@ public final class RaftOptions {
     this.snapshotChunkBytes = b.snapshotChunkBytes;
     this.snapshotCatchUpEntries = b.snapshotCatchUpEntries;
     this.maxInflightMessages = b.maxInflightMessages;
+    this.maxInflightBytes = b.maxInflightBytes;
     this.maxPendingProposals = b.maxPendingProposals;
     this.leaderNoop = b.leaderNoop;
     this.inboundPrefetch = b.inboundPrefetch;
@@ -68,6 +69,7 @@ public final class RaftOptions {
         .snapshotChunkBytes(snapshotChunkBytes)
         .snapshotCatchUpEntries(snapshotCatchUpEntries)
         .maxInflightMessages(maxInflightMessages)
+        .maxInflightBytes(maxInflightBytes)
         .maxPendingProposals(maxPendingProposals)
         .leaderNoop(leaderNoop)
         .inboundPrefetch(inboundPrefetch)
@@ -100,7 +102,7 @@ public final class RaftOptions {
   /**
    * Most bytes of entry data in one AppendEntries (one larger entry still travels alone). With the
    * encoding overhead of {@link #maxEntriesPerMessage()} entries it must fit the transport's
-   * message limit ({@link #requireMessagesFit(int)}). Default 1 MiB.
+   * message limit ({@code MessageSizes.requireFit}). Default 1 MiB.
    */
   public int maxBytesPerMessage() {
     return maxBytesPerMessage;
@@ -109,7 +111,7 @@ public final class RaftOptions {
   /**
    * Bytes of snapshot in one InstallSnapshot: a larger snapshot travels in chunks, at most
    * {@link #maxInflightMessages()} of them unanswered. With the chunk's header and the snapshot's
-   * membership it must fit the transport's message limit ({@link #requireMessagesFit(int)}).
+   * membership it must fit the transport's message limit ({@code MessageSizes.requireFit}).
    * Default 1 MiB.
    */
   public int snapshotChunkBytes() {
@@ -128,6 +130,15 @@ public final class RaftOptions {
   /** AppendEntries (or snapshot chunks) in flight to one follower. Default 8. */
   public int maxInflightMessages() {
     return maxInflightMessages;
+  }
+
+  /**
+   * Entry payload bytes in flight to one follower: a replicating follower gets no further
+   * AppendEntries while at least this many bytes are unanswered (at least one message always goes).
+   * Default {@link Long#MAX_VALUE}: only {@link #maxInflightMessages()} bounds the window.
+   */
+  public long maxInflightBytes() {
+    return maxInflightBytes;
   }
 
   /** Proposals waiting for the event loop; beyond this {@code propose} fails Overloaded. Default 8192. */
@@ -178,56 +189,10 @@ public final class RaftOptions {
    * Largest command {@code propose}/{@code submit} accept, in bytes; larger ones fail at once with
    * {@link IllegalArgumentException}. The log store's own limit ({@code LogStore#maxEntryBytes()})
    * applies too, whichever is lower. One entry travels whole in one AppendEntries, so it must fit
-   * the transport's message limit ({@link #requireMessagesFit(int)}). Default 1 MiB.
+   * the transport's message limit ({@code MessageSizes.requireFit}). Default 1 MiB.
    */
   public int maxCommandBytes() {
     return maxCommandBytes;
-  }
-
-  /**
-   * Checks that every message a node with these options sends fits whole in a transport that
-   * carries encoded messages of at most {@code maxMessageBytes} ({@code Transport#maxMessageBytes()}),
-   * so that the transport never has to drop one for its size. The bounds are worst cases from
-   * {@link MessageSizes}: an AppendEntries of {@link #maxEntriesPerMessage()} entries and {@link
-   * #maxBytesPerMessage()} bytes of data, one entry of {@link #maxCommandBytes()} (or a
-   * configuration entry of up to {@link MessageSizes#MEMBERSHIP_ALLOWANCE_BYTES}) alone, and an
-   * InstallSnapshot of {@link #snapshotChunkBytes()} with a membership of up to that allowance.
-   *
-   * @throws IllegalArgumentException naming the option to lower (or saying the transport's limit
-   *     is too small for any options) when a message could exceed {@code maxMessageBytes}
-   */
-  public void requireMessagesFit(int maxMessageBytes) {
-    long floor = Math.max(MessageSizes.maxControlMessageBytes(),
-        MessageSizes.maxAppendEntriesBytes(1, MessageSizes.MEMBERSHIP_ALLOWANCE_BYTES));
-    floor = Math.max(floor, MessageSizes.maxInstallSnapshotBytes(1, MessageSizes.MEMBERSHIP_ALLOWANCE_BYTES));
-    if (maxMessageBytes < floor) {
-      throw new IllegalArgumentException("the transport carries messages of at most " + maxMessageBytes
-          + " bytes, less than the " + floor + " a configuration entry or a snapshot chunk with its membership"
-          + " may take: raise the transport's message limit (RSocket: maxFrameBytes)");
-    }
-    long batch = MessageSizes.maxAppendEntriesBytes(maxEntriesPerMessage, maxBytesPerMessage);
-    if (batch > maxMessageBytes) {
-      long room = maxMessageBytes - MessageSizes.maxAppendEntriesBytes(maxEntriesPerMessage, 0);
-      throw new IllegalArgumentException("maxBytesPerMessage (" + maxBytesPerMessage + ") with maxEntriesPerMessage ("
-          + maxEntriesPerMessage + ") makes AppendEntries of up to " + batch + " bytes, over the transport's limit of "
-          + maxMessageBytes + ": lower maxBytesPerMessage"
-          + (room > 0 ? " to at most " + room : "") + " or maxEntriesPerMessage, or raise the transport's limit");
-    }
-    long single = MessageSizes.maxAppendEntriesBytes(1, maxCommandBytes);
-    if (single > maxMessageBytes) {
-      throw new IllegalArgumentException("maxCommandBytes (" + maxCommandBytes + ") makes an AppendEntries of one entry"
-          + " up to " + single + " bytes, over the transport's limit of " + maxMessageBytes
-          + ": lower maxCommandBytes to at most " + (maxMessageBytes - MessageSizes.maxAppendEntriesBytes(1, 0))
-          + ", or raise the transport's limit");
-    }
-    long chunk = MessageSizes.maxInstallSnapshotBytes(snapshotChunkBytes, MessageSizes.MEMBERSHIP_ALLOWANCE_BYTES);
-    if (chunk > maxMessageBytes) {
-      throw new IllegalArgumentException("snapshotChunkBytes (" + snapshotChunkBytes + ") makes InstallSnapshot"
-          + " messages of up to " + chunk + " bytes, over the transport's limit of " + maxMessageBytes
-          + ": lower snapshotChunkBytes to at most "
-          + (maxMessageBytes - MessageSizes.maxInstallSnapshotBytes(0, MessageSizes.MEMBERSHIP_ALLOWANCE_BYTES))
-          + ", or raise the transport's limit");
-    }
   }
 
   @Override
@@ -236,7 +201,7 @@ public final class RaftOptions {
         + ", electionTicks=" + electionTicks + ", maxEntriesPerMessage=" + maxEntriesPerMessage
         + ", maxBytesPerMessage=" + maxBytesPerMessage + ", snapshotChunkBytes=" + snapshotChunkBytes
         + ", snapshotCatchUpEntries=" + snapshotCatchUpEntries
-        + ", maxInflightMessages=" + maxInflightMessages
+        + ", maxInflightMessages=" + maxInflightMessages + ", maxInflightBytes=" + maxInflightBytes
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
         + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + "}";
   }
@@ -251,6 +216,7 @@ public final class RaftOptions {
     private int snapshotChunkBytes = 1 << 20;
     private int snapshotCatchUpEntries = 10_000;
     private int maxInflightMessages = 8;
+    private long maxInflightBytes = Long.MAX_VALUE;
     private int maxPendingProposals = 8192;
     private boolean leaderNoop = true;
     private int inboundPrefetch = 1024;
@@ -321,6 +287,11 @@ public final class RaftOptions {
       return this;
     }
 
+    public Builder maxInflightBytes(long v) {
+      this.maxInflightBytes = v;
+      return this;
+    }
+
     public Builder maxPendingProposals(int v) {
       this.maxPendingProposals = v;
       return this;
@@ -353,6 +324,9 @@ public final class RaftOptions {
         throw new IllegalArgumentException("snapshotCatchUpEntries must not be negative, was " + snapshotCatchUpEntries);
       }
       positive("maxInflightMessages", maxInflightMessages);
+      if (maxInflightBytes <= 0) {
+        throw new IllegalArgumentException("maxInflightBytes must be positive, was " + maxInflightBytes);
+      }
       positive("maxPendingProposals", maxPendingProposals);
       positive("inboundPrefetch", inboundPrefetch);
       positive("maxUnappliedEntries", maxUnappliedEntries);

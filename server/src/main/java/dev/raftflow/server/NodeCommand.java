@@ -144,7 +144,7 @@ public final class NodeCommand implements Callable<Integer> {
     ConcurrentSkipListMap<Long, byte[]> recorded = new ConcurrentSkipListMap<>();
     node.applied().subscribe(ev -> {
       if (ev instanceof ApplyEvent.Entry e) {
-        if (!e.noop()) {
+        if (e.isCommand()) {
           if (AddressBook.isCommand(e.command())) {
             book.apply(e.command());
           } else {

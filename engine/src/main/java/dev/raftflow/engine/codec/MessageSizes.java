@@ -1,9 +1,11 @@
 package dev.raftflow.engine.codec;
 
+import dev.raftflow.engine.RaftOptions;
+
 /**
  * Upper bounds of the encoded size of the messages a node sends, so that its options can be checked
  * against a transport's {@code maxMessageBytes()} before it starts (see {@code
- * RaftOptions#requireMessagesFit}), and a transport never has to split or drop what the node sends.
+ * #requireFit}), and a transport never has to split or drop what the node sends.
  *
  * <p>The bounds assume the worst case of every field {@link MessageCodec} writes as a varint (terms,
  * indexes and counters at {@link Long#MAX_VALUE}) and node ids of {@link MessageCodec#MAX_ID_BYTES};
@@ -78,5 +80,51 @@ public final class MessageSizes {
   public static int maxControlMessageBytes() {
     // the largest is a SnapshotResponse: five varints (a rejecting AppendResponse: a flag and four)
     return COMMON_BYTES + 2 * ID_BYTES + 5 * Varint.MAX_LONG_BYTES;
+  }
+
+  /**
+   * Checks that every message a node with {@code options} sends fits whole in a transport that
+   * carries encoded messages of at most {@code maxMessageBytes} ({@code Transport#maxMessageBytes()}),
+   * so that the transport never has to drop one for its size. The bounds are worst cases from
+   * {@link MessageSizes}: an AppendEntries of {@link RaftOptions#maxEntriesPerMessage()} entries and {@link
+   * #maxBytesPerMessage()} bytes of data, one entry of {@link RaftOptions#maxCommandBytes()} (or a
+   * configuration entry of up to {@link MessageSizes#MEMBERSHIP_ALLOWANCE_BYTES}) alone, and an
+   * InstallSnapshot of {@link RaftOptions#snapshotChunkBytes()} with a membership of up to that allowance.
+   *
+   * @throws IllegalArgumentException naming the option to lower (or saying the transport's limit
+   *     is too small for any options) when a message could exceed {@code maxMessageBytes}
+   */
+  public static void requireFit(RaftOptions options, int maxMessageBytes) {
+    long floor = Math.max(maxControlMessageBytes(),
+        maxAppendEntriesBytes(1, MEMBERSHIP_ALLOWANCE_BYTES));
+    floor = Math.max(floor, maxInstallSnapshotBytes(1, MEMBERSHIP_ALLOWANCE_BYTES));
+    if (maxMessageBytes < floor) {
+      throw new IllegalArgumentException("the transport carries messages of at most " + maxMessageBytes
+          + " bytes, less than the " + floor + " a configuration entry or a snapshot chunk with its membership"
+          + " may take: raise the transport's message limit (RSocket: maxFrameBytes)");
+    }
+    long batch = maxAppendEntriesBytes(options.maxEntriesPerMessage(), options.maxBytesPerMessage());
+    if (batch > maxMessageBytes) {
+      long room = maxMessageBytes - maxAppendEntriesBytes(options.maxEntriesPerMessage(), 0);
+      throw new IllegalArgumentException("maxBytesPerMessage (" + options.maxBytesPerMessage() + ") with maxEntriesPerMessage ("
+          + options.maxEntriesPerMessage() + ") makes AppendEntries of up to " + batch + " bytes, over the transport's limit of "
+          + maxMessageBytes + ": lower maxBytesPerMessage"
+          + (room > 0 ? " to at most " + room : "") + " or maxEntriesPerMessage, or raise the transport's limit");
+    }
+    long single = maxAppendEntriesBytes(1, options.maxCommandBytes());
+    if (single > maxMessageBytes) {
+      throw new IllegalArgumentException("maxCommandBytes (" + options.maxCommandBytes() + ") makes an AppendEntries of one entry"
+          + " up to " + single + " bytes, over the transport's limit of " + maxMessageBytes
+          + ": lower maxCommandBytes to at most " + (maxMessageBytes - maxAppendEntriesBytes(1, 0))
+          + ", or raise the transport's limit");
+    }
+    long chunk = maxInstallSnapshotBytes(options.snapshotChunkBytes(), MEMBERSHIP_ALLOWANCE_BYTES);
+    if (chunk > maxMessageBytes) {
+      throw new IllegalArgumentException("snapshotChunkBytes (" + options.snapshotChunkBytes() + ") makes InstallSnapshot"
+          + " messages of up to " + chunk + " bytes, over the transport's limit of " + maxMessageBytes
+          + ": lower snapshotChunkBytes to at most "
+          + (maxMessageBytes - maxInstallSnapshotBytes(0, MEMBERSHIP_ALLOWANCE_BYTES))
+          + ", or raise the transport's limit");
+    }
   }
 }

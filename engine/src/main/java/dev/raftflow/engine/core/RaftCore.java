@@ -8,10 +8,8 @@ import dev.raftflow.engine.core.quorum.JointConfig;
 import dev.raftflow.engine.core.quorum.VoteResult;
 import dev.raftflow.engine.core.tracker.Progress;
 import dev.raftflow.engine.core.tracker.ProgressTracker;
-import dev.raftflow.engine.core.tracker.VoteTally;
 import dev.raftflow.engine.message.AppendEntries;
 import dev.raftflow.engine.message.AppendResponse;
-import dev.raftflow.engine.message.EntryType;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
@@ -30,12 +28,14 @@ import java.util.Set;
 /**
  * The Raft state machine of one member, pure and deterministic: no threads, locks, clock or I/O.
  * It dispatches one input at a time ({@link #tick()}, {@link #step(Message)}, {@link #propose(List)},
- * {@link #persisted(long, long)}, {@link #snapshotTaken(long, byte[])}, ...) to the step function of
- * its role and to the units that own the rest of its state: the log ({@link RaftLog}), the
- * configurations ({@link ConfigHistory}), the followers' progress ({@link ProgressTracker}), the
- * sending to them ({@link Replicator}), reads ({@link ReadIndexQueue}), leadership transfer ({@link
- * LeadershipTransfer}) and snapshot reception ({@link SnapshotReceiver}). The driver collects what must
- * happen next with {@link #ready()} and {@link #takeApply(int)}.
+ * {@link #persisted(long)}, {@link #snapshotTaken(long, byte[])}, ...) to the step function of its
+ * role, and keeps the rest of its state in units that own it: the log ({@link MemberLog}), the
+ * configurations ({@link ConfigHistory}), the election clock ({@link Elections}), the followers'
+ * progress ({@link ProgressTracker}) and the sending to them ({@link Replicator}), reads ({@link
+ * ReadIndexQueue}), leadership transfer ({@link LeadershipTransfer}), snapshot reception ({@link
+ * SnapshotReceiver}) and the writes not yet durable ({@link DurabilityGate}). The driver collects
+ * what must happen next with {@link #ready()} and {@link #takeApply(int)}; the contract is in {@code
+ * docs/design.md}.
  *
  * <p>Randomness (election timeouts) comes only from the injected {@link Random}, so a run is a
  * function of its inputs and seed. Not thread-safe: one driver thread at a time.
@@ -45,55 +45,35 @@ public final class RaftCore {
   /** Election timeouts after which a write not reported durable is reported as stalled. */
   private static final int WRITE_STALL_TIMEOUTS = 10;
 
+  private record MembershipChange(Membership target, long index) {}
+
   private final String id;
   private final RaftOptions options;
-  private final Random random;
-
-  // persistent state (Figure 2), written through ready()
-  private long term;
-  private String votedFor;
-  private final RaftLog log;
-  private Snapshot snapshot;
+  private final Outputs out = new Outputs();
+  private final DurabilityGate gate = new DurabilityGate();
   private final ConfigHistory configs;
-
-  // volatile state
-  private Role role = Role.FOLLOWER;
-  private String leaderId;
-  private long commitIndex;
-  private long appliedIndex;
-  private long durableIndex;
-  private int electionElapsed;
-  private int heartbeatElapsed;
-  private int quorumCheckElapsed;
-  private int electionTimeout;
-  /** The voters deciding now, derived from the configuration in force. */
-  private JointConfig voters;
-  /** Real votes for this member in {@link #term} (as a candidate). */
-  private final VoteTally votes = new VoteTally();
-  /**
-   * Pre-vote grants for {@code term + 1}. Kept apart from {@link #votes}: a candidate whose election
-   * timed out pre-campaigns for the next term while real votes for its current term may still
-   * arrive, and the two must never be counted together.
-   */
-  private final VoteTally preVotes = new VoteTally();
-  /** A pre-vote round is under way (role stays FOLLOWER or CANDIDATE; term unchanged). */
-  private boolean preCampaigning;
+  private final MemberLog log;
+  private final Elections elections;
   private final ProgressTracker tracker;
   private final Replicator replicator;
   private final SnapshotReceiver receiver = new SnapshotReceiver();
   private final ReadIndexQueue reads = new ReadIndexQueue();
   private final LeadershipTransfer transfer = new LeadershipTransfer();
-  private final Outputs out = new Outputs();
-  private final DurabilityGate gate = new DurabilityGate();
+  // persistent state (Figure 2) besides the log, written through ready()
+  private long term;
+  private String votedFor;
+  // volatile state
+  private Role role = Role.FOLLOWER;
+  private String leaderId;
+  /** The voters deciding now, derived from the configuration in force. */
+  private JointConfig voters;
+  private int heartbeatElapsed;
+  private int quorumCheckElapsed;
   /** The membership change this member leads, until it commits or the leadership is lost. */
   private MembershipChange change;
-  private Snapshot snapshotToApply;
   private long messagesRefused;
-  private long electionsStarted;
   private long leadershipsWon;
   private long snapshotsInstalled;
-
-  private record MembershipChange(Membership target, long index) {}
 
   /** A core whose service starts from nothing: a recovered snapshot is handed to it first. */
   public RaftCore(String id, List<String> members, RaftOptions options, Random random, PersistentState restored) {
@@ -110,29 +90,20 @@ public final class RaftCore {
    * @param serviceApplied the index the service's own state already reflects (a service whose state
    *     survives restarts); 0 when it starts empty. A recovered snapshot at or below it is not handed
    *     to the service again, and entries are handed from just after it.
+   * @throws IllegalArgumentException when {@code serviceApplied} is outside the recovered log
    */
   public RaftCore(String id, List<String> members, RaftOptions options, Random random, PersistentState restored,
       long serviceApplied) {
     this.id = id;
     this.options = options;
-    this.random = random;
     this.term = restored.hardState().term();
     this.votedFor = restored.hardState().votedFor();
-    this.snapshot = restored.snapshot();
-    this.log = new RaftLog(snapshot, restored.entries());
-    this.configs = new ConfigHistory(Membership.ofVoters(members), snapshot, restored.entries());
-    if (serviceApplied < 0 || serviceApplied > Math.max(log.baseIndex(), log.lastIndex())) {
-      throw new IllegalArgumentException("the service's applied index " + serviceApplied + " is outside the log (0.."
-          + log.lastIndex() + ")");
-    }
-    this.commitIndex = Math.max(log.baseIndex(), serviceApplied);
-    this.appliedIndex = commitIndex;
-    this.durableIndex = log.lastIndex();
-    this.snapshotToApply = snapshot != null && snapshot.index() > serviceApplied ? snapshot : null;
-    this.tracker = new ProgressTracker(id, options.maxInflightMessages(), Long.MAX_VALUE);
-    this.replicator = new Replicator(id, options, log, configs, out);
+    this.configs = new ConfigHistory(Membership.ofVoters(members), restored.snapshot(), restored.entries());
+    this.log = new MemberLog(restored, serviceApplied, configs, out);
+    this.tracker = new ProgressTracker(id, options.maxInflightMessages(), options.maxInflightBytes());
+    this.replicator = new Replicator(id, options, log.entries(), configs, out);
     configChanged();
-    resetElectionTimer();
+    this.elections = new Elections(options, random);
   }
 
   // ------------------------------------------------------------------ inputs
@@ -144,24 +115,26 @@ public final class RaftCore {
     if (stalled > 0) {
       out.report(new Outcome.WriteStalled(stalled, WRITE_STALL_TIMEOUTS * options.electionTicks()));
     }
-    if (role == Role.LEADER) {
-      if (options.checkQuorum() && ++quorumCheckElapsed >= options.electionTicks()) {
-        quorumCheckElapsed = 0;
-        if (!tracker.quorumActive()) {
-          becomeFollower(term, null); // cut off from a majority: stop accepting proposals
-          return;
+    if (role != Role.LEADER) {
+      if (elections.tick() && mayCampaign()) {
+        if (options.preVote()) {
+          preCampaign();
+        } else {
+          campaign(false);
         }
       }
-      if (++heartbeatElapsed >= options.heartbeatTicks()) {
-        heartbeatElapsed = 0;
-        heartbeat();
+      return;
+    }
+    if (options.checkQuorum() && ++quorumCheckElapsed >= options.electionTicks()) {
+      quorumCheckElapsed = 0;
+      if (!tracker.quorumActive()) {
+        becomeFollower(term, null); // cut off from a majority: stop accepting proposals
+        return;
       }
-    } else if (++electionElapsed >= electionTimeout && mayCampaign()) {
-      if (options.preVote()) {
-        preCampaign();
-      } else {
-        campaign(false);
-      }
+    }
+    if (++heartbeatElapsed >= options.heartbeatTicks()) {
+      heartbeatElapsed = 0;
+      heartbeat();
     }
   }
 
@@ -179,42 +152,35 @@ public final class RaftCore {
       messagesRefused++;
       return false;
     }
-    dispatch(m);
-    return true;
-  }
-
-  private void dispatch(Message m) {
     if (m instanceof RequestVote v && v.preVote()) {
       handlePreVote(v); // changes neither term nor vote
-      return;
-    }
-    if (m instanceof VoteResponse v && v.preVote()) {
+    } else if (m instanceof VoteResponse v && v.preVote()) {
       if (v.term() > term && !v.granted()) {
         becomeFollower(v.term(), null); // the voter is ahead of us
-      } else {
-        handlePreVoteResponse(v);
+      } else if (elections.preCampaigning() && v.term() == term + 1
+          && elections.preVote(v.from(), v.granted(), voters) == VoteResult.WON) {
+        campaign(false);
       }
-      return;
-    }
-    if (m instanceof RequestVote v && v.term() > term && !v.transfer() && inLeaderLease()) {
-      return; // a leader is heard from: this candidate is cut off from it or removed (thesis §4.2.3)
-    }
-    if (m.term() > term) {
-      boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
-      becomeFollower(m.term(), fromLeader ? m.from() : null);
+    } else if (m instanceof RequestVote v && v.term() > term && !v.transfer() && inLeaderLease()) {
+      // a leader is heard from: this candidate is cut off from it or removed (thesis §4.2.3)
     } else if (m.term() < term) {
       rejectStale(m);
-      return;
+    } else {
+      if (m.term() > term) {
+        boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
+        becomeFollower(m.term(), fromLeader ? m.from() : null);
+      }
+      if (m instanceof RequestVote v) {
+        handleRequestVote(v);
+      } else if (role == Role.LEADER) {
+        stepLeader(m);
+      } else if (role == Role.CANDIDATE) {
+        stepCandidate(m);
+      } else {
+        stepFollower(m);
+      }
     }
-    if (m instanceof RequestVote v) {
-      handleRequestVote(v);
-      return;
-    }
-    switch (role) {
-      case LEADER -> stepLeader(m);
-      case CANDIDATE -> stepCandidate(m);
-      case FOLLOWER -> stepFollower(m);
-    }
+    return true;
   }
 
   /**
@@ -236,21 +202,21 @@ public final class RaftCore {
   /**
    * Asks for a linearizable read point (ReadIndex): the leader notes {@code max(commitIndex, first
    * index of its term)}, then confirms with a round of heartbeats that a majority still follows it.
-   * The outcome comes through {@link #ready()}: a {@link Ready.ReadState} once confirmed (in request
-   * order), or the id in {@code readsFailed} if leadership is lost first. The service may answer the
-   * read once it has applied the read's index. Returns false (nothing pending) when this member is
-   * not the leader.
+   * The outcome comes through {@link #ready()}: an {@link Outcome.ReadConfirmed} (in request order),
+   * or an {@link Outcome.ReadFailed} if leadership is lost first. The service may answer the read
+   * once it has applied the read's index. Without {@link RaftOptions#leaderNoop()}, a leader with no
+   * entry of its term yet appends a no-op for the read point to commit behind (the service sees it
+   * as {@link ApplyEvent.Kind#NOOP}). Returns false (nothing pending) when this member is not the
+   * leader.
    */
   public boolean requestRead(long id) {
     if (role != Role.LEADER) {
       return false;
     }
     if (log.lastTerm() != term) {
-      // without leaderNoop, nothing of this term may be coming: the read point can only commit
-      // behind an entry of this term, so add the no-op the thesis prescribes
       appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
     }
-    reads.request(id, commitIndex);
+    reads.request(id, log.commitIndex());
     reads.confirm(tracker::quorumAckedRound, out); // a single-member group confirms alone
     return true;
   }
@@ -258,8 +224,9 @@ public final class RaftCore {
   /**
    * Starts handing leadership to {@code target}: proposals are refused from now on, the target's
    * log is brought up to date, then it is told to start an election at once ({@link TimeoutNow}).
-   * Gives up after {@link RaftOptions#electionTicks()} ticks (proposals resume). Returns false when
-   * this member is not the leader or {@code target} is not another voter.
+   * Gives up after {@link RaftOptions#electionTicks()} ticks (proposals resume). The outcome comes
+   * through {@link #ready()} as an {@link Outcome.TransferEnded}. Returns false when this member is
+   * not the leader or {@code target} is not another voter.
    */
   public boolean transferLeadership(String target) {
     Progress pr = role == Role.LEADER ? tracker.get(target) : null;
@@ -280,9 +247,9 @@ public final class RaftCore {
    * Starts changing the group's membership to {@code target} as leader. A change of voters appends
    * a joint configuration (old and new voters both decide) and, once that is committed, the leader
    * appends {@code target} itself; a change of learners only appends {@code target}. Each takes
-   * effect when appended. Returns the index of the entry appended, or -1 when this member is not
-   * the leader or is handing leadership over. A leader that is not among the target's voters leads
-   * until the target is committed, then steps down. The outcome comes through {@link #ready()}: an
+   * effect when appended. A leader that is not among the target's voters leads until the target is
+   * committed, then steps down. Returns the index of the entry appended, or -1 when this member is
+   * not the leader or is handing leadership over. The outcome comes through {@link #ready()}: an
    * {@link Outcome.MembershipCommitted} once {@code target} is committed (at once when it already
    * is), or an {@link Outcome.MembershipUnknown} if the leadership is lost first.
    *
@@ -297,9 +264,9 @@ public final class RaftCore {
       return -1;
     }
     Membership current = configs.current();
-    if (change != null || current.isJoint() || configs.isPending(commitIndex)) {
+    if (change != null || current.isJoint() || configs.isPending(log.commitIndex())) {
       throw new IllegalStateException("a membership change is under way: " + current + " at index "
-          + configs.currentIndex() + ", commit index " + commitIndex);
+          + configs.currentIndex() + ", commit index " + log.commitIndex());
     }
     if (current.equals(target)) {
       out.report(new Outcome.MembershipCommitted(target, configs.currentIndex())); // nothing to change
@@ -319,11 +286,8 @@ public final class RaftCore {
    */
   public void persisted(long seq) {
     for (DurabilityGate.Pending p : gate.acknowledge(seq)) {
-      if (p.lastIndex() > durableIndex && p.lastIndex() <= log.lastIndex() && log.termAt(p.lastIndex()) == p.lastTerm()) {
-        durableIndex = p.lastIndex();
-        if (role == Role.LEADER) {
-          maybeCommit();
-        }
+      if (log.persisted(p.lastIndex(), p.lastTerm()) && role == Role.LEADER) {
+        maybeCommit();
       }
     }
   }
@@ -336,17 +300,10 @@ public final class RaftCore {
    * @throws IllegalArgumentException when {@code index} is beyond what was handed to the service
    */
   public boolean snapshotTaken(long index, byte[] data) {
-    if (index <= snapshotIndex()) {
+    if (log.snapshotTaken(index, data) == null) {
       return false;
     }
-    if (index > appliedIndex) {
-      throw new IllegalArgumentException(
-          "snapshot index " + index + " is beyond the applied index " + appliedIndex);
-    }
-    Membership m = configs.compacted(index);
-    snapshot = new Snapshot(index, log.termAt(index), m, data);
     configChanged(); // same configuration; its entry may now be the snapshot
-    out.writeSnapshot(snapshot);
     for (Progress pr : tracker.all()) {
       pr.snapshotTaken(index);
     }
@@ -361,42 +318,38 @@ public final class RaftCore {
    * transfers take longer than the service takes to snapshot again would never catch up.
    */
   private void compactLog() {
-    if (snapshot == null) {
-      return;
-    }
-    long to = snapshot.index();
+    long to = log.snapshotIndex();
     if (role == Role.LEADER && options.snapshotCatchUpEntries() > 0) {
       long floor = to;
       for (Progress pr : tracker.all()) {
-        floor = Math.min(floor, replicator.keepFor(pr, snapshot.index()));
+        floor = Math.min(floor, replicator.keepFor(pr, to));
       }
       to = floor;
     }
-    if (to > log.baseIndex()) {
-      log.compactTo(to, log.termAt(to));
-    }
+    log.compactTo(to);
   }
 
   // ------------------------------------------------------------------ outputs
 
-  /** Collects what must be sent and written since the last call. */
+  /** Collects what must be sent and written since the last call (see {@link Ready} for the contract). */
   public Ready ready() {
     if (role == Role.LEADER) {
       for (Progress pr : tracker.all()) {
-        replicator.sendAppends(pr, commitIndex, reads.round(), snapshot);
+        replicator.sendAppends(pr, log.commitIndex(), reads.round(), log.snapshot());
         if (reads.roundUnsent() && pr.readRoundSent() < reads.round() && pr.state() != Progress.State.SNAPSHOT) {
-          replicator.sendAppend(pr, true, commitIndex, reads.round(), snapshot); // a heartbeat carries the new read round
+          // no append carried the new read round: a heartbeat does
+          replicator.sendAppend(pr, true, log.commitIndex(), reads.round(), log.snapshot());
         }
       }
     }
     reads.roundSent();
     transfer.observe(term, role, leaderId, options.electionTicks(), out);
-    return out.take(term, votedFor, log, gate);
+    return out.take(term, votedFor, log.entries(), gate);
   }
 
   /** Whether {@link #takeApply} has something to hand out. */
   public boolean hasApply() {
-    return snapshotToApply != null || appliedIndex < commitIndex;
+    return log.hasApply();
   }
 
   /**
@@ -404,21 +357,7 @@ public final class RaftCore {
    * counts them as applied.
    */
   public List<ApplyEvent> takeApply(int max) {
-    List<ApplyEvent> events = new ArrayList<>(Math.min(max, 64));
-    if (snapshotToApply != null && max > 0) {
-      Snapshot s = snapshotToApply;
-      snapshotToApply = null;
-      if (s.index() >= appliedIndex) {
-        events.add(new ApplyEvent.SnapshotInstalled(s.index(), s.term(), s.data()));
-        appliedIndex = s.index();
-      }
-    }
-    appliedIndex = Math.max(appliedIndex, log.baseIndex());
-    while (appliedIndex < commitIndex && events.size() < max) {
-      LogEntry e = log.entry(++appliedIndex);
-      events.add(new ApplyEvent.Entry(e.index(), e.term(), e.data(), e.type() != EntryType.COMMAND));
-    }
-    return events;
+    return log.takeApply(max);
   }
 
   // ------------------------------------------------------------------ state
@@ -444,11 +383,11 @@ public final class RaftCore {
   }
 
   public long commitIndex() {
-    return commitIndex;
+    return log.commitIndex();
   }
 
   public long appliedIndex() {
-    return appliedIndex;
+    return log.appliedIndex();
   }
 
   public long lastIndex() {
@@ -460,7 +399,7 @@ public final class RaftCore {
   }
 
   public long durableIndex() {
-    return durableIndex;
+    return log.durableIndex();
   }
 
   /** The configuration in force (it may not be committed yet). */
@@ -475,20 +414,17 @@ public final class RaftCore {
 
   /** The latest configuration whose entry is committed. */
   public Membership committedMembership() {
-    return configs.at(commitIndex);
+    return configs.at(log.commitIndex());
   }
 
-  /**
-   * Whether {@code peer} is a member of any configuration this member holds or started with:
-   * messages from anyone else are not from the group.
-   */
+  /** Whether {@code peer} is a member of any configuration this member holds or started with. */
   public boolean knows(String peer) {
     return configs.knows(peer);
   }
 
   /** Whether this member may stand for election now (see {@link ConfigHistory#mayCampaign}). */
   public boolean mayCampaign() {
-    return configs.mayCampaign(id, commitIndex);
+    return configs.mayCampaign(id, log.commitIndex());
   }
 
   /** The member leadership is being handed to, or null. */
@@ -498,7 +434,7 @@ public final class RaftCore {
 
   /** Elections this member started as a candidate. */
   public long electionsStarted() {
-    return electionsStarted;
+    return elections.campaigns();
   }
 
   /** Elections it won. */
@@ -509,6 +445,11 @@ public final class RaftCore {
   /** InstallSnapshot chunks sent as leader. */
   public long snapshotChunksSent() {
     return replicator.chunksSent();
+  }
+
+  /** Snapshots installed from a leader. */
+  public long snapshotsInstalled() {
+    return snapshotsInstalled;
   }
 
   /** Messages {@link #step} refused. */
@@ -526,14 +467,9 @@ public final class RaftCore {
     return gate.oldestPending();
   }
 
-  /** Snapshots installed from a leader. */
-  public long snapshotsInstalled() {
-    return snapshotsInstalled;
-  }
-
   /** Index of the latest snapshot (0 when none). */
   public long snapshotIndex() {
-    return snapshot == null ? 0 : snapshot.index();
+    return log.snapshotIndex();
   }
 
   /**
@@ -541,17 +477,17 @@ public final class RaftCore {
    * that keeps entries for a follower catching up from a snapshot.
    */
   public long firstIndex() {
-    return log.firstIndex();
+    return log.entries().firstIndex();
   }
 
   /** Term of the entry at {@code index}, or -1 when it is not held. For checks and tests. */
   public long termAt(long index) {
-    return log.termAt(index);
+    return log.entries().termAt(index);
   }
 
   /** The entry at {@code index}; it must lie in [firstIndex, lastIndex]. For checks and tests. */
   public LogEntry entryAt(long index) {
-    return log.entry(index);
+    return log.entries().entry(index);
   }
 
   /** Leader only: the progress of each follower, for diagnostics. */
@@ -561,12 +497,7 @@ public final class RaftCore {
 
   // ------------------------------------------------------------------ roles
 
-  private void resetElectionTimer() {
-    electionElapsed = 0;
-    electionTimeout = options.electionTicks() + random.nextInt(options.electionTicks());
-  }
-
-  /** Everything a member resets when it stops leading or campaigning (and when its term changes). */
+  /** Everything a member resets when it stops leading or campaigning, and when its term changes. */
   private void reset(long newTerm) {
     reads.failAll(out);
     if (change != null) {
@@ -581,9 +512,7 @@ public final class RaftCore {
     }
     transfer.stop();
     tracker.clear();
-    votes.clear();
-    preVotes.clear();
-    preCampaigning = false;
+    elections.stop();
   }
 
   private void becomeFollower(long newTerm, String leader) {
@@ -591,17 +520,14 @@ public final class RaftCore {
     role = Role.FOLLOWER;
     leaderId = leader;
     compactLog();
-    resetElectionTimer();
+    elections.resetTimer();
   }
 
   /** Asks whether a majority would elect us in the next term, without raising our term. */
   private void preCampaign() {
-    preCampaigning = true;
     leaderId = null;
-    preVotes.clear();
-    preVotes.record(id, true);
-    resetElectionTimer();
-    if (preVotes.result(voters) == VoteResult.WON) {
+    elections.startPreCampaign(id);
+    if (elections.preVoteResult(voters) == VoteResult.WON) {
       campaign(false);
       return;
     }
@@ -612,15 +538,13 @@ public final class RaftCore {
 
   /** Stands for election in the next term; {@code transfer} when the leader handed over to us. */
   private void campaign(boolean transfer) {
-    electionsStarted++;
     reset(term + 1);
     votedFor = id;
     role = Role.CANDIDATE;
     leaderId = null;
     compactLog();
-    votes.record(id, true);
-    resetElectionTimer();
-    if (votes.result(voters) == VoteResult.WON) {
+    elections.startCampaign(id);
+    if (elections.voteResult(voters) == VoteResult.WON) {
       becomeLeader();
       return;
     }
@@ -634,11 +558,9 @@ public final class RaftCore {
     role = Role.LEADER;
     leaderId = id;
     transfer.stop();
-    preCampaigning = false; // late grants of a pre-vote round begun as a candidate must not make the leader campaign
-    preVotes.clear();
+    elections.stop(); // late grants of a pre-vote round begun as a candidate must not make the leader campaign
     heartbeatElapsed = 0;
     quorumCheckElapsed = 0;
-    votes.clear();
     tracker.clear();
     replicator.lead(term);
     syncProgress();
@@ -653,18 +575,14 @@ public final class RaftCore {
    * With CheckQuorum on, whether this member leads, or heard from a leader within the last election
    * timeout: a vote request of a newer term is then ignored (term and vote unchanged), so a member
    * that cannot hear the leader, or that was removed without learning it, cannot depose a leader a
-   * majority still follows. Only with CheckQuorum, since a leader that lost its majority must step
-   * down for the lease to end; a candidate the leader handed over to is answered anyway.
+   * majority still follows. A candidate the leader handed over to is answered anyway.
    */
   private boolean inLeaderLease() {
-    return options.checkQuorum()
-        && (role == Role.LEADER || (leaderId != null && electionElapsed < options.electionTicks()));
+    return options.checkQuorum() && (role == Role.LEADER || elections.leaderRecentlyHeard(leaderId));
   }
 
   private void appendLocal(LogEntry e) {
-    log.append(e);
-    out.writeEntriesFrom(e.index());
-    if (configs.appended(e)) {
+    if (log.append(e)) {
       configChanged();
     }
   }
@@ -689,7 +607,7 @@ public final class RaftCore {
    */
   private void syncProgress() {
     Set<String> members = new HashSet<>(configs.current().members());
-    if (configs.isPending(commitIndex)) {
+    if (configs.isPending(log.commitIndex())) {
       members.addAll(configs.previous().members());
     }
     tracker.sync(voters, members, log.lastIndex() + 1);
@@ -707,34 +625,23 @@ public final class RaftCore {
     return peers;
   }
 
-  // ------------------------------------------------------------------ elections
+  // ------------------------------------------------------------------ votes
 
   private void handlePreVote(RequestVote v) {
-    boolean leaderAlive = role == Role.LEADER
-        || (leaderId != null && electionElapsed < options.electionTicks());
-    boolean grant = v.term() > term && log.isUpToDate(v.lastLogIndex(), v.lastLogTerm()) && !leaderAlive;
+    boolean leaderAlive = role == Role.LEADER || elections.leaderRecentlyHeard(leaderId);
+    boolean grant = v.term() > term && log.entries().isUpToDate(v.lastLogIndex(), v.lastLogTerm()) && !leaderAlive;
     out.send(new VoteResponse(grant ? v.term() : term, id, v.from(), grant, true));
-  }
-
-  private void handlePreVoteResponse(VoteResponse v) {
-    if (!preCampaigning || v.term() != term + 1) {
-      return;
-    }
-    preVotes.record(v.from(), v.granted());
-    if (preVotes.result(voters) == VoteResult.WON) {
-      campaign(false);
-    }
   }
 
   private void handleRequestVote(RequestVote v) {
     boolean free = votedFor == null || votedFor.equals(v.from());
-    boolean grant = free && log.isUpToDate(v.lastLogIndex(), v.lastLogTerm()) && role != Role.LEADER;
+    boolean grant = free && log.entries().isUpToDate(v.lastLogIndex(), v.lastLogTerm()) && role != Role.LEADER;
     if (grant) {
       if (!v.from().equals(votedFor)) {
         votedFor = v.from();
         out.hardStateChanged();
       }
-      resetElectionTimer();
+      elections.resetTimer();
     }
     out.sendAfterWrite(new VoteResponse(term, id, v.from(), grant));
   }
@@ -754,8 +661,7 @@ public final class RaftCore {
 
   private void stepCandidate(Message m) {
     if (m instanceof VoteResponse v) {
-      votes.record(v.from(), v.granted());
-      if (votes.result(voters) == VoteResult.WON) {
+      if (elections.vote(v.from(), v.granted(), voters) == VoteResult.WON) {
         becomeLeader();
       }
     } else {
@@ -766,7 +672,12 @@ public final class RaftCore {
   private void stepFollower(Message m) {
     if (m instanceof AppendEntries a) {
       followLeader(a.from());
-      appendFromLeader(a);
+      MemberLog.Appended r = log.appendFromLeader(a, id, term);
+      if (r.configChanged()) {
+        configChanged();
+      }
+      receiver.caughtUp(log.commitIndex()); // caught up from the log: a snapshot at or below is not needed
+      out.sendAfterWrite(r.response());
     } else if (m instanceof InstallSnapshot s) {
       followLeader(s.from());
       installSnapshot(s);
@@ -779,63 +690,16 @@ public final class RaftCore {
     if (role != Role.FOLLOWER) {
       becomeFollower(term, leader);
     }
-    preCampaigning = false;
     leaderId = leader;
-    electionElapsed = 0;
-  }
-
-  private void appendFromLeader(AppendEntries a) {
-    long prev = a.prevLogIndex();
-    long prevTerm = a.prevLogTerm();
-    List<LogEntry> entries = a.entries();
-    if (prev < log.baseIndex()) {
-      // entries up to our snapshot are committed, so they match: skip them
-      int skip = (int) Math.min(entries.size(), log.baseIndex() - prev);
-      entries = entries.subList(skip, entries.size());
-      prev = log.baseIndex();
-      prevTerm = log.baseTerm();
-    }
-    if (prev > log.lastIndex()) {
-      out.sendAfterWrite(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), 0, log.lastIndex() + 1,
-          a.readRound()));
-      return;
-    }
-    long localPrevTerm = log.termAt(prev);
-    if (localPrevTerm != prevTerm) {
-      long first = log.firstIndexOfTerm(prev, localPrevTerm);
-      out.sendAfterWrite(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), localPrevTerm, first,
-          a.readRound()));
-      return;
-    }
-    for (LogEntry e : entries) {
-      if (e.index() <= log.lastIndex()) {
-        if (log.termAt(e.index()) == e.term()) {
-          continue; // already held
-        }
-        if (e.index() <= commitIndex) {
-          throw new IllegalStateException(id + ": leader " + a.from() + " conflicts with committed entry "
-              + e.index() + " (commit " + commitIndex + ")");
-        }
-        log.truncateFrom(e.index());
-        durableIndex = Math.min(durableIndex, e.index() - 1);
-        if (configs.truncatedFrom(e.index())) {
-          configChanged();
-        }
-      }
-      appendLocal(e);
-    }
-    long lastNew = prev + entries.size();
-    commitIndex = Math.max(commitIndex, Math.min(a.leaderCommit(), lastNew));
-    receiver.caughtUp(commitIndex); // caught up from the log: that snapshot is no longer needed
-    out.sendAfterWrite(AppendResponse.accepted(term, id, a.from(), lastNew, a.readRound()));
+    elections.leaderHeard();
   }
 
   private void installSnapshot(InstallSnapshot s) {
     long index = s.lastIncludedIndex();
-    if (index <= commitIndex) {
+    if (index <= log.commitIndex()) {
       // already covered: everything up to our commit index matches the leader
-      receiver.caughtUp(commitIndex);
-      out.sendAfterWrite(SnapshotResponse.installed(term, id, s.from(), commitIndex));
+      receiver.caughtUp(log.commitIndex());
+      out.sendAfterWrite(SnapshotResponse.installed(term, id, s.from(), log.commitIndex()));
       return;
     }
     SnapshotReceiver.Progress p = receiver.accept(s, term);
@@ -843,21 +707,9 @@ public final class RaftCore {
       out.send(SnapshotResponse.received(term, id, s.from(), index, s.seq(), s.offset(), p.held()));
       return;
     }
-    boolean logKept = log.termAt(index) == s.lastIncludedTerm();
-    if (logKept) {
-      log.compactTo(index, s.lastIncludedTerm());
-    } else {
-      log.resetTo(index, s.lastIncludedTerm());
-      durableIndex = Math.min(durableIndex, index);
-    }
-    Snapshot installed = new Snapshot(index, s.lastIncludedTerm(), s.membership(), p.complete());
-    snapshot = new Snapshot(index, s.lastIncludedTerm(), configs.of(installed), p.complete());
-    configs.installed(snapshot, logKept);
+    log.install(s, p.complete());
     configChanged();
-    out.writeSnapshot(snapshot);
     snapshotsInstalled++;
-    snapshotToApply = snapshot;
-    commitIndex = index;
     out.sendAfterWrite(SnapshotResponse.installed(term, id, s.from(), index));
   }
 
@@ -869,7 +721,7 @@ public final class RaftCore {
       }
       pr.markActive();
       if (pr.ackReadRound(r.readRound(), reads.round())) {
-        reads.confirm(tracker::quorumAckedRound, out); // it follows us in this term (step() dropped other terms)
+        reads.confirm(tracker::quorumAckedRound, out); // it follows us in this term (older terms were refused)
       }
       if (replicator.appendAnswered(pr, r)) {
         maybeSendTimeoutNow(pr);
@@ -884,10 +736,10 @@ public final class RaftCore {
       }
       pr.markActive();
       if (r.partial()) {
-        replicator.chunkAnswered(pr, r, snapshot);
+        replicator.chunkAnswered(pr, r, log.snapshot());
         return;
       }
-      if (replicator.snapshotHeld(pr, r, snapshotIndex())) {
+      if (replicator.snapshotHeld(pr, r, log.snapshotIndex())) {
         maybeSendTimeoutNow(pr);
       }
       maybeCommit();
@@ -898,12 +750,12 @@ public final class RaftCore {
   // ------------------------------------------------------------------ leader
 
   private void heartbeat() {
-    if (log.baseIndex() < snapshotIndex()) {
+    if (log.entries().baseIndex() < log.snapshotIndex()) {
       compactLog(); // entries kept for followers behind the snapshot: drop what they now hold
     }
     for (Progress pr : tracker.all()) {
       maybeSendTimeoutNow(pr); // a lost TimeoutNow, or a target caught up by a snapshot
-      replicator.heartbeat(pr, commitIndex, reads.round(), snapshot);
+      replicator.heartbeat(pr, log.commitIndex(), reads.round(), log.snapshot());
     }
   }
 
@@ -916,24 +768,25 @@ public final class RaftCore {
 
   /**
    * Commits the highest index durable on a majority (of both configurations while joint), if it is
-   * of the current term (Figure 8). Then, once the configuration in force is committed: leaves a
-   * joint configuration, or steps down if this leader is no longer a voter.
+   * of the current term (Figure 8). Then, once the configuration in force is committed: reports the
+   * change this leader led, leaves a joint configuration, or steps down if this leader is no longer
+   * a voter.
    */
   private void maybeCommit() {
-    long n = tracker.committedIndex(durableIndex);
-    if (n > commitIndex && n <= log.lastIndex() && log.termAt(n) == term) {
-      boolean configCommits = commitIndex < configs.currentIndex() && configs.currentIndex() <= n;
-      commitIndex = n;
-      if (configCommits && role == Role.LEADER) {
+    long n = tracker.committedIndex(log.durableIndex());
+    long commit = log.commitIndex();
+    if (n > commit && n <= log.lastIndex() && log.entries().termAt(n) == term) {
+      boolean configCommits = commit < configs.currentIndex() && configs.currentIndex() <= n;
+      log.commitTo(n);
+      if (configCommits) {
         syncProgress(); // stop replicating to the members the committed configuration removed
       }
-      if (change != null && commitIndex >= change.index() && !configs.isPending(commitIndex)
-          && configs.current().equals(change.target())) {
+      if (change != null && n >= change.index() && !configs.isPending(n) && configs.current().equals(change.target())) {
         out.report(new Outcome.MembershipCommitted(change.target(), configs.currentIndex()));
         change = null;
       }
     }
-    if (role != Role.LEADER || configs.isPending(commitIndex)) {
+    if (role != Role.LEADER || configs.isPending(log.commitIndex())) {
       return;
     }
     Membership m = configs.current();
@@ -943,7 +796,8 @@ public final class RaftCore {
     } else if (!m.isVoter(id)) {
       for (Progress pr : tracker.all()) {
         if (pr.state() != Progress.State.SNAPSHOT) {
-          replicator.sendAppend(pr, true, commitIndex, reads.round(), snapshot); // tell the others the commit index before going
+          // tell the others the commit index before going
+          replicator.sendAppend(pr, true, log.commitIndex(), reads.round(), log.snapshot());
         }
       }
       becomeFollower(term, null);
@@ -952,8 +806,7 @@ public final class RaftCore {
 
   @Override
   public String toString() {
-    return id + "{" + role + " term=" + term + " vote=" + votedFor + " leader=" + leaderId + " commit=" + commitIndex
-        + " applied=" + appliedIndex + " durable=" + durableIndex + " log=(" + log.baseIndex() + "," + log.lastIndex()
-        + "] config=" + configs.current() + "@" + configs.currentIndex() + "}";
+    return id + "{" + role + " term=" + term + " vote=" + votedFor + " leader=" + leaderId + " " + log
+        + " config=" + configs.current() + "@" + configs.currentIndex() + "}";
   }
 }

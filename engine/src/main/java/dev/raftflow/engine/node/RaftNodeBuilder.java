@@ -1,6 +1,7 @@
 package dev.raftflow.engine.node;
 
 import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.codec.MessageSizes;
 import dev.raftflow.engine.core.RaftCore;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.PersistentState;
@@ -101,7 +102,8 @@ public final class RaftNodeBuilder {
   /**
    * Validates, recovers from the store, and starts the loop.
    *
-   * @throws IllegalArgumentException for a missing or inconsistent setting (named in the message)
+   * @throws IllegalArgumentException for a missing or inconsistent setting (named in the message),
+   *     including options whose messages would not fit the transport's {@code maxMessageBytes()}
    * @throws IllegalStateException when the store's data is damaged (see {@link LogStore#load()})
    */
   public RaftNode start() {
@@ -121,6 +123,7 @@ public final class RaftNodeBuilder {
     if (transport == null) {
       throw new IllegalArgumentException("transport is required");
     }
+    MessageSizes.requireFit(options, transport.maxMessageBytes()); // the core never sends what the transport drops
     if (store == null) {
       throw new IllegalArgumentException("logStore is required");
     }

@@ -23,7 +23,7 @@ public interface Transport extends AutoCloseable {
    * The largest message this transport carries whole, in bytes of its {@code MessageCodec}
    * encoding ({@code MessageCodec.encodedSize}). A larger message is never split or altered: it is
    * dropped and counted like any lost message. The node's options must therefore keep every message
-   * within this limit ({@code RaftOptions.requireMessagesFit}, checked when a node starts), and the
+   * within this limit ({@code MessageSizes.requireFit}, checked when a node starts), and the
    * value must not change while the transport runs. Default: no limit ({@link Integer#MAX_VALUE}).
    */
   default int maxMessageBytes() {

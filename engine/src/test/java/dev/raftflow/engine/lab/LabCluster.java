@@ -343,7 +343,7 @@ public final class LabCluster implements AutoCloseable {
       return null; // the plain applier ignores all but entries
     }
     // no-ops (the lab's scenarios make none; a read may) are recorded too, so order checks hold
-    Object v = e.noop() ? LabCommand.NOOP : LabCommand.decode(e.command());
+    Object v = !e.isCommand() ? LabCommand.NOOP : LabCommand.decode(e.command());
     String err = checkLogs(i, e.index(), v);
     if (e.index() > 1 && !logs.get(i).containsKey(e.index() - 1)) {
       err = "server " + i + " apply out of order " + e.index();
@@ -362,7 +362,7 @@ public final class LabCluster implements AutoCloseable {
     }
     if (err == null) {
       boolean prevOk = logs.get(i).containsKey(e.index() - 1);
-      err = checkLogs(i, e.index(), e.noop() ? LabCommand.NOOP : LabCommand.decode(e.command()));
+      err = checkLogs(i, e.index(), !e.isCommand() ? LabCommand.NOOP : LabCommand.decode(e.command()));
       if (e.index() > 1 && !prevOk) {
         err = "server " + i + " apply out of order " + e.index();
       }

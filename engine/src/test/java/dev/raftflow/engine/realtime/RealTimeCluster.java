@@ -118,7 +118,7 @@ final class RealTimeCluster implements AutoCloseable {
   }
 
   long appliedCount(String id) {
-    return appliedBy.get(id).stream().filter(e -> e instanceof ApplyEvent.Entry en && !en.noop()).count();
+    return appliedBy.get(id).stream().filter(e -> e instanceof ApplyEvent.Entry en && en.isCommand()).count();
   }
 
   @Override

@@ -76,7 +76,7 @@ import reactor.netty.tcp.TcpServer;
  * Frames are {@link WireFormat} around the engine's {@code MessageCodec}. A message is never split:
  * {@link #maxMessageBytes()} (the frame cap less the framing) is the largest one carried, and a
  * larger one is dropped with a warning and counted ({@link TransportMetrics#droppedOversize}). The
- * node keeps within it by checking its options at start ({@code RaftOptions.requireMessagesFit});
+ * node keeps within it by checking its options at start ({@code MessageSizes.requireFit});
  * the default cap carries what the default options produce. The dialer's SETUP frame carries a {@link
  * SetupFrame} (cluster id, its node id, the node id it expects, the address it listens on for
  * peers if known, optionally an HMAC with the shared secret over all of these); the acceptor
@@ -735,7 +735,7 @@ public final class RSocketTransport implements Transport {
     /**
      * Largest frame sent or accepted; {@link RSocketTransport#maxMessageBytes()} is this less 2 bytes
      * of framing. A larger message is dropped with a warning and counted, never split, so the node's
-     * options must fit it ({@code RaftOptions.requireMessagesFit}). Default ~16 MiB, the most an
+     * options must fit it ({@code MessageSizes.requireFit}). Default ~16 MiB, the most an
      * RSocket frame holds whole; above that RSocket fragments frames into 1 MiB pieces, so a
      * service that sends a whole snapshot in one message sets this above its largest snapshot.
      */

@@ -44,7 +44,7 @@ public final class ClusterNodeMain {
     RaftNode node = RaftNode.builder().id(id).members(members).transport(transport).logStore(new MemoryLogStore())
         .options(RaftOptions.builder().electionTicks(20).build()).start();
     node.applied().subscribe(ev -> {
-      if (ev instanceof ApplyEvent.Entry e && !e.noop()) {
+      if (ev instanceof ApplyEvent.Entry e && e.isCommand()) {
         say("applied " + e.index() + " " + new String(e.command(), StandardCharsets.UTF_8));
       }
     });

@@ -291,7 +291,7 @@ class RSocketTransportTest {
     try {
       int max = ts.get("a").maxMessageBytes();
       assertThat(max).isGreaterThan(16_000_000);
-      dev.raftflow.engine.RaftOptions.defaults().requireMessagesFit(max);
+      dev.raftflow.engine.codec.MessageSizes.requireFit(dev.raftflow.engine.RaftOptions.defaults(), max);
     } finally {
       TestKit.closeAll(ts);
     }

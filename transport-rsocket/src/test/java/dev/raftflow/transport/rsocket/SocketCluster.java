@@ -93,7 +93,7 @@ final class SocketCluster implements AutoCloseable {
       if (e.index() > 1 && !mine.isEmpty() && !mine.containsKey(e.index() - 1)) {
         errors.add(id + " applied " + e.index() + " out of order");
       }
-      byte[] cmd = e.noop() ? new byte[0] : e.command();
+      byte[] cmd = !e.isCommand() ? new byte[0] : e.command();
       mine.put(e.index(), cmd);
       byte[] prior = committed.putIfAbsent(e.index(), cmd);
       if (prior != null && !Arrays.equals(prior, cmd)) {

@@ -166,11 +166,11 @@ final class Fmt {
     }
     ApplyEvent.Entry e = (ApplyEvent.Entry) ev;
     String pos = e.index() + "/" + e.term();
-    if (!e.noop()) {
-      return pos + " cmd:" + new String(e.command(), StandardCharsets.UTF_8);
-    }
-    // the core marks CONFIG entries as noop too; their bytes are the configuration
-    return e.command().length == 0 ? pos + " noop" : pos + " conf:" + membership(Membership.decode(e.command()));
+    return switch (e.kind()) {
+      case COMMAND -> pos + " cmd:" + new String(e.command(), StandardCharsets.UTF_8);
+      case NOOP -> pos + " noop";
+      case CONFIG -> pos + " conf:" + membership(Membership.decode(e.command()));
+    };
   }
 
   static String text(byte[] b) {

@@ -169,7 +169,7 @@ final class ScriptMember {
         if (!text.isEmpty()) {
           serviceState.addAll(List.of(text.split(",")));
         }
-      } else if (ev instanceof ApplyEvent.Entry e && !e.noop()) {
+      } else if (ev instanceof ApplyEvent.Entry e && e.isCommand()) {
         serviceState.add(new String(e.command(), StandardCharsets.UTF_8));
       }
     }

@@ -1,0 +1,105 @@
+package dev.raftflow.engine.core;
+
+import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.core.quorum.JointConfig;
+import dev.raftflow.engine.core.quorum.VoteResult;
+import dev.raftflow.engine.core.tracker.VoteTally;
+import java.util.Random;
+
+/**
+ * A member's election clock and its campaigns: the randomized election timeout (drawn from the
+ * injected {@link Random} only), the pre-vote round (which raises no term) and the real vote, each
+ * counted apart: a candidate whose election timed out pre-campaigns for the next term while real
+ * votes for its current term may still arrive, and the two must never be counted together. Not
+ * thread-safe: owned by the core.
+ */
+final class Elections {
+
+  private final RaftOptions options;
+  private final Random random;
+  private int elapsed;
+  private int timeout;
+  private final VoteTally votes = new VoteTally();
+  private final VoteTally preVotes = new VoteTally();
+  private boolean preCampaigning;
+  private long campaigns;
+
+  Elections(RaftOptions options, Random random) {
+    this.options = options;
+    this.random = random;
+    resetTimer();
+  }
+
+  /** Starts a new election timeout, drawn in [electionTicks, 2 * electionTicks). */
+  void resetTimer() {
+    elapsed = 0;
+    timeout = options.electionTicks() + random.nextInt(options.electionTicks());
+  }
+
+  /** One tick; true once the election timeout has passed. */
+  boolean tick() {
+    return ++elapsed >= timeout;
+  }
+
+  /** A leader was heard from: the timeout starts over (with the same length). */
+  void leaderHeard() {
+    elapsed = 0;
+    preCampaigning = false;
+  }
+
+  /** Whether {@code leaderId} (when known) was heard from within the last election timeout. */
+  boolean leaderRecentlyHeard(String leaderId) {
+    return leaderId != null && elapsed < options.electionTicks();
+  }
+
+  /** Starts a pre-vote round on this member's own grant. */
+  void startPreCampaign(String self) {
+    preCampaigning = true;
+    preVotes.clear();
+    preVotes.record(self, true);
+    resetTimer();
+  }
+
+  boolean preCampaigning() {
+    return preCampaigning;
+  }
+
+  /** Starts a real campaign on this member's own vote. */
+  void startCampaign(String self) {
+    campaigns++;
+    preCampaigning = false;
+    votes.clear();
+    votes.record(self, true);
+    resetTimer();
+  }
+
+  VoteResult preVote(String voter, boolean granted, JointConfig voters) {
+    preVotes.record(voter, granted);
+    return preVotes.result(voters);
+  }
+
+  VoteResult vote(String voter, boolean granted, JointConfig voters) {
+    votes.record(voter, granted);
+    return votes.result(voters);
+  }
+
+  VoteResult preVoteResult(JointConfig voters) {
+    return preVotes.result(voters);
+  }
+
+  VoteResult voteResult(JointConfig voters) {
+    return votes.result(voters);
+  }
+
+  /** No campaign goes on (a leader is known, or this member leads). */
+  void stop() {
+    votes.clear();
+    preVotes.clear();
+    preCampaigning = false;
+  }
+
+  /** Campaigns started (real ones, not pre-votes). */
+  long campaigns() {
+    return campaigns;
+  }
+}
