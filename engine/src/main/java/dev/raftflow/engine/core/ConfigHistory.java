@@ -1,9 +1,11 @@
 package dev.raftflow.engine.core;
 
 import dev.raftflow.engine.Membership;
+import dev.raftflow.engine.core.quorum.JointConfig;
 import dev.raftflow.engine.message.EntryType;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.Snapshot;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -26,6 +28,8 @@ final class ConfigHistory {
   private Membership current;
   /** Index of the entry that set {@link #current} (the snapshot's index, or 0, when none). */
   private long currentIndex;
+  /** The voters deciding under {@link #current}. */
+  private JointConfig voters;
 
   ConfigHistory(Membership bootstrap, Snapshot snapshot, List<LogEntry> restored) {
     this.bootstrap = bootstrap;
@@ -142,9 +146,26 @@ final class ConfigHistory {
     return current.isVoter(id) || (isPending(commitIndex) && previous().isVoter(id));
   }
 
+  /** The voters of the configuration in force (of both halves while joint) other than {@code self}, sorted. */
+  List<String> votersOtherThan(String self) {
+    List<String> peers = new ArrayList<>();
+    for (String p : current.members()) {
+      if (!p.equals(self) && current.isVoter(p)) {
+        peers.add(p);
+      }
+    }
+    return peers;
+  }
+
+  /** The voters deciding under the configuration in force (both halves while joint). */
+  JointConfig voters() {
+    return voters;
+  }
+
   private void recompute() {
     var last = entries.lastEntry();
     current = last != null ? last.getValue() : snapshotMembership;
     currentIndex = last != null ? last.getKey() : snapshotIndex;
+    voters = JointConfig.of(current.voters(), current.outgoingVoters());
   }
 }

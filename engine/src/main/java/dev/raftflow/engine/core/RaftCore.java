@@ -4,10 +4,8 @@ import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.Role;
-import dev.raftflow.engine.core.quorum.JointConfig;
 import dev.raftflow.engine.core.quorum.VoteResult;
 import dev.raftflow.engine.core.tracker.Progress;
-import dev.raftflow.engine.core.tracker.ProgressTracker;
 import dev.raftflow.engine.message.AppendEntries;
 import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.InstallSnapshot;
@@ -18,22 +16,18 @@ import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.message.TimeoutNow;
 import dev.raftflow.engine.message.VoteResponse;
 import dev.raftflow.engine.spi.PersistentState;
-import dev.raftflow.engine.spi.Snapshot;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * The Raft state machine of one member, pure and deterministic: no threads, locks, clock or I/O.
  * It dispatches one input at a time ({@link #tick()}, {@link #step(Message)}, {@link #propose(List)},
  * {@link #persisted(long)}, {@link #snapshotTaken(long, byte[])}, ...) to the step function of its
  * role, and keeps the rest of its state in units that own it: the log ({@link MemberLog}), the
- * configurations ({@link ConfigHistory}), the election clock ({@link Elections}), the followers'
- * progress ({@link ProgressTracker}) and the sending to them ({@link Replicator}), reads ({@link
- * ReadIndexQueue}), leadership transfer ({@link LeadershipTransfer}), snapshot reception ({@link
- * SnapshotReceiver}) and the writes not yet durable ({@link DurabilityGate}). The driver collects
+ * configurations ({@link ConfigHistory}), the election clock ({@link Elections}), what a leader
+ * does ({@link Leadership}: followers' progress, replication, commits, reads, membership changes),
+ * leadership transfer ({@link LeadershipTransfer}), snapshot reception ({@link SnapshotReceiver})
+ * and the writes not yet durable ({@link DurabilityGate}). The driver collects
  * what must happen next with {@link #ready()} and {@link #takeApply(int)}; the contract is in {@code
  * docs/design.md}.
  *
@@ -45,8 +39,6 @@ public final class RaftCore {
   /** Election timeouts after which a write not reported durable is reported as stalled. */
   private static final int WRITE_STALL_TIMEOUTS = 10;
 
-  private record MembershipChange(Membership target, long index) {}
-
   private final String id;
   private final RaftOptions options;
   private final Outputs out = new Outputs();
@@ -54,10 +46,8 @@ public final class RaftCore {
   private final ConfigHistory configs;
   private final MemberLog log;
   private final Elections elections;
-  private final ProgressTracker tracker;
-  private final Replicator replicator;
+  private final Leadership leadership;
   private final SnapshotReceiver receiver = new SnapshotReceiver();
-  private final ReadIndexQueue reads = new ReadIndexQueue();
   private final LeadershipTransfer transfer = new LeadershipTransfer();
   // persistent state (Figure 2) besides the log, written through ready()
   private long term;
@@ -65,14 +55,7 @@ public final class RaftCore {
   // volatile state
   private Role role = Role.FOLLOWER;
   private String leaderId;
-  /** The voters deciding now, derived from the configuration in force. */
-  private JointConfig voters;
-  private int heartbeatElapsed;
-  private int quorumCheckElapsed;
-  /** The membership change this member leads, until it commits or the leadership is lost. */
-  private MembershipChange change;
   private long messagesRefused;
-  private long leadershipsWon;
   private long snapshotsInstalled;
 
   /** A core whose service starts from nothing: a recovered snapshot is handed to it first. */
@@ -100,9 +83,7 @@ public final class RaftCore {
     this.votedFor = restored.hardState().votedFor();
     this.configs = new ConfigHistory(Membership.ofVoters(members), restored.snapshot(), restored.entries());
     this.log = new MemberLog(restored, serviceApplied, configs, out);
-    this.tracker = new ProgressTracker(id, options.maxInflightMessages(), options.maxInflightBytes());
-    this.replicator = new Replicator(id, options, log.entries(), configs, out);
-    configChanged();
+    this.leadership = new Leadership(id, options, log, configs, out, transfer);
     this.elections = new Elections(options, random);
   }
 
@@ -125,16 +106,8 @@ public final class RaftCore {
       }
       return;
     }
-    if (options.checkQuorum() && ++quorumCheckElapsed >= options.electionTicks()) {
-      quorumCheckElapsed = 0;
-      if (!tracker.quorumActive()) {
-        becomeFollower(term, null); // cut off from a majority: stop accepting proposals
-        return;
-      }
-    }
-    if (++heartbeatElapsed >= options.heartbeatTicks()) {
-      heartbeatElapsed = 0;
-      heartbeat();
+    if (!leadership.tick()) {
+      becomeFollower(term, null); // cut off from a majority: stop accepting proposals
     }
   }
 
@@ -158,7 +131,7 @@ public final class RaftCore {
       if (v.term() > term && !v.granted()) {
         becomeFollower(v.term(), null); // the voter is ahead of us
       } else if (elections.preCampaigning() && v.term() == term + 1
-          && elections.preVote(v.from(), v.granted(), voters) == VoteResult.WON) {
+          && elections.preVote(v.from(), v.granted(), configs.voters()) == VoteResult.WON) {
         campaign(false);
       }
     } else if (m instanceof RequestVote v && v.term() > term && !v.transfer() && inLeaderLease()) {
@@ -189,14 +162,7 @@ public final class RaftCore {
    * leadership over.
    */
   public long propose(List<byte[]> commands) {
-    if (role != Role.LEADER || transfer.isActive()) {
-      return -1;
-    }
-    long first = log.lastIndex() + 1;
-    for (byte[] c : commands) {
-      appendLocal(LogEntry.command(log.lastIndex() + 1, term, c));
-    }
-    return first;
+    return role == Role.LEADER ? leadership.propose(commands) : -1;
   }
 
   /**
@@ -213,11 +179,7 @@ public final class RaftCore {
     if (role != Role.LEADER) {
       return false;
     }
-    if (log.lastTerm() != term) {
-      appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
-    }
-    reads.request(id, log.commitIndex());
-    reads.confirm(tracker::quorumAckedRound, out); // a single-member group confirms alone
+    leadership.requestRead(id);
     return true;
   }
 
@@ -229,13 +191,7 @@ public final class RaftCore {
    * not the leader or {@code target} is not another voter.
    */
   public boolean transferLeadership(String target) {
-    Progress pr = role == Role.LEADER ? tracker.get(target) : null;
-    if (pr == null || !configs.current().isVoter(target)) {
-      return false;
-    }
-    transfer.start(target, term);
-    maybeSendTimeoutNow(pr);
-    return true;
+    return role == Role.LEADER && leadership.transferTo(target);
   }
 
   /** Stops a leadership transfer under way, if any, without reporting its outcome: proposals are taken again. */
@@ -260,22 +216,7 @@ public final class RaftCore {
     if (target.isJoint()) {
       throw new IllegalArgumentException("a target membership cannot be joint: " + target);
     }
-    if (role != Role.LEADER || transfer.isActive()) {
-      return -1;
-    }
-    Membership current = configs.current();
-    if (change != null || current.isJoint() || configs.isPending(log.commitIndex())) {
-      throw new IllegalStateException("a membership change is under way: " + current + " at index "
-          + configs.currentIndex() + ", commit index " + log.commitIndex());
-    }
-    if (current.equals(target)) {
-      out.report(new Outcome.MembershipCommitted(target, configs.currentIndex())); // nothing to change
-      return configs.currentIndex();
-    }
-    LogEntry e = LogEntry.config(log.lastIndex() + 1, term, current.transitionTo(target));
-    change = new MembershipChange(target, e.index());
-    appendLocal(e);
-    return e.index();
+    return role == Role.LEADER && !transfer.isActive() ? leadership.proposeMembership(target) : -1;
   }
 
   /**
@@ -286,8 +227,8 @@ public final class RaftCore {
    */
   public void persisted(long seq) {
     for (DurabilityGate.Pending p : gate.acknowledge(seq)) {
-      if (log.persisted(p.lastIndex(), p.lastTerm()) && role == Role.LEADER) {
-        maybeCommit();
+      if (log.persisted(p.lastIndex(), p.lastTerm()) && role == Role.LEADER && !leadership.persisted()) {
+        becomeFollower(term, null); // a leader that removed itself leaves once the change commits
       }
     }
   }
@@ -304,29 +245,14 @@ public final class RaftCore {
       return false;
     }
     configChanged(); // same configuration; its entry may now be the snapshot
-    for (Progress pr : tracker.all()) {
-      pr.snapshotTaken(index);
-    }
+    leadership.snapshotTaken(index);
     compactLog();
     return true;
   }
 
-  /**
-   * Drops the entries held in memory up to the snapshot, except, on a leader, those behind it that
-   * a follower receiving a snapshot or catching up from one still needs (at most
-   * snapshotCatchUpEntries): without them that follower would need the next snapshot, and one whose
-   * transfers take longer than the service takes to snapshot again would never catch up.
-   */
+  /** Drops the entries held in memory up to the snapshot (a leader keeps some for followers catching up). */
   private void compactLog() {
-    long to = log.snapshotIndex();
-    if (role == Role.LEADER && options.snapshotCatchUpEntries() > 0) {
-      long floor = to;
-      for (Progress pr : tracker.all()) {
-        floor = Math.min(floor, replicator.keepFor(pr, to));
-      }
-      to = floor;
-    }
-    log.compactTo(to);
+    log.compactTo(role == Role.LEADER ? leadership.compactionFloor() : log.snapshotIndex());
   }
 
   // ------------------------------------------------------------------ outputs
@@ -334,15 +260,8 @@ public final class RaftCore {
   /** Collects what must be sent and written since the last call (see {@link Ready} for the contract). */
   public Ready ready() {
     if (role == Role.LEADER) {
-      for (Progress pr : tracker.all()) {
-        replicator.sendAppends(pr, log.commitIndex(), reads.round(), log.snapshot());
-        if (reads.roundUnsent() && pr.readRoundSent() < reads.round() && pr.state() != Progress.State.SNAPSHOT) {
-          // no append carried the new read round: a heartbeat does
-          replicator.sendAppend(pr, true, log.commitIndex(), reads.round(), log.snapshot());
-        }
-      }
+      leadership.sendPending();
     }
-    reads.roundSent();
     transfer.observe(term, role, leaderId, options.electionTicks(), out);
     return out.take(term, votedFor, log.entries(), gate);
   }
@@ -439,12 +358,12 @@ public final class RaftCore {
 
   /** Elections it won. */
   public long leadershipsWon() {
-    return leadershipsWon;
+    return leadership.leadershipsWon();
   }
 
   /** InstallSnapshot chunks sent as leader. */
   public long snapshotChunksSent() {
-    return replicator.chunksSent();
+    return leadership.snapshotChunksSent();
   }
 
   /** Snapshots installed from a leader. */
@@ -492,18 +411,14 @@ public final class RaftCore {
 
   /** Leader only: the progress of each follower, for diagnostics. */
   public String progressSummary() {
-    return tracker.toString();
+    return leadership.toString();
   }
 
   // ------------------------------------------------------------------ roles
 
   /** Everything a member resets when it stops leading or campaigning, and when its term changes. */
   private void reset(long newTerm) {
-    reads.failAll(out);
-    if (change != null) {
-      out.report(new Outcome.MembershipUnknown(change.target(), term));
-      change = null;
-    }
+    leadership.end();
     if (newTerm > term) {
       term = newTerm;
       votedFor = null;
@@ -511,7 +426,6 @@ public final class RaftCore {
       receiver.reset(); // a transfer of an earlier term will not go on
     }
     transfer.stop();
-    tracker.clear();
     elections.stop();
   }
 
@@ -527,11 +441,11 @@ public final class RaftCore {
   private void preCampaign() {
     leaderId = null;
     elections.startPreCampaign(id);
-    if (elections.preVoteResult(voters) == VoteResult.WON) {
+    if (elections.preVoteResult(configs.voters()) == VoteResult.WON) {
       campaign(false);
       return;
     }
-    for (String p : votingPeers()) {
+    for (String p : configs.votersOtherThan(id)) {
       out.send(new RequestVote(term + 1, id, p, log.lastIndex(), log.lastTerm(), true));
     }
   }
@@ -544,31 +458,23 @@ public final class RaftCore {
     leaderId = null;
     compactLog();
     elections.startCampaign(id);
-    if (elections.voteResult(voters) == VoteResult.WON) {
+    if (elections.voteResult(configs.voters()) == VoteResult.WON) {
       becomeLeader();
       return;
     }
-    for (String p : votingPeers()) {
+    for (String p : configs.votersOtherThan(id)) {
       out.sendAfterWrite(new RequestVote(term, id, p, log.lastIndex(), log.lastTerm(), false, transfer));
     }
   }
 
   private void becomeLeader() {
-    leadershipsWon++;
     role = Role.LEADER;
     leaderId = id;
     transfer.stop();
     elections.stop(); // late grants of a pre-vote round begun as a candidate must not make the leader campaign
-    heartbeatElapsed = 0;
-    quorumCheckElapsed = 0;
-    tracker.clear();
-    replicator.lead(term);
-    syncProgress();
-    if (options.leaderNoop()) {
-      appendLocal(LogEntry.noop(log.lastIndex() + 1, term));
+    if (!leadership.begin(term)) {
+      becomeFollower(term, null);
     }
-    reads.leaderStarted(log.lastIndex());
-    maybeCommit(); // a single-member group commits alone
   }
 
   /**
@@ -581,48 +487,11 @@ public final class RaftCore {
     return options.checkQuorum() && (role == Role.LEADER || elections.leaderRecentlyHeard(leaderId));
   }
 
-  private void appendLocal(LogEntry e) {
-    if (log.append(e)) {
-      configChanged();
-    }
-  }
-
   /** Follows the configuration in force after it changed (appended, rolled back or compacted). */
   private void configChanged() {
-    Membership m = configs.current();
-    voters = JointConfig.of(m.voters(), m.outgoingVoters());
     if (role == Role.LEADER) {
-      syncProgress();
-      if (transfer.isActive() && !m.isVoter(transfer.target())) {
-        transfer.targetRemoved();
-      }
+      leadership.configChanged();
     }
-  }
-
-  /**
-   * Leader: one progress per member of the configuration other than this one, and no other. Until
-   * the configuration in force is committed, the members of the one before it are kept too: a
-   * member being removed then receives the entry that removes it, and knowing itself no voter, never
-   * campaigns to disturb the group.
-   */
-  private void syncProgress() {
-    Set<String> members = new HashSet<>(configs.current().members());
-    if (configs.isPending(log.commitIndex())) {
-      members.addAll(configs.previous().members());
-    }
-    tracker.sync(voters, members, log.lastIndex() + 1);
-  }
-
-  /** The voters (of both configurations while joint) other than this member. */
-  private List<String> votingPeers() {
-    Membership m = configs.current();
-    List<String> peers = new ArrayList<>();
-    for (String p : m.members()) {
-      if (!p.equals(id) && m.isVoter(p)) {
-        peers.add(p);
-      }
-    }
-    return peers;
   }
 
   // ------------------------------------------------------------------ votes
@@ -661,7 +530,7 @@ public final class RaftCore {
 
   private void stepCandidate(Message m) {
     if (m instanceof VoteResponse v) {
-      if (elections.vote(v.from(), v.granted(), voters) == VoteResult.WON) {
+      if (elections.vote(v.from(), v.granted(), configs.voters()) == VoteResult.WON) {
         becomeLeader();
       }
     } else {
@@ -714,93 +583,15 @@ public final class RaftCore {
   }
 
   private void stepLeader(Message m) {
+    boolean leadOn = true;
     if (m instanceof AppendResponse r) {
-      Progress pr = tracker.get(r.from());
-      if (pr == null) {
-        return;
-      }
-      pr.markActive();
-      if (pr.ackReadRound(r.readRound(), reads.round())) {
-        reads.confirm(tracker::quorumAckedRound, out); // it follows us in this term (older terms were refused)
-      }
-      if (replicator.appendAnswered(pr, r)) {
-        maybeSendTimeoutNow(pr);
-      }
-      if (r.success() && r.matchIndex() <= log.lastIndex()) {
-        maybeCommit();
-      }
+      leadOn = leadership.answered(r);
     } else if (m instanceof SnapshotResponse r) {
-      Progress pr = tracker.get(r.from());
-      if (pr == null || (r.matchIndex() == 0 && !r.partial())) {
-        return;
-      }
-      pr.markActive();
-      if (r.partial()) {
-        replicator.chunkAnswered(pr, r, log.snapshot());
-        return;
-      }
-      if (replicator.snapshotHeld(pr, r, log.snapshotIndex())) {
-        maybeSendTimeoutNow(pr);
-      }
-      maybeCommit();
+      leadOn = leadership.answered(r);
     }
     // two leaders in one term cannot happen: a leader never takes another's appends
-  }
-
-  // ------------------------------------------------------------------ leader
-
-  private void heartbeat() {
-    if (log.entries().baseIndex() < log.snapshotIndex()) {
-      compactLog(); // entries kept for followers behind the snapshot: drop what they now hold
-    }
-    for (Progress pr : tracker.all()) {
-      maybeSendTimeoutNow(pr); // a lost TimeoutNow, or a target caught up by a snapshot
-      replicator.heartbeat(pr, log.commitIndex(), reads.round(), log.snapshot());
-    }
-  }
-
-  /** Tells the transfer target to campaign once its log matches ours (again at each heartbeat). */
-  private void maybeSendTimeoutNow(Progress pr) {
-    if (pr.id().equals(transfer.target()) && pr.match() == log.lastIndex()) {
-      out.send(new TimeoutNow(term, id, pr.id()));
-    }
-  }
-
-  /**
-   * Commits the highest index durable on a majority (of both configurations while joint), if it is
-   * of the current term (Figure 8). Then, once the configuration in force is committed: reports the
-   * change this leader led, leaves a joint configuration, or steps down if this leader is no longer
-   * a voter.
-   */
-  private void maybeCommit() {
-    long n = tracker.committedIndex(log.durableIndex());
-    long commit = log.commitIndex();
-    if (n > commit && n <= log.lastIndex() && log.entries().termAt(n) == term) {
-      boolean configCommits = commit < configs.currentIndex() && configs.currentIndex() <= n;
-      log.commitTo(n);
-      if (configCommits) {
-        syncProgress(); // stop replicating to the members the committed configuration removed
-      }
-      if (change != null && n >= change.index() && !configs.isPending(n) && configs.current().equals(change.target())) {
-        out.report(new Outcome.MembershipCommitted(change.target(), configs.currentIndex()));
-        change = null;
-      }
-    }
-    if (role != Role.LEADER || configs.isPending(log.commitIndex())) {
-      return;
-    }
-    Membership m = configs.current();
-    if (m.isJoint()) {
-      appendLocal(LogEntry.config(log.lastIndex() + 1, term, m.target()));
-      maybeCommit(); // a group of one commits alone
-    } else if (!m.isVoter(id)) {
-      for (Progress pr : tracker.all()) {
-        if (pr.state() != Progress.State.SNAPSHOT) {
-          // tell the others the commit index before going
-          replicator.sendAppend(pr, true, log.commitIndex(), reads.round(), log.snapshot());
-        }
-      }
-      becomeFollower(term, null);
+    if (!leadOn) {
+      becomeFollower(term, null); // a leader that removed itself leaves once the change commits
     }
   }
 
