@@ -268,6 +268,7 @@ final class RandomizedSimulation {
     dropRate = 0;
     duplicateRate = 0;
     maxDelayMs = 5;
+    maxDiskDelayMs = 3; // slow disks heal too (seed 4104 of the membership run)
     for (Member m : members) {
       if (m.down) {
         m.boot();
