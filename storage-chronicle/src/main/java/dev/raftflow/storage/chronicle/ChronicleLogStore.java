@@ -15,60 +15,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A durable {@link LogStore} on Chronicle Queue: entries, term and vote as CRC32C-checked batch
- * records in an append-only queue, snapshots in their own files.
- *
- * <h2>Layout of the directory</h2>
+ * records in an append-only queue, snapshots in their own files. The directory layout, the record
+ * format, group commit and recovery are described in {@code docs/storage-chronicle.md}. What it
+ * promises:
  *
  * <ul>
- *   <li>{@code format} — the storage format ({@code raftflow-chronicle-log format 2}). A directory
- *       written in another format (format 1 had no such file and one document per entry) is refused
- *       by {@link #load()} with a message saying so, never misread.
- *   <li>{@code queue/} — the Chronicle Queue. Records: BATCH (optional term and vote, then a run of
- *       consecutive entries, each with its own CRC32C) and SNAPSHOT (commit point of a snapshot
- *       file, carrying the hard state); see {@code Records}. One Chronicle document per record, so
- *       Chronicle's per-document costs (header, index) are paid per batch, not per entry. The roll
- *       cycle is driven by a logical clock, so the store decides when a new cycle file starts: when
- *       the current one holds {@link Options#segmentBytes()}, at a snapshot once it holds {@link
- *       Options#rollOnSnapshotBytes()}, and at every open.
- *   <li>{@code snapshots/snapshot-<seq>.snap} — the snapshot, written temp-file, fsync, rename,
- *       directory fsync; it counts once the SNAPSHOT record naming it is durable.
- *   <li>{@code ack} — the acknowledged watermark (queue index of the last record reported
- *       durable), see {@code AckFile}.
- *   <li>{@code resets} — cut points that void a torn or damaged cycle tail, see {@code ResetFile}.
- *   <li>{@code LOCK} — an exclusive file lock: one store per directory.
+ *   <li><b>Durability:</b> a {@link #write}'s future completes once the batch is durable as its
+ *       {@link Durability} defines it (FSYNC: fsynced; OS_CACHE: handed to the OS, hard state and
+ *       snapshots still fsynced), in call order; many writes share one fsync.
+ *   <li><b>Recovery:</b> {@link #load()} verifies every record; a torn or damaged tail beyond what was
+ *       acknowledged is voided, and damage at or before it throws {@link IllegalStateException}
+ *       saying where. A directory of another format is refused, never misread.
+ *   <li><b>Bounded disk:</b> once a snapshot is durable, cycle files it covers are deleted.
+ *   <li><b>Threading:</b> {@link #write} is called on the node's event loop and hands the work to
+ *       the store's I/O thread; {@link #read} may be called from any thread. One store per directory
+ *       (a file lock).
  * </ul>
- *
- * <h2>Truncation and compaction</h2>
- *
- * A BATCH record whose first entry is at index {@code i} replaces every entry at or after {@code
- * i}: a conflicting suffix is dropped by appending its replacement, and replay (and the in-memory
- * index from Raft index to the queue index of the batch holding it) honours it. A snapshot drops
- * entries up to its index (all entries when the stored entry at its index has another term); once
- * its record is durable, the oldest cycle files whose entries are all covered by it are deleted, in
- * order, stopping at the first one still needed, so disk use is bounded by the snapshot plus the
- * tail plus one segment.
- *
- * <h2>Threading and durability</h2>
- *
- * {@link #write} is called on the node's event loop: it validates the batch, updates the log's
- * shape (index and term of each entry) and hands the batch to the store's I/O thread. That thread
- * drains every batch that is waiting and appends them as few records as it can (consecutive writes
- * that append to the run of the previous one share its BATCH record, up to an eighth of a Chronicle
- * block; a write that replaces a suffix, or carries a term or vote, starts a new one; a snapshot
- * has its own), makes them durable with one fsync of the cycle file(s) written (group commit),
- * records the watermark and completes the futures in call order. In {@link Durability#OS_CACHE}
- * mode it skips the fsync unless the round carries a hard state or a snapshot. In FSYNC mode it
- * keeps {@link Options#preallocateBytes()} of the cycle file ahead of the writes filled with zeros
- * and synced, so that a round's fsync writes back the pages it dirtied and allocates nothing.
- * {@link #read} may be called from any thread.
- *
- * <h2>Recovery</h2>
- *
- * {@link #load()} replays the queue, verifying every record's CRC32Cs. A record that is damaged,
- * missing or torn beyond the acknowledged watermark is the torn tail of the last run: it (a batch
- * is dropped whole) and everything after it are voided (a cut point, then writing resumes in a new
- * cycle file). Damage at or before the watermark means acknowledged data is lost: load throws
- * {@link IllegalStateException} saying where.
  */
 public final class ChronicleLogStore implements LogStore {
 

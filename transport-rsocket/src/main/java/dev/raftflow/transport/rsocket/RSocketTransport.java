@@ -35,85 +35,32 @@ import reactor.netty.Connection;
 import reactor.netty.tcp.TcpServer;
 
 /**
- * The engine's {@link Transport} over RSocket on Reactor Netty TCP.
+ * The engine's {@link Transport} over RSocket on Reactor Netty TCP: one connection and one
+ * credit-paced request-channel per ordered pair of members (the dialer's messages flow to the
+ * acceptor). The design, its memory bounds and the security model are in {@code
+ * docs/transport-rsocket.md}. What it promises:
  *
- * <h2>Connection shape</h2>
+ * <ul>
+ *   <li><b>Never blocks, never throws on send:</b> a message for a lost, removed or unknown peer, one
+ *       over {@link #maxMessageBytes()} (never split), or one that does not fit the peer's bounded
+ *       queue is dropped and counted in {@link TransportMetrics}.
+ *   <li><b>Bounded memory:</b> per peer, the outbound queue bound plus one credit window; inbound,
+ *       {@code inboundWindow} frames and at most {@code inboundBufferCapacity} messages beyond the
+ *       node's demand.
+ *   <li><b>Identity:</b> an accepted connection's SETUP ({@link SetupFrame}: cluster id, node ids,
+ *       optional HMAC with the shared secret) is checked once; a wrong cluster, an unknown or own id,
+ *       a wrong target or a bad proof is refused and logged, and the others keep being served. TLS is
+ *       optional. With {@link Builder#acceptUnknownPeers(boolean)} a dialer that is not yet a peer is
+ *       accepted, and learned with its advertised address; an id given to {@link #removePeer} stays
+ *       refused until added again.
+ *   <li><b>Peer set:</b> {@link #addPeer} and {@link #removePeer} change it at runtime; removal closes
+ *       both directions and discards the outbound queue.
+ *   <li><b>Life cycle:</b> peers are dialed lazily and redialed with capped exponential backoff;
+ *       {@link #close()} closes every connection and the listening socket and releases every Netty
+ *       buffer it holds; {@link #isolate(boolean)} cuts all connections until lifted.
+ * </ul>
  *
- * One long-lived TCP connection per <em>ordered</em> pair of members: node A dials B to send A's
- * messages to B, and B dials A for B's messages to A. Over each connection the dialer opens one
- * RSocket <b>request-channel</b>; its upstream (requester → responder) carries every message from
- * the dialer to the acceptor — AppendEntries, InstallSnapshot, votes and responses alike — and the
- * responder's REQUEST_N credit paces it. The channel's downstream stays empty. Why this shape rather
- * than answers riding back on the leader's channel: the engine's SPI is one-way messages both ways
- * (a response is just a message to the other member), so both directions need the same credit-paced
- * path anyway; with one dialer per direction there is no tie-breaking over who connects, a restart
- * only affects the restarted node's own links, identity is checked once per connection in the
- * direction it matters (the acceptor authenticates whoever will feed its node), and each direction
- * gets its own TCP flow control and head-of-line blocking. The cost, n·(n−1) connections instead of
- * n·(n−1)/2, is negligible for Raft group sizes. No fire-and-forget is used: RSocket queues those
- * without bound.
- *
- * <h2>Flow control path</h2>
- *
- * Node demand ({@code inbound()} request-n) → the {@link InboundBuffer} hands messages over only
- * within that demand → when the node has taken every message of a frame, the frame's credit goes
- * back to its {@link InboundChannel}, which sends REQUEST_N to the peer in half-window batches → on
- * the peer, RSocket requests from our channel upstream ({@link PeerLink}'s emitter) → which polls
- * the peer link's bounded queue. Credit counts frames; a frame is one message, or (smart batching)
- * everything already queued for that peer up to {@code maxBatch} bytes/messages, so small messages
- * do not each pay RSocket's per-frame cost, and nothing ever waits to fill a batch. A node that
- * stops reading therefore stops the credit; the sender's queue fills to {@code maxQueuedBytes} /
- * {@code maxQueuedMessages} and further sends are dropped and counted ({@link
- * TransportMetrics#droppedQueueFull}). Raft retransmits from the follower's progress, and the
- * leader's in-flight window bounds what it offers in the first place. Memory bounds per peer:
- * outbound, the queue bound (or one message larger than it, which is let into an empty queue so
- * that a big InstallSnapshot can travel) plus one credit window of frames in RSocket/Netty; inbound, {@code
- * inboundWindow} frames (each at most {@code maxBatch} bytes, or one message up to the frame cap),
- * with a hard cap on buffered messages ({@code inboundBufferCapacity}).
- *
- * <h2>Framing, identity, TLS, lifecycle</h2>
- *
- * Frames are {@link WireFormat} around the engine's {@code MessageCodec}. A message is never split:
- * {@link #maxMessageBytes()} (the frame cap less the framing) is the largest one carried, and a
- * larger one is dropped with a warning and counted ({@link TransportMetrics#droppedOversize}). The
- * node keeps within it by checking its options at start ({@code MessageSizes.requireFit});
- * the default cap carries what the default options produce. The dialer's SETUP frame carries a {@link
- * SetupFrame} (cluster id, its node id, the node id it expects, the address it listens on for
- * peers if known, optionally an HMAC with the shared secret over all of these); the acceptor
- * refuses another cluster, an unknown (see below) or self node id, a wrong target, a bad or
- * missing proof, logging the reason, and keeps serving the others. TLS is optional (one Netty
- * {@link SslContext} for the server side, one for dialing). Binding to port 0 picks an ephemeral
- * port ({@link #localAddress()}); peers are dialed lazily and redialed with capped exponential
- * backoff; {@link #close()} closes every connection and the listening socket, and releases all
- * Netty buffers it holds. {@link #isolate(boolean)} is a socket-level switch for tests and
- * operations: it closes every connection and refuses new ones until lifted.
- *
- * <h2>Peer set</h2>
- *
- * The builder's peers are only the starting set: {@link #addPeer} and {@link #removePeer} change it
- * while the transport runs (group membership changes). Only current peers are dialed and only their
- * connections are accepted. Removing a peer closes the connections both ways, discards its outbound
- * queue, and from then on its dials are refused ("unknown node id") and sends to it are dropped and
- * counted as {@link TransportMetrics#droppedUnreachable}; messages it sent that the node has not
- * taken yet are still delivered. A removed peer may be added again, as a new peer. Unless set
- * explicitly, the inbound buffer's capacity follows the current number of peers.
- *
- * <p>With {@link Builder#acceptUnknownPeers(boolean) acceptUnknownPeers} on, a dialer that is not a
- * peer is accepted too (every other check still applies) and its messages are delivered; sends to
- * it are still dropped and counted until it is added with {@link #addPeer} (or advertises its
- * address, below). This lets a member hear a leader that joined by a configuration it does not
- * hold yet. An id removed with {@link
- * #removePeer} (peer or not) is refused from then on, as without the option, until it is added
- * again: removal is explicit, a stranger is merely not known yet.
- *
- * <p>With the option on, the transport also learns from a dialer's {@linkplain Builder#advertise
- * advertised address}: a stranger that advertises one becomes a peer with that address (as with
- * {@link #addPeer}), so the node's answers reach it; a peer whose address is unknown, or was itself
- * learned this way, gets (or follows) the advertised one. An address given to the builder, {@link
- * #addPeer} or {@link #peerAddress} is never overwritten by an advertised one.
- *
- * <p>Threading: {@link #send} is non-blocking and meant for the node's event loop; everything else
- * is thread-safe. {@code send} never throws for a bad or lost peer: it drops and counts.
+ * <p>Threading: {@link #send} is meant for the node's event loop; everything else is thread-safe.
  */
 public final class RSocketTransport implements Transport {
 
