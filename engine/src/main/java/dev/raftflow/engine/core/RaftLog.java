@@ -6,10 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The in-memory log of one member: the entries after the latest snapshot, and that snapshot's
- * index and term (the "base" of the log). Index {@code base} is covered by the snapshot; entries
- * start at {@code base + 1}. Compacted entries are dropped from the backing list so the GC frees
- * them. Not thread-safe: owned by the core.
+ * The entries one member holds in memory, after a "base" (index and term of the entry just before
+ * the first one held, 0/0 for an empty log). The base is the latest snapshot's, or earlier on a
+ * leader that keeps entries behind its snapshot for followers catching up from it: the snapshot
+ * is tracked by {@link MemberLog}, not here. Compacted entries are dropped from the backing list so
+ * the GC frees them. Not thread-safe: owned by the core.
  */
 final class RaftLog {
 
