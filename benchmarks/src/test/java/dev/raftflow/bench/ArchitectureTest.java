@@ -22,10 +22,10 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importClasses() {
-    classes = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
-        .importPackages("dev.raftflow");
+    // the modules' main classes, from target/classes or (in a reactor build past package) their jars;
+    // never test classes or test-jars
+    ImportOption mainOnly = location -> !location.contains("/test-classes/") && !location.contains("-tests.jar");
+    classes = new ClassFileImporter().withImportOption(mainOnly).importPackages("dev.raftflow");
   }
 
   @Test
