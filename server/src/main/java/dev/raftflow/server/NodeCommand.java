@@ -5,8 +5,8 @@ import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.node.RaftNode;
 import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.spi.ForwardingLogStore;
 import dev.raftflow.engine.spi.LogStore;
-import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.storage.chronicle.ChronicleLogStore;
 import dev.raftflow.storage.chronicle.Durability;
@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -227,27 +226,12 @@ public final class NodeCommand implements Callable<Integer> {
    * book} before the node starts (see {@link AddressBook#preload}).
    */
   private static LogStore preloading(LogStore store, AddressBook book) {
-    return new LogStore() {
+    return new ForwardingLogStore(store) {
       @Override
       public PersistentState load() {
-        PersistentState recovered = store.load();
+        PersistentState recovered = delegate.load();
         book.preload(recovered);
         return recovered;
-      }
-
-      @Override
-      public int maxEntryBytes() {
-        return store.maxEntryBytes();
-      }
-
-      @Override
-      public CompletableFuture<Void> write(LogWrite write) {
-        return store.write(write);
-      }
-
-      @Override
-      public void close() {
-        store.close();
       }
     };
   }

@@ -1,5 +1,6 @@
 package dev.raftflow.engine.testkit;
 
+import dev.raftflow.engine.spi.ForwardingLogStore;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
@@ -14,9 +15,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Threading and errors as the wrapped store's; the meter is thread-safe.
  */
-public final class MeteredLogStore implements LogStore {
+public final class MeteredLogStore extends ForwardingLogStore {
 
-  private final LogStore store;
   private final RaftStateMeter meter;
 
   /** Wraps {@code store} with a fresh meter (an empty store until {@link #load()}). */
@@ -26,7 +26,7 @@ public final class MeteredLogStore implements LogStore {
 
   /** Wraps {@code store}, recording into {@code meter} (which should describe the store already). */
   public MeteredLogStore(LogStore store, RaftStateMeter meter) {
-    this.store = Objects.requireNonNull(store, "store");
+    super(store);
     this.meter = Objects.requireNonNull(meter, "meter");
   }
 
@@ -37,27 +37,17 @@ public final class MeteredLogStore implements LogStore {
 
   @Override
   public PersistentState load() {
-    PersistentState state = store.load();
+    PersistentState state = delegate.load();
     meter.reset(state);
     return state;
   }
 
   @Override
-  public int maxEntryBytes() {
-    return store.maxEntryBytes();
-  }
-
-  @Override
   public CompletableFuture<Void> write(LogWrite write) {
-    CompletableFuture<Void> done = store.write(write);
+    CompletableFuture<Void> done = delegate.write(write);
     if (!done.isCompletedExceptionally()) { // refused at once (a closed store): nothing changed
       meter.record(write);
     }
     return done;
-  }
-
-  @Override
-  public void close() {
-    store.close();
   }
 }

@@ -2,8 +2,8 @@ package dev.raftflow.storage.chronicle;
 
 import dev.raftflow.engine.lab.PersisterFactory;
 import dev.raftflow.engine.lab.StoreHandle;
+import dev.raftflow.engine.spi.ForwardingLogStore;
 import dev.raftflow.engine.spi.LogStore;
-import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Snapshot;
 import dev.raftflow.engine.testkit.MeteredLogStore;
@@ -13,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -89,12 +88,11 @@ final class ChronicleStoreHandle implements StoreHandle {
   }
 
   /** A loaded store whose {@link #load()} hands over, once, what was recovered when it was opened. */
-  private static final class Recovered implements LogStore {
-    private final ChronicleLogStore store;
+  private static final class Recovered extends ForwardingLogStore {
     private PersistentState recovered;
 
     Recovered(ChronicleLogStore store, PersistentState recovered) {
-      this.store = store;
+      super(store);
       this.recovered = recovered;
     }
 
@@ -106,21 +104,6 @@ final class ChronicleStoreHandle implements StoreHandle {
         throw new IllegalStateException("load() called twice");
       }
       return r;
-    }
-
-    @Override
-    public int maxEntryBytes() {
-      return store.maxEntryBytes();
-    }
-
-    @Override
-    public CompletableFuture<Void> write(LogWrite write) {
-      return store.write(write);
-    }
-
-    @Override
-    public void close() {
-      store.close();
     }
   }
 
