@@ -31,6 +31,7 @@ public final class RaftOptions {
   private final boolean checkQuorum;
   private final boolean preVote;
   private final int maxCommandBytes;
+  private final long promotionLagEntries;
 
   private RaftOptions(Builder b) {
     this.tickInterval = b.tickInterval;
@@ -49,6 +50,7 @@ public final class RaftOptions {
     this.checkQuorum = b.checkQuorum;
     this.preVote = b.preVote;
     this.maxCommandBytes = b.maxCommandBytes;
+    this.promotionLagEntries = b.promotionLagEntries;
   }
 
   public static RaftOptions defaults() {
@@ -76,7 +78,8 @@ public final class RaftOptions {
         .maxUnappliedEntries(maxUnappliedEntries)
         .checkQuorum(checkQuorum)
         .preVote(preVote)
-        .maxCommandBytes(maxCommandBytes);
+        .maxCommandBytes(maxCommandBytes)
+        .promotionLagEntries(promotionLagEntries);
   }
 
   /** Length of one tick of the core's logical clock. Default 10 ms. */
@@ -141,6 +144,15 @@ public final class RaftOptions {
     return maxInflightBytes;
   }
 
+  /**
+   * How far behind the leader's log (in entries) a member may be when a membership change makes it a
+   * voter; a change adding a voter further behind is refused unless forced (add it as a learner and
+   * promote it once caught up). Default 1,000.
+   */
+  public long promotionLagEntries() {
+    return promotionLagEntries;
+  }
+
   /** Proposals waiting for the event loop; beyond this {@code propose} fails Overloaded. Default 8192. */
   public int maxPendingProposals() {
     return maxPendingProposals;
@@ -203,7 +215,7 @@ public final class RaftOptions {
         + ", snapshotCatchUpEntries=" + snapshotCatchUpEntries
         + ", maxInflightMessages=" + maxInflightMessages + ", maxInflightBytes=" + maxInflightBytes
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
-        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + "}";
+        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + ", promotionLagEntries=" + promotionLagEntries + "}";
   }
 
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
@@ -224,6 +236,7 @@ public final class RaftOptions {
     private boolean checkQuorum = true;
     private boolean preVote = true;
     private int maxCommandBytes = 1 << 20;
+    private long promotionLagEntries = 1000;
 
     private Builder() {}
 
@@ -307,6 +320,11 @@ public final class RaftOptions {
       return this;
     }
 
+    public Builder promotionLagEntries(long v) {
+      this.promotionLagEntries = v;
+      return this;
+    }
+
     public RaftOptions build() {
       if (tickInterval.isNegative() || tickInterval.isZero()) {
         throw new IllegalArgumentException("tickInterval must be positive, was " + tickInterval);
@@ -331,6 +349,9 @@ public final class RaftOptions {
       positive("inboundPrefetch", inboundPrefetch);
       positive("maxUnappliedEntries", maxUnappliedEntries);
       positive("maxCommandBytes", maxCommandBytes);
+      if (promotionLagEntries < 0) {
+        throw new IllegalArgumentException("promotionLagEntries must not be negative, was " + promotionLagEntries);
+      }
       return new RaftOptions(this);
     }
 

@@ -230,12 +230,18 @@ class MembershipApiTest {
         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NotLeaderException.class);
     assertThatThrownBy(() -> leader.changeMembership(new Membership(Set.of("a"), Set.of("a", "b", "c"), Set.of()))
         .get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalArgumentException.class);
-    // d and e never start: a change to voters {leader, d, e} cannot commit, and blocks the next one
+    // d and e never start: a change to voters {leader, d, e} would stall the group, so it is refused...
     Membership unreachable = Membership.ofVoters(Set.of(leader.id(), "d", "e"));
-    CompletableFuture<Membership> stuck = leader.changeMembership(unreachable);
+    assertThatThrownBy(() -> leader.changeMembership(unreachable).get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(MembershipChangeRejectedException.class).hasMessageContaining("not heard: [d, e]");
+    assertThatThrownBy(() -> leader.removeMember("zz").get(5, TimeUnit.SECONDS))
+        .as("removing a non-member").hasCauseInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("zz is not a member");
+    // ...unless forced: then it cannot commit, and blocks the next one
+    CompletableFuture<Membership> stuck = leader.changeMembership(unreachable, true);
     assertThatThrownBy(() -> leader.addLearner("f").get(5, TimeUnit.SECONDS))
         .hasCauseInstanceOf(MembershipChangeRejectedException.class).hasMessageContaining("under way");
-    assertThatThrownBy(() -> leader.changeMembership(unreachable).get(5, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> leader.changeMembership(unreachable, true).get(5, TimeUnit.SECONDS))
         .as("asking again is not a second change").hasCauseInstanceOf(MembershipChangeRejectedException.class);
     assertThat(stuck).isNotDone();
     assertThat(leader.membership().isJoint()).isTrue();

@@ -2,6 +2,7 @@ package dev.raftflow.engine.core;
 
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.core.quorum.JointConfig;
 import dev.raftflow.engine.core.tracker.Progress;
 import dev.raftflow.engine.core.tracker.ProgressTracker;
 import dev.raftflow.engine.message.AppendResponse;
@@ -95,6 +96,9 @@ final class Leadership {
 
   /** One tick: CheckQuorum, then the heartbeat. Returns false when cut off from a quorum (step down). */
   boolean tick() {
+    for (Progress pr : tracker.all()) {
+      pr.ticked();
+    }
     if (options.checkQuorum() && ++quorumCheckElapsed >= options.electionTicks()) {
       quorumCheckElapsed = 0;
       if (!tracker.quorumActive()) {
@@ -151,11 +155,14 @@ final class Leadership {
   }
 
   /** See {@link RaftCore#proposeMembership}; this leader is not handing over. */
-  long proposeMembership(Membership target) {
+  long proposeMembership(Membership target, boolean force) {
     Membership current = configs.current();
     if (change != null || current.isJoint() || configs.isPending(log.commitIndex())) {
       throw new IllegalStateException("a membership change is under way: " + current + " at index "
           + configs.currentIndex() + ", commit index " + log.commitIndex());
+    }
+    if (!force) {
+      requireSafe(current, target);
     }
     if (current.equals(target)) {
       out.report(new Outcome.MembershipCommitted(target, configs.currentIndex())); // nothing to change
@@ -165,6 +172,36 @@ final class Leadership {
     change = new MembershipChange(target, e.index());
     append(e);
     return e.index();
+  }
+
+  /**
+   * Refuses a change of voters that would stall the group (the strict reconfiguration check): a new
+   * voter must have caught up to within {@link RaftOptions#promotionLagEntries()} of this leader's
+   * log, and the new voters must include a quorum of members heard from within an election timeout.
+   */
+  private void requireSafe(Membership current, Membership target) {
+    for (String v : target.voters()) {
+      if (current.isVoter(v) || v.equals(id)) {
+        continue;
+      }
+      Progress pr = tracker.get(v);
+      long match = pr == null ? 0 : pr.match();
+      if (log.lastIndex() - match > options.promotionLagEntries()) {
+        throw new IllegalStateException("refused: new voter " + v + " holds the log up to index " + match + " of "
+            + log.lastIndex() + " (more than promotionLagEntries=" + options.promotionLagEntries() + " behind)"
+            + (current.contains(v) ? ": promote it once it has caught up" : ": add it as a learner first and promote"
+            + " it once it has caught up") + ", or force the change");
+      }
+    }
+    JointConfig after = JointConfig.of(target.voters(), Set.of());
+    if (!tracker.quorumHeardWithin(after, options.electionTicks())) {
+      List<String> unheard = target.voters().stream()
+          .filter(v -> !v.equals(id) && (tracker.get(v) == null || !tracker.get(v).heardWithin(options.electionTicks())))
+          .sorted().toList();
+      throw new IllegalStateException("refused: the new voters " + target.voters() + " would not include a quorum"
+          + " of members heard from within an election timeout (not heard: " + unheard + "); the group could"
+          + " not commit: start them first, or force the change");
+    }
   }
 
   /** This leader's own write up to {@code durable} is durable. Returns false to step down. */

@@ -209,14 +209,17 @@ public final class RaftCore {
    * {@link Outcome.MembershipCommitted} once {@code target} is committed (at once when it already
    * is), or an {@link Outcome.MembershipUnknown} if the leadership is lost first.
    *
-   * @throws IllegalStateException when a change is still under way (its entries not all committed)
+   * @throws IllegalStateException when a change is still under way (its entries not all committed),
+   *     or (unless {@code force}) when the change would stall the group: a new voter not caught up to
+   *     within {@link RaftOptions#promotionLagEntries()}, or new voters without a quorum of members
+   *     heard from within an election timeout
    * @throws IllegalArgumentException when {@code target} is joint
    */
-  public long proposeMembership(Membership target) {
+  public long proposeMembership(Membership target, boolean force) {
     if (target.isJoint()) {
       throw new IllegalArgumentException("a target membership cannot be joint: " + target);
     }
-    return role == Role.LEADER && !transfer.isActive() ? leadership.proposeMembership(target) : -1;
+    return role == Role.LEADER && !transfer.isActive() ? leadership.proposeMembership(target, force) : -1;
   }
 
   /**

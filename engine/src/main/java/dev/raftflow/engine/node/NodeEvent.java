@@ -39,7 +39,7 @@ sealed interface NodeEvent {
   record TransferRequest(String target, CompletableFuture<Void> done) implements NodeEvent {}
 
   /** A membership change; {@code target} computes the target from the configuration in force. */
-  record MembershipRequest(UnaryOperator<Membership> target, CompletableFuture<Membership> done)
+  record MembershipRequest(UnaryOperator<Membership> target, boolean force, CompletableFuture<Membership> done)
       implements NodeEvent {}
 
   /** The apply stream's subscriber ({@code null}: it went away). */

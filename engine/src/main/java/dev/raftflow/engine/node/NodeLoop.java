@@ -285,7 +285,7 @@ final class NodeLoop {
     }
     long index;
     try {
-      index = core.proposeMembership(r.target().apply(core.membership().target()));
+      index = core.proposeMembership(r.target().apply(core.membership().target()), r.force());
     } catch (IllegalStateException ex) {
       r.done().completeExceptionally(new MembershipChangeRejectedException(ex.getMessage()));
       return;

@@ -284,33 +284,56 @@ public final class RaftNode implements AutoCloseable {
    * learners alone takes one step. Completes, on the loop thread, once {@code target} is committed
    * (at once when it already is). See {@code docs/membership.md}.
    *
+   * <p>The change is refused with {@link MembershipChangeRejectedException}, nothing appended, while
+   * another change is under way, and when it would stall the group: a new voter that has not caught
+   * up to within {@link RaftOptions#promotionLagEntries()} of the leader's log (add it as a learner
+   * first), or new voters that do not include a quorum of members the leader heard from within an
+   * election timeout (a member that is not running). {@link #changeMembership(Membership, boolean)}
+   * with {@code force} skips these two checks.
+   *
    * <p>Fails with {@link NotLeaderException} when this node is not the leader, {@link
    * OutcomeUnknownException} when it loses the leadership before the change commits (the change may
    * still take effect: read {@link #membership()} on the new leader), {@link
-   * MembershipChangeRejectedException} while another change is under way, {@link
-   * IllegalArgumentException} for a joint target, {@link NodeClosedException} when closed.
+   * MembershipChangeRejectedException} as above, {@link IllegalArgumentException} for a joint
+   * target, {@link NodeClosedException} when closed.
    */
   public CompletableFuture<Membership> changeMembership(Membership target) {
+    return changeMembership(target, false);
+  }
+
+  /**
+   * {@link #changeMembership(Membership)}, and with {@code force} without the checks that refuse a
+   * change that would stall the group: for an operator who knows the new voters will come up.
+   */
+  public CompletableFuture<Membership> changeMembership(Membership target, boolean force) {
     Objects.requireNonNull(target, "target");
-    return requestMembershipChange(current -> target);
+    return requestMembershipChange(current -> target, force);
   }
 
   /** Adds {@code member} as a voter (a learner is promoted), as {@link #changeMembership} does. */
   public CompletableFuture<Membership> addVoter(String member) {
     Objects.requireNonNull(member, "member");
-    return requestMembershipChange(current -> placed(current, member, true, false));
+    return requestMembershipChange(current -> placed(current, member, true, false), false);
   }
 
   /** Adds {@code member} as a learner (a voter is demoted), as {@link #changeMembership} does. */
   public CompletableFuture<Membership> addLearner(String member) {
     Objects.requireNonNull(member, "member");
-    return requestMembershipChange(current -> placed(current, member, false, true));
+    return requestMembershipChange(current -> placed(current, member, false, true), false);
   }
 
-  /** Removes {@code member}, voter or learner, as {@link #changeMembership} does. */
+  /**
+   * Removes {@code member}, voter or learner, as {@link #changeMembership} does. Fails with {@link
+   * IllegalArgumentException} when it is not a member of the configuration the leader holds.
+   */
   public CompletableFuture<Membership> removeMember(String member) {
     Objects.requireNonNull(member, "member");
-    return requestMembershipChange(current -> placed(current, member, false, false));
+    return requestMembershipChange(current -> {
+      if (!current.contains(member)) {
+        throw new IllegalArgumentException(member + " is not a member of " + current);
+      }
+      return placed(current, member, false, false);
+    }, false);
   }
 
   /** {@code current} with {@code member} a voter, a learner, or (neither) gone. */
@@ -328,7 +351,7 @@ public final class RaftNode implements AutoCloseable {
     return Membership.of(voters, learners);
   }
 
-  private CompletableFuture<Membership> requestMembershipChange(UnaryOperator<Membership> target) {
+  private CompletableFuture<Membership> requestMembershipChange(UnaryOperator<Membership> target, boolean force) {
     CompletableFuture<Membership> done = new CompletableFuture<>();
     NodeState s = loop.state();
     if (loop.closed) {
@@ -336,7 +359,7 @@ public final class RaftNode implements AutoCloseable {
     } else if (s.role() != Role.LEADER) {
       done.completeExceptionally(new NotLeaderException(id, s.term(), s.leaderId()));
     } else {
-      loop.enqueue(new NodeEvent.MembershipRequest(target, done));
+      loop.enqueue(new NodeEvent.MembershipRequest(target, force, done));
     }
     return done;
   }

@@ -60,7 +60,7 @@ class MembershipChangeTest {
   void aChangeOfVotersCommitsOnlyWithBothMajoritiesThenTheLeaderLeavesTheJointConfiguration() {
     RaftCore a = leaderA();
     Membership target = voters("a", "b", "c", "d", "e");
-    assertThat(a.proposeMembership(target)).isEqualTo(1);
+    assertThat(a.proposeMembership(target, true)).isEqualTo(1);
     assertThat(a.membership().isJoint()).as("in force once appended").isTrue();
     assertThat(a.membership().outgoingVoters()).containsExactly("a", "b", "c");
     List<Message> sent = a.ready().messages();
@@ -86,26 +86,82 @@ class MembershipChangeTest {
     ack(a, "e", 2);
     assertThat(a.commitIndex()).isEqualTo(2);
     assertThat(a.committedMembership()).isEqualTo(target);
-    assertThat(a.proposeMembership(voters("a", "b", "c"))).as("the next change may start").isEqualTo(3);
+    assertThat(a.proposeMembership(voters("a", "b", "c"), true)).as("the next change may start").isEqualTo(3);
+  }
+
+  /** Member "a" of {a,b,c} leading with {@code options}, b and c heard, {@code entries} commands committed. */
+  private static RaftCore leaderWith(RaftOptions options, int entries) {
+    RaftCore a = new RaftCore("a", ABC, options, new Random(1), PersistentState.EMPTY);
+    while (a.role() != Role.CANDIDATE) {
+      a.tick();
+    }
+    a.ready();
+    a.persisted(a.lastWriteSeq());
+    a.step(new VoteResponse(1, "b", "a", true));
+    for (int i = 0; i < entries; i++) {
+      a.propose(List.of(new byte[] {(byte) i}));
+    }
+    a.ready();
+    a.persisted(a.lastWriteSeq());
+    ack(a, "b", entries);
+    ack(a, "c", entries);
+    return a;
+  }
+
+  @Test
+  void aNewVoterThatHasNotCaughtUpIsRefusedUnlessForced() {
+    RaftCore a = leaderWith(OPTS.toBuilder().promotionLagEntries(2).build(), 5);
+    assertThatThrownBy(() -> a.proposeMembership(voters("a", "b", "c", "d"), false))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("new voter d holds the log up to index 0 of 5")
+        .hasMessageContaining("add it as a learner first");
+    assertThat(a.lastIndex()).as("nothing appended").isEqualTo(5);
+    assertThat(a.proposeMembership(Membership.of(Set.of("a", "b", "c"), Set.of("d")), false))
+        .as("a learner needs no catching up").isEqualTo(6);
+    a.ready();
+    a.persisted(a.lastWriteSeq());
+    ack(a, "b", 6);
+    ack(a, "d", 3);
+    assertThat(a.committedMembership().learners()).containsExactly("d");
+    assertThatThrownBy(() -> a.proposeMembership(voters("a", "b", "c", "d"), false))
+        .hasMessageContaining("promote it once it has caught up");
+    ack(a, "d", 4); // within 2 entries of the leader's 6
+    assertThat(a.proposeMembership(voters("a", "b", "c", "d"), false)).isEqualTo(7);
+  }
+
+  @Test
+  void newVotersWithoutAQuorumHeardRecentlyAreRefusedUnlessForced() {
+    RaftCore a = leaderWith(OPTS.toBuilder().checkQuorum(false).build(), 3);
+    for (int i = 0; i < OPTS.electionTicks(); i++) {
+      a.tick(); // c falls silent; b keeps answering
+      ack(a, "b", 3);
+    }
+    a.ready();
+    assertThatThrownBy(() -> a.proposeMembership(voters("a", "c", "d"), false))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("not heard: [c, d]");
+    assertThat(a.proposeMembership(voters("a", "b", "c"), false)).as("no change: a, b form a quorum")
+        .isEqualTo(0);
+    assertThat(a.proposeMembership(voters("a", "b"), false)).as("removing silent c keeps a quorum heard").isEqualTo(4);
+    RaftCore forced = leaderWith(OPTS, 3);
+    assertThat(forced.proposeMembership(voters("a", "d", "e"), true)).as("forced").isEqualTo(4);
   }
 
   @Test
   void oneChangeAtATimeOnlyOnTheLeaderAndNeverToAJointTarget() {
     RaftCore a = leaderA();
-    assertThatThrownBy(() -> a.proposeMembership(new Membership(Set.of("a"), Set.of("b"), Set.of())))
+    assertThatThrownBy(() -> a.proposeMembership(new Membership(Set.of("a"), Set.of("b"), Set.of()), true))
         .isInstanceOf(IllegalArgumentException.class);
-    a.proposeMembership(Membership.of(Set.of("a", "b", "c"), Set.of("d")));
-    assertThatThrownBy(() -> a.proposeMembership(voters("a", "b")))
+    a.proposeMembership(Membership.of(Set.of("a", "b", "c"), Set.of("d")), true);
+    assertThatThrownBy(() -> a.proposeMembership(voters("a", "b"), true))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("under way");
     RaftCore b = core("b", ABC, PersistentState.EMPTY);
-    assertThat(b.proposeMembership(voters("a", "b"))).as("not the leader").isEqualTo(-1);
+    assertThat(b.proposeMembership(voters("a", "b"), true)).as("not the leader").isEqualTo(-1);
   }
 
   @Test
   void aLearnerIsReplicatedToButItsAnswersDoNotCommitAndItNeverCampaigns() {
     RaftCore a = leaderA();
     Membership withLearner = Membership.of(Set.of("a", "b", "c"), Set.of("d"));
-    assertThat(a.proposeMembership(withLearner)).isEqualTo(1);
+    assertThat(a.proposeMembership(withLearner, true)).isEqualTo(1);
     assertThat(a.membership()).as("learners alone need no joint step").isEqualTo(withLearner);
     a.ready();
     a.persisted(a.lastWriteSeq());
@@ -135,7 +191,7 @@ class MembershipChangeTest {
   @Test
   void aLeaderThatRemovesItselfStepsDownOnceTheNewVotersCommitAndThenStaysQuiet() {
     RaftCore a = leaderA();
-    a.proposeMembership(voters("b", "c"));
+    a.proposeMembership(voters("b", "c"), true);
     a.ready();
     a.persisted(a.lastWriteSeq());
     ack(a, "b", 1);
@@ -273,7 +329,7 @@ class MembershipChangeTest {
   void aSnapshotCarriesTheMembershipToAFollowerAndThroughARestart() {
     RaftCore a = leaderA();
     Membership target = Membership.of(Set.of("a", "b", "c"), Set.of("d"));
-    a.proposeMembership(target);
+    a.proposeMembership(target, true);
     a.ready();
     a.persisted(a.lastWriteSeq());
     ack(a, "b", 1);

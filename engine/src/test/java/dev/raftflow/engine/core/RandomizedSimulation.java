@@ -483,7 +483,7 @@ final class RandomizedSimulation {
           learners.remove(alone);
         }
         try {
-          if (current.core.proposeMembership(Membership.of(voters, learners)) > 0) {
+          if (current.core.proposeMembership(Membership.of(voters, learners), true) > 0) {
             membershipChangesStarted++;
           }
         } catch (IllegalStateException underWay) {

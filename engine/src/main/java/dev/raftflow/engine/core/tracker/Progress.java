@@ -36,6 +36,8 @@ public final class Progress {
   private boolean catchingUp;
   private long catchUpMark;
   private boolean recentActive;
+  /** Leader ticks since the follower last answered anything (large until it first does). */
+  private int ticksSinceHeard = Integer.MAX_VALUE / 2;
   private long readRoundSent;
   private long readRoundAcked;
 
@@ -222,6 +224,7 @@ public final class Progress {
   /** The follower answered something. */
   public void markActive() {
     recentActive = true;
+    ticksSinceHeard = 0;
   }
 
   /** Whether it answered since the last call; clears the mark. */
@@ -229,6 +232,18 @@ public final class Progress {
     boolean active = recentActive;
     recentActive = false;
     return active;
+  }
+
+  /** One leader tick passed. */
+  public void ticked() {
+    if (ticksSinceHeard < Integer.MAX_VALUE / 2) {
+      ticksSinceHeard++;
+    }
+  }
+
+  /** Whether the follower answered within the last {@code ticks} leader ticks. */
+  public boolean heardWithin(int ticks) {
+    return ticksSinceHeard < ticks;
   }
 
   public boolean recentlyActive() {

@@ -105,6 +105,17 @@ public final class ProgressTracker {
     return active;
   }
 
+  /** Whether a quorum of {@code config} (this leader included) answered within the last {@code ticks} ticks. */
+  public boolean quorumHeardWithin(JointConfig config, int ticks) {
+    return config.isQuorum(id -> {
+      if (id.equals(self)) {
+        return true;
+      }
+      Progress p = progress.get(id);
+      return p != null && p.heardWithin(ticks);
+    });
+  }
+
   /** Whether a quorum (this leader included) answered read round {@code round} or a later one. */
   public boolean quorumAckedRound(long round) {
     return voters.isQuorum(id -> {

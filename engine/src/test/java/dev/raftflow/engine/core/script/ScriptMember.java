@@ -146,7 +146,7 @@ final class ScriptMember {
   }
 
   long proposeMembership(Membership target) {
-    long index = core.proposeMembership(target);
+    long index = core.proposeMembership(target, true);
     afterInput();
     return index;
   }
