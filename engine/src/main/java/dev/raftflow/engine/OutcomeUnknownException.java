@@ -7,7 +7,20 @@ package dev.raftflow.engine;
  * current leader (for example by reading the state the operation would change) before retrying.
  */
 public final class OutcomeUnknownException extends RaftException {
+  private final String leaderId;
+
   public OutcomeUnknownException(String message) {
+    this(message, null);
+  }
+
+  /** With the id of the leader to ask, when known. */
+  public OutcomeUnknownException(String message, String leaderId) {
     super(message);
+    this.leaderId = leaderId;
+  }
+
+  /** The member believed to lead now, or null when unknown. */
+  public String leaderId() {
+    return leaderId;
   }
 }

@@ -73,6 +73,9 @@ final class Leadership {
 
   /** The leadership ends (or never was): pending reads fail, a change under way has an unknown outcome. */
   void end() {
+    if (leading) {
+      out.report(new Outcome.LeadershipLost(term, log.commitIndex()));
+    }
     reads.failAll(out);
     if (change != null) {
       out.report(new Outcome.MembershipUnknown(change.target(), term));

@@ -11,6 +11,12 @@ public sealed interface Outcome {
   /** Read {@code id} is confirmed: it may be answered once the service has applied {@code index}. */
   record ReadConfirmed(long id, long index) implements Outcome {}
 
+  /**
+   * This member stopped leading {@code term}. Entries up to {@code commitIndex} are committed and
+   * will be applied; any later entry it appended may or may not commit under the next leader.
+   */
+  record LeadershipLost(long term, long commitIndex) implements Outcome {}
+
   /** Read {@code id} failed: its leader stepped down before a quorum confirmed it. */
   record ReadFailed(long id) implements Outcome {}
 

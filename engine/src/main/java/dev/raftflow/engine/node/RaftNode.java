@@ -118,8 +118,9 @@ public final class RaftNode implements AutoCloseable {
    * Proposes a command and completes once it is committed and has been handed to the apply stream
    * (the subscriber of {@link #applied()} has taken it), with its index and term. Fails as {@link
    * #propose} does, with {@link ProposalDroppedException} when another leader's entry took its place,
-   * or with {@link OutcomeUnknownException} when this node cannot see its fate (a snapshot from the
-   * leader covers it, or this node was removed before it committed). Without a subscriber to {@link
+   * or with {@link OutcomeUnknownException} when this node cannot see its fate: it stopped leading
+   * before the entry committed (failed at once, naming the new leader when known: the entry may
+   * still commit under it), a snapshot from the leader covers it, or this node was removed first. Without a subscriber to {@link
    * #applied()} it never completes.
    */
   public Mono<LogPosition> submit(byte[] command) {

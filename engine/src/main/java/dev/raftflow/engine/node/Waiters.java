@@ -73,6 +73,20 @@ final class Waiters {
     }
   }
 
+  /**
+   * This node stopped leading: submits of entries past the commit index fail at once, their outcome
+   * unknown (the next leader may or may not commit them), instead of waiting for an apply that may
+   * never come here; those at or below it are committed and complete when applied.
+   */
+  private void leadershipLost(Outcome.LeadershipLost l, String leader) {
+    while (!applies.isEmpty() && applies.peekLast().position.index() > l.commitIndex()) {
+      PendingApply p = applies.pollLast();
+      p.sink.error(new OutcomeUnknownException("node " + nodeId + " stopped leading term " + l.term()
+          + " before entry " + p.position.index() + " committed; it may still commit under the next leader"
+          + (leader == null ? "" : " (" + leader + ")") + ": check before retrying", leader));
+    }
+  }
+
   /** This node was removed: submits past {@code commitIndex} will never be seen committed here. */
   void removedFromGroup(long commitIndex) {
     while (!applies.isEmpty() && applies.peekLast().position.index() > commitIndex) {
@@ -160,6 +174,8 @@ final class Waiters {
       }
     } else if (o instanceof Outcome.TransferEnded t) {
       settleTransfer(t);
+    } else if (o instanceof Outcome.LeadershipLost l) {
+      leadershipLost(l, leader);
     }
   }
 

@@ -217,6 +217,15 @@ public final class LabCluster implements AutoCloseable {
     }
   }
 
+  /** {@code RaftNode#submit} at server {@code i}: completes once applied there; the future is not awaited. */
+  public CompletableFuture<LogPosition> submit(int i, Object cmd) {
+    RaftNode rf = rafts[i];
+    if (rf == null) {
+      throw new IllegalStateException("submit() on server " + i + ", which is not running");
+    }
+    return rf.submit(LabCommand.encode(cmd)).toFuture();
+  }
+
   /** A linearizable read ({@code RaftNode#readIndex()}) at server {@code i}; the future is not awaited. */
   public CompletableFuture<Long> readIndex(int i) {
     RaftNode rf = rafts[i];

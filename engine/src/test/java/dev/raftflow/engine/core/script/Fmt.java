@@ -154,6 +154,8 @@ final class Fmt {
     } else if (o instanceof Outcome.TransferEnded t) {
       return "transfer to " + t.target() + " ended " + t.result() + " (term " + t.term() + ", leader "
           + (t.leader() == null ? "-" : t.leader()) + ")";
+    } else if (o instanceof Outcome.LeadershipLost l) {
+      return "leadership of term " + l.term() + " lost (commit " + l.commitIndex() + ")";
     } else if (o instanceof Outcome.WriteStalled w) {
       return "write #" + w.seq() + " stalled for " + w.ticks() + " ticks";
     }
