@@ -215,6 +215,20 @@ final class PeerLink {
         err == null ? "closed" : err.toString(), delayMs);
   }
 
+  /**
+   * The peer was just heard from (it dialed this node): a backoff toward it is over, and the next
+   * send dials at once. After a partition heals, links come back as soon as either side gets
+   * through, not when the backoff expires.
+   */
+  void peerReachable() {
+    synchronized (this) {
+      if (state == State.BACKOFF) {
+        state = State.IDLE;
+        failures = 0;
+      }
+    }
+  }
+
   /** Moves to BACKOFF; caller holds the monitor. Returns the delay chosen. */
   private long enterBackoff() {
     long base = settings.backoffMin().toMillis();

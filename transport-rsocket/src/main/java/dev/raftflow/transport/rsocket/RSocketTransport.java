@@ -527,6 +527,10 @@ public final class RSocketTransport implements Transport {
     }
     log.debug("{}: accepted connection from '{}'", nodeId, claimed);
     f.advertised().ifPresent(a -> learnAddress(claimed, a));
+    PeerLink back = links.get(claimed);
+    if (back != null) {
+      back.peerReachable(); // it reaches us: dial it back now rather than when a backoff expires
+    }
     return Mono.just(new Responder(claimed, sendingSocket));
   }
 
@@ -621,7 +625,7 @@ public final class RSocketTransport implements Transport {
     private int maxBatchMessages = 256;
     private int inboundBufferCapacity;
     private Duration backoffMin = Duration.ofMillis(50);
-    private Duration backoffMax = Duration.ofSeconds(2);
+    private Duration backoffMax = Duration.ofMillis(500);
     private Duration keepAliveInterval = Duration.ofSeconds(2);
     private Duration keepAliveMaxLifetime = Duration.ofSeconds(10);
     private Duration connectTimeout = Duration.ofSeconds(2);
@@ -721,7 +725,10 @@ public final class RSocketTransport implements Transport {
       return this;
     }
 
-    /** Redial backoff: first delay and cap (doubling, with jitter). Default 50 ms .. 2 s. */
+    /**
+     * Redial backoff: first delay and cap (doubling, with jitter). Default 50 ms .. 500 ms. A peer that
+     * dials this node ends a backoff toward it at once.
+     */
     public Builder backoff(Duration min, Duration max) {
       this.backoffMin = min;
       this.backoffMax = max;

@@ -158,6 +158,35 @@ class RSocketTransportTest {
   }
 
   @Test
+  void aPeerThatDialsInEndsTheBackoffTowardItAtOnce() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort(); // b is not listening yet
+    }
+    RSocketTransport a = RSocketTransport.builder().clusterId("test").nodeId("a").bind("127.0.0.1", 0)
+        .peers(List.of("a", "b")).backoff(Duration.ofSeconds(30), Duration.ofSeconds(30)).start();
+    RSocketTransport b = null;
+    try {
+      a.peerAddress("b", new InetSocketAddress("127.0.0.1", port));
+      a.send(new RequestVote(1, "a", "b", 0, 0));
+      await("a's dial to b fails and a backs off for 15-30 s", WAIT, () -> a.metrics().connectFailures() == 1);
+      b = RSocketTransport.builder().clusterId("test").nodeId("b").bind("127.0.0.1", port)
+          .peers(List.of("a", "b")).start();
+      b.peerAddress("a", a.localAddress());
+      Inbox inA = Inbox.unbounded(a);
+      Inbox inB = Inbox.unbounded(b);
+      TestKit.sendUntilReceived(b, new RequestVote(2, "b", "a", 0, 0), inA, WAIT); // the partition heals
+      Message got = TestKit.sendUntilReceived(a, new RequestVote(3, "a", "b", 0, 0), inB, Duration.ofSeconds(5));
+      assertThat(got.term()).as("a reached b without waiting out its backoff").isEqualTo(3);
+    } finally {
+      a.close();
+      if (b != null) {
+        b.close();
+      }
+    }
+  }
+
+  @Test
   void unreachablePeerIsDroppedNotQueuedAndBackoffIsCapped() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
