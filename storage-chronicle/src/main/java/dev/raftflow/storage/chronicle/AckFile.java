@@ -34,12 +34,17 @@ final class AckFile implements AutoCloseable {
   private long queueIndex = NONE;
   private long raftLastIndex;
   private boolean dirty;
+  private boolean unreadable;
 
   AckFile(Path file) throws IOException {
     ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    boolean written = false;
     for (int slot = 0; slot < 2; slot++) {
       ByteBuffer b = ByteBuffer.allocate(SLOT).order(ByteOrder.LITTLE_ENDIAN);
       ch.read(b, (long) slot * SLOT);
+      for (int k = 0; k < b.position(); k++) {
+        written |= b.get(k) != 0;
+      }
       if (b.position() < SLOT) {
         continue;
       }
@@ -56,8 +61,17 @@ final class AckFile implements AutoCloseable {
         raftLastIndex = b.getLong(20);
       }
     }
+    unreadable = written && queueIndex == NONE;
     map = ch.map(FileChannel.MapMode.READ_WRITE, 0, 2 * SLOT);
     map.order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Whether the file holds bytes but no valid slot: damaged, not merely never written (a file never
+   * synced before a power loss is empty or zeros).
+   */
+  boolean unreadable() {
+    return unreadable;
   }
 
   long queueIndex() {
