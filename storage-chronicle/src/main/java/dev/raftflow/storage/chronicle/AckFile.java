@@ -34,17 +34,13 @@ final class AckFile implements AutoCloseable {
   private long queueIndex = NONE;
   private long raftLastIndex;
   private boolean dirty;
-  private boolean unreadable;
+  private boolean valid;
 
   AckFile(Path file) throws IOException {
     ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    boolean written = false;
     for (int slot = 0; slot < 2; slot++) {
       ByteBuffer b = ByteBuffer.allocate(SLOT).order(ByteOrder.LITTLE_ENDIAN);
       ch.read(b, (long) slot * SLOT);
-      for (int k = 0; k < b.position(); k++) {
-        written |= b.get(k) != 0;
-      }
       if (b.position() < SLOT) {
         continue;
       }
@@ -54,6 +50,7 @@ final class AckFile implements AutoCloseable {
       if (b.getInt(0) != MAGIC || b.getInt(SLOT - 4) != (int) crc.getValue()) {
         continue;
       }
+      valid = true;
       long s = b.getLong(4);
       if (s > seq) {
         seq = s;
@@ -61,19 +58,36 @@ final class AckFile implements AutoCloseable {
         raftLastIndex = b.getLong(20);
       }
     }
-    unreadable = written && queueIndex == NONE;
     map = ch.map(FileChannel.MapMode.READ_WRITE, 0, 2 * SLOT);
     map.order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /**
-   * Whether the file holds bytes but no valid slot: damaged, not merely never written (a file never
-   * synced before a power loss is empty or zeros).
+   * Whether no slot is valid. A file made by {@link #create} always has one (durably, before any
+   * record is written), so a store with records whose ack file has none lost or damaged it.
    */
   boolean unreadable() {
-    return unreadable;
+    return !valid;
   }
 
+  /**
+   * Creates {@code file} (which must not exist) holding one valid slot that names no record, and
+   * syncs it; the caller syncs the directory.
+   */
+  static void create(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(2 * SLOT).order(ByteOrder.LITTLE_ENDIAN);
+      b.position(SLOT); // seq 1 lives in slot 1
+      b.putInt(MAGIC).putLong(1).putLong(NONE).putLong(0);
+      CRC32C c = new CRC32C();
+      c.update(b.array(), SLOT, SLOT - 4);
+      b.putInt((int) c.getValue()).flip();
+      while (b.hasRemaining()) {
+        ch.write(b, b.position());
+      }
+      ch.force(true);
+    }
+  }
   long queueIndex() {
     return queueIndex;
   }

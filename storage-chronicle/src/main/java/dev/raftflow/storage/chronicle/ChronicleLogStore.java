@@ -191,8 +191,9 @@ public final class ChronicleLogStore implements LogStore {
     ack = new AckFile(directory.ack());
     Path records = directory.firstCycleFile();
     if (ack.unreadable() && records != null) {
-      throw new StoreRefusedException(directory.path(), directory.ack(), "the acknowledged watermark is unreadable (no"
-          + " slot has a valid checksum) but the log holds records (" + records + ")",
+      throw new StoreRefusedException(directory.path(), directory.ack(), "the acknowledged watermark is unreadable (empty,"
+          + " truncated or no slot with a valid checksum) but the log holds records (" + records + "): without it the"
+          + " store cannot tell a torn tail from lost acknowledged entries",
           StoreRefusedException.Recovery.WIPE_AND_REJOIN);
     }
     resets = new ResetFile(directory.resets());

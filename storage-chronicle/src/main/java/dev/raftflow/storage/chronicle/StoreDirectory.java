@@ -187,7 +187,7 @@ final class StoreDirectory {
           + " (" + cycle + "): without it the store cannot tell a torn tail from lost acknowledged entries",
           StoreRefusedException.Recovery.WIPE_AND_REJOIN);
     }
-    FileChannel.open(ack(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+    AckFile.create(ack());
     SnapshotFiles.syncDirectory(dir);
   }
 }
