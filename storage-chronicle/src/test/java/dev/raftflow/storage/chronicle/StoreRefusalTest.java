@@ -104,7 +104,12 @@ class StoreRefusalTest {
     try (ChronicleLogStore s = ChronicleLogStore.open(fresh, OPTS)) {
       assertThat(s.load().entries()).isEmpty();
     }
-    // Opened and closed without a record: still new enough to open, and its ack file is valid.
+    // The watermark file holds a valid slot before any record exists, so emptying it is detectable.
+    try (AckFile ack = new AckFile(fresh.resolve("ack"))) {
+      assertThat(ack.unreadable()).as("ack file of a new store unreadable").isFalse();
+      assertThat(ack.queueIndex()).isEqualTo(AckFile.NONE);
+    }
+    // Opened and closed without a record: still new enough to open.
     try (ChronicleLogStore s = ChronicleLogStore.open(fresh, OPTS)) {
       assertThat(s.load().entries()).isEmpty();
       s.write(new LogWrite(new HardState(1, "n1"), null, CorruptionTest.entries(1, 3, 1), 3, 1)).join();
