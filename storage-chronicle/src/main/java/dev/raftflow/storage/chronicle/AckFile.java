@@ -63,7 +63,7 @@ final class AckFile implements AutoCloseable {
   }
 
   /**
-   * Whether no slot is valid. A file made by {@link #create} always has one (durably, before any
+   * Whether no slot is valid. A file {@link #initialize}d always has one (durably, before any
    * record is written), so a store with records whose ack file has none lost or damaged it.
    */
   boolean unreadable() {
@@ -71,23 +71,19 @@ final class AckFile implements AutoCloseable {
   }
 
   /**
-   * Creates {@code file} (which must not exist) holding one valid slot that names no record, and
-   * syncs it; the caller syncs the directory.
+   * Gives a file with no valid slot (new, or left empty by a crash before its first write) one
+   * that names no record, and syncs it. The store does this before it writes any record, so that
+   * a store with records whose ack file has no valid slot is known to have lost it.
    */
-  static void create(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer b = ByteBuffer.allocate(2 * SLOT).order(ByteOrder.LITTLE_ENDIAN);
-      b.position(SLOT); // seq 1 lives in slot 1
-      b.putInt(MAGIC).putLong(1).putLong(NONE).putLong(0);
-      CRC32C c = new CRC32C();
-      c.update(b.array(), SLOT, SLOT - 4);
-      b.putInt((int) c.getValue()).flip();
-      while (b.hasRemaining()) {
-        ch.write(b, b.position());
-      }
-      ch.force(true);
+  void initialize() throws IOException {
+    if (valid) {
+      return;
     }
+    put(NONE, 0);
+    ch.force(false);
+    dirty = false;
   }
+
   long queueIndex() {
     return queueIndex;
   }
@@ -101,6 +97,10 @@ final class AckFile implements AutoCloseable {
     if (queueIndex == this.queueIndex && raftLastIndex == this.raftLastIndex) {
       return;
     }
+    put(queueIndex, raftLastIndex);
+  }
+
+  private void put(long queueIndex, long raftLastIndex) {
     seq++;
     buf.clear();
     buf.putInt(MAGIC).putLong(seq).putLong(queueIndex).putLong(raftLastIndex);
@@ -110,6 +110,7 @@ final class AckFile implements AutoCloseable {
     map.put((int) (seq & 1) * SLOT, buf.array());
     this.queueIndex = queueIndex;
     this.raftLastIndex = raftLastIndex;
+    valid = true;
     dirty = true;
   }
 

@@ -6,6 +6,7 @@ import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -188,9 +189,16 @@ public final class ChronicleLogStore implements LogStore {
   private PersistentState recover() throws IOException {
     directory.checkFormat();
     directory.checkAckPresent();
+    boolean created = !Files.exists(directory.ack());
     ack = new AckFile(directory.ack());
     Path records = directory.firstCycleFile();
-    if (ack.unreadable() && records != null) {
+    if (ack.unreadable() && records == null) {
+      ack.initialize();
+    }
+    if (created) {
+      SnapshotFiles.syncDirectory(directory.path());
+    }
+    if (ack.unreadable()) {
       throw new StoreRefusedException(directory.path(), directory.ack(), "the acknowledged watermark is unreadable (empty,"
           + " truncated or no slot with a valid checksum) but the log holds records (" + records + "): without it the"
           + " store cannot tell a torn tail from lost acknowledged entries",
@@ -203,8 +211,14 @@ public final class ChronicleLogStore implements LogStore {
     try {
       log = new QueueLog(directory, options);
     } catch (RuntimeException e) {
-      throw new StoreRefusedException(directory.path(), directory.queue().resolve("metadata.cq4t"),
-          "Chronicle cannot open the queue (" + e + ")", StoreRefusedException.Recovery.WIPE_AND_REJOIN, e);
+      boolean io = false;
+      for (Throwable c = e; c != null && !io; c = c.getCause()) {
+        io = c instanceof IOException;
+      }
+      // An I/O failure (permissions, a full disk) is the environment's; anything else is its metadata file.
+      throw new StoreRefusedException(directory.path(), io ? directory.queue() : directory.queue().resolve("metadata.cq4t"),
+          "Chronicle cannot open the queue (" + e + ")",
+          io ? StoreRefusedException.Recovery.FIX_ACCESS : StoreRefusedException.Recovery.WIPE_AND_REJOIN, e);
     }
     queueLog = log;
     CycleFileHeaders.checkStores(directory, log);

@@ -172,8 +172,8 @@ final class StoreDirectory {
   /**
    * Refuses to go on without the acknowledged watermark once the log holds records: without it a
    * damaged acknowledged record would pass for a torn tail and be dropped. A new store creates the
-   * file (and syncs the directory) before it writes its first record, so a missing file means it
-   * was deleted or lost.
+   * file with a valid slot (and syncs the directory) before it writes its first record, so a
+   * missing file means it was deleted or lost.
    *
    * @throws StoreRefusedException if the {@code ack} file is missing from a store with records
    */
@@ -187,7 +187,5 @@ final class StoreDirectory {
           + " (" + cycle + "): without it the store cannot tell a torn tail from lost acknowledged entries",
           StoreRefusedException.Recovery.WIPE_AND_REJOIN);
     }
-    AckFile.create(ack());
-    SnapshotFiles.syncDirectory(dir);
   }
 }
