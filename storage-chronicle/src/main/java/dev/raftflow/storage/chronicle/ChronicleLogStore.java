@@ -206,7 +206,7 @@ public final class ChronicleLogStore implements LogStore {
     }
     resets = new ResetFile(directory.resets());
     SnapshotFiles snapshots = new SnapshotFiles(directory.snapshots());
-    CycleFileHeaders.checkBytes(directory);
+    boolean tailDropped = CycleFileHeaders.checkBytes(directory, ack.queueIndex());
     QueueLog log;
     try {
       log = new QueueLog(directory, options);
@@ -221,7 +221,10 @@ public final class ChronicleLogStore implements LogStore {
           io ? StoreRefusedException.Recovery.FIX_ACCESS : StoreRefusedException.Recovery.WIPE_AND_REJOIN, e);
     }
     queueLog = log;
-    CycleFileHeaders.checkStores(directory, log);
+    if (tailDropped) {
+      log.queue().refreshDirectoryListing();
+    }
+    CycleFileHeaders.checkStores(directory, log, ack.queueIndex());
     LogRecovery.Recovered recovered = new LogRecovery(directory, log, ack, resets, snapshots).run();
     shape = new LogShape(recovered.state(), recovered.baseIndex());
     rounds = new RoundWriter(options, log, ack, snapshots, recovered);

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks the header of every cycle file before recovery replays the queue, so that a damaged
@@ -20,11 +22,13 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
  *
  * <p>Two passes: {@link #checkBytes} reads the first bytes of each file itself (a complete metadata
  * document whose first field is {@code header: !SCQStore}), before Chronicle opens the queue;
- * {@link #checkStores} then has Chronicle parse each file's header, one file at a time. Any damage
- * is refused: a cycle file's header is written and synced before any record of it is acknowledged.
+ * {@link #checkStores} then has Chronicle parse each file's header, one file at a time. A damaged
+ * header in a file holding acknowledged records is refused (a cycle file's header is written and
+ * synced before any record in it is acknowledged); in a later file it is a torn tail, dropped.
  * Runs on the thread that loads the store.
  */
 final class CycleFileHeaders {
+  private static final Logger LOG = LoggerFactory.getLogger(CycleFileHeaders.class);
   private static final int NOT_COMPLETE = 0x80000000;
   private static final int META_DATA = 0x40000000;
   private static final int LENGTH_MASK = 0x3fffffff;
@@ -42,21 +46,49 @@ final class CycleFileHeaders {
     return out;
   }
 
-  /** Refuses the store if a cycle file in its queue directory does not start with a sound header. */
-  static void checkBytes(StoreDirectory dir) throws IOException {
+  /**
+   * Checks the first bytes of every cycle file. A damaged header in a file after the one holding
+   * the acknowledged record {@code acked} (any file, when {@code acked} is {@link QueueLog#NONE}) is
+   * a torn tail, like a file a crash left half-created: that file and all later ones are deleted
+   * (they hold nothing acknowledged) and a warning is logged. Returns whether files were deleted.
+   *
+   * @throws StoreRefusedException if a file holding acknowledged records has a damaged header
+   */
+  static boolean checkBytes(StoreDirectory dir, long acked) throws IOException {
     if (!Files.isDirectory(dir.queue())) {
-      return;
+      return false;
     }
     List<Path> files;
     try (Stream<Path> s = Files.list(dir.queue())) {
       files = s.filter(p -> p.getFileName().toString().endsWith(".cq4")).sorted().toList();
     }
-    for (Path f : files) {
+    for (int k = 0; k < files.size(); k++) {
+      Path f = files.get(k);
       String why = problem(f);
-      if (why != null) {
+      if (why == null) {
+        continue;
+      }
+      if (!beyond(f, acked)) {
         throw damaged(dir, f, why, null);
       }
+      for (Path later : files.subList(k, files.size())) {
+        Files.deleteIfExists(later);
+      }
+      warnTail(dir, f, why, files.size() - k);
+      return true;
     }
+    return false;
+  }
+
+  /** Whether cycle file {@code f} comes after the one holding queue index {@code acked}. */
+  private static boolean beyond(Path f, long acked) {
+    return acked == QueueLog.NONE
+        || f.getFileName().toString().compareTo(CycleFiles.fileName(QueueLog.ROLL_CYCLE, QueueLog.cycleOf(acked))) > 0;
+  }
+
+  private static void warnTail(StoreDirectory dir, Path f, String why, int count) {
+    LOG.warn("log in {}: cycle file {} has a damaged header ({}) and holds no acknowledged record (a torn tail, e.g."
+        + " a file a crash left half-created): deleted it and {} later cycle file(s)", dir.path(), f, why, count - 1);
   }
 
   private static String problem(Path f) throws IOException {
@@ -86,21 +118,38 @@ final class CycleFileHeaders {
     }
   }
 
-  /** Has Chronicle read each cycle file's header on its own, naming the file it fails on. */
-  static void checkStores(StoreDirectory dir, QueueLog log) {
+  /**
+   * Has Chronicle read each cycle file's header on its own, naming the file it fails on; a file
+   * beyond the acknowledged record {@code acked} is dropped as in {@link #checkBytes}.
+   *
+   * @throws StoreRefusedException if Chronicle cannot read the header of a file holding
+   *     acknowledged records
+   */
+  static void checkStores(StoreDirectory dir, QueueLog log, long acked) throws IOException {
     SingleChronicleQueue queue = log.queue();
     int first = queue.firstCycle();
     int last = queue.lastCycle();
     if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE) {
       return;
     }
-    for (Long c : queue.listCyclesBetween(first, last)) {
-      int cycle = c.intValue();
+    List<Long> cycles = List.copyOf(queue.listCyclesBetween(first, last));
+    for (int k = 0; k < cycles.size(); k++) {
+      int cycle = cycles.get(k).intValue();
+      Path f = log.files().file(cycle);
       SingleChronicleQueueStore store;
       try {
         store = queue.storeForCycle(cycle, 0, false, null);
       } catch (RuntimeException e) {
-        throw damaged(dir, log.files().file(cycle), "Chronicle cannot read its header (" + e + ")", e);
+        String why = "Chronicle cannot read it (" + e + ")";
+        if (!beyond(f, acked)) {
+          throw damaged(dir, f, why, e);
+        }
+        for (Long later : cycles.subList(k, cycles.size())) {
+          log.files().delete(later.intValue());
+        }
+        queue.refreshDirectoryListing();
+        warnTail(dir, f, why, cycles.size() - k);
+        return;
       }
       if (store != null) {
         queue.closeStore(store);

@@ -112,8 +112,8 @@ final class StoreDirectory {
     if (Files.exists(f)) {
       String line = Files.readString(f, StandardCharsets.UTF_8);
       if (!line.equals(formatLine(Records.FORMAT))) {
-        throw new StoreRefusedException(dir, f, "storage format '" + line.strip() + "'; this build reads only '"
-            + formatLine(Records.FORMAT).strip() + "'", StoreRefusedException.Recovery.OTHER_FORMAT);
+        throw new StoreRefusedException(dir, f, "storage format '" + line.strip() + "'; this build reads only format "
+            + Records.FORMAT + " ('" + formatLine(Records.FORMAT).strip() + "')", StoreRefusedException.Recovery.OTHER_FORMAT);
       }
       return;
     }

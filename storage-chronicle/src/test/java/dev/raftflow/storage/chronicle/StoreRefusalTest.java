@@ -36,6 +36,33 @@ class StoreRefusalTest {
   }
 
   @Test
+  void halfCreatedCycleFileBeyondTheWatermarkIsDroppedAsATornTail(@TempDir Path dir) throws IOException {
+    Path first = storeWithRecords(dir);
+    byte[] ackAfterFirst = Files.readAllBytes(dir.resolve("ack"));
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      s.load(); // every open starts a new cycle file
+      s.write(new LogWrite(null, null, CorruptionTest.entries(31, 40, 1), 40, 1)).join();
+    }
+    Files.write(dir.resolve("ack"), ackAfterFirst); // as if killed before acknowledging 31..40
+    Path second;
+    try (Stream<Path> files = Files.list(dir.resolve("queue"))) {
+      second = files.filter(p -> p.toString().endsWith(".cq4") && !p.equals(first)).findFirst().orElseThrow();
+    }
+    for (int k = 0; k < 4; k++) { // the header's length word as a crash mid-creation leaves it
+      setByte(second, k, k == 3 ? 0x80 : 0);
+    }
+    long start = System.nanoTime();
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      assertThat(s.load().entries()).hasSize(30);
+      assertThat((System.nanoTime() - start) / 1_000_000).as("ms to recover").isLessThan(2000);
+      s.write(new LogWrite(null, null, CorruptionTest.entries(31, 35, 2), 35, 2)).join();
+    }
+    try (ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS)) {
+      StoreAssertions.assertSameEntries(s.load().entries().subList(30, 35), CorruptionTest.entries(31, 35, 2), "after");
+    }
+  }
+
+  @Test
   void flippedByteInCycleFileHeaderTypeIsRefused(@TempDir Path dir) throws IOException {
     Path cycle = storeWithRecords(dir);
     flip(cycle, 20); // inside "SCQStore"
