@@ -34,6 +34,7 @@ final class AckFile implements AutoCloseable {
   private long queueIndex = NONE;
   private long raftLastIndex;
   private boolean dirty;
+  private boolean valid;
 
   AckFile(Path file) throws IOException {
     ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -49,6 +50,7 @@ final class AckFile implements AutoCloseable {
       if (b.getInt(0) != MAGIC || b.getInt(SLOT - 4) != (int) crc.getValue()) {
         continue;
       }
+      valid = true;
       long s = b.getLong(4);
       if (s > seq) {
         seq = s;
@@ -58,6 +60,28 @@ final class AckFile implements AutoCloseable {
     }
     map = ch.map(FileChannel.MapMode.READ_WRITE, 0, 2 * SLOT);
     map.order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Whether no slot is valid. A file {@link #initialize}d always has one (durably, before any
+   * record is written), so a store with records whose ack file has none lost or damaged it.
+   */
+  boolean unreadable() {
+    return !valid;
+  }
+
+  /**
+   * Gives a file with no valid slot (new, or left empty by a crash before its first write) one
+   * that names no record, and syncs it. The store does this before it writes any record, so that
+   * a store with records whose ack file has no valid slot is known to have lost it.
+   */
+  void initialize() throws IOException {
+    if (valid) {
+      return;
+    }
+    put(NONE, 0);
+    ch.force(false);
+    dirty = false;
   }
 
   long queueIndex() {
@@ -73,6 +97,10 @@ final class AckFile implements AutoCloseable {
     if (queueIndex == this.queueIndex && raftLastIndex == this.raftLastIndex) {
       return;
     }
+    put(queueIndex, raftLastIndex);
+  }
+
+  private void put(long queueIndex, long raftLastIndex) {
     seq++;
     buf.clear();
     buf.putInt(MAGIC).putLong(seq).putLong(queueIndex).putLong(raftLastIndex);
@@ -82,6 +110,7 @@ final class AckFile implements AutoCloseable {
     map.put((int) (seq & 1) * SLOT, buf.array());
     this.queueIndex = queueIndex;
     this.raftLastIndex = raftLastIndex;
+    valid = true;
     dirty = true;
   }
 

@@ -5,7 +5,8 @@ import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -24,8 +25,10 @@ import org.slf4j.LoggerFactory;
  *       {@link Durability} defines it (FSYNC: fsynced; OS_CACHE: handed to the OS, hard state and
  *       snapshots still fsynced), in call order; many writes share one fsync.
  *   <li><b>Recovery:</b> {@link #load()} verifies every record; a torn or damaged tail beyond what was
- *       acknowledged is voided, and damage at or before it throws {@link IllegalStateException}
- *       saying where. A directory of another format is refused, never misread.
+ *       acknowledged is voided. Damage at or before it, a damaged cycle file header, a missing
+ *       {@code format} or {@code ack} file in a store with records, a directory of another format or
+ *       one that cannot be read throw {@link StoreRefusedException}, naming the directory, the
+ *       file, what is wrong and what to do (docs/runbook.md). Nothing is misread.
  *   <li><b>Bounded disk:</b> once a snapshot is durable, cycle files it covers are deleted.
  *   <li><b>Threading:</b> {@link #write} is called on the node's event loop and hands the work to
  *       the store's I/O thread; {@link #read} may be called from any thread. One store per directory
@@ -129,7 +132,8 @@ public final class ChronicleLogStore implements LogStore {
    * A store in {@code dir} (created if absent). Takes the directory's lock; nothing is read until
    * {@link #load()}.
    *
-   * @throws IllegalStateException if another store holds the directory
+   * @throws StoreRefusedException if another store holds the directory, or it cannot be created or
+   *     locked
    */
   public static ChronicleLogStore open(Path dir, Options options) {
     return new ChronicleLogStore(StoreDirectory.lock(dir), options);
@@ -163,20 +167,64 @@ public final class ChronicleLogStore implements LogStore {
     } catch (RuntimeException | IOException e) {
       state = State.FAILED;
       releaseResources();
-      if (e instanceof IOException io) {
-        throw new UncheckedIOException("cannot recover log in " + directory.path(), io);
-      }
-      throw (RuntimeException) e;
+      throw refusal(e);
     }
+  }
+
+  /** What load() throws for {@code e}: a {@link StoreRefusedException} naming a file and the recovery. */
+  private StoreRefusedException refusal(Exception e) {
+    if (e instanceof StoreRefusedException r) {
+      return r;
+    }
+    if (e instanceof IOException io) {
+      Path file = io instanceof FileSystemException fse && fse.getFile() != null ? Path.of(fse.getFile()) : directory.path();
+      return new StoreRefusedException(directory.path(), file, "cannot read or write the store (" + io + ")",
+          StoreRefusedException.Recovery.FIX_ACCESS, io);
+    }
+    // Chronicle's own exceptions on a damaged queue that the header checks did not catch.
+    return new StoreRefusedException(directory.path(), directory.queue(), "the queue cannot be read (" + e + ")",
+        StoreRefusedException.Recovery.WIPE_AND_REJOIN, e);
   }
 
   private PersistentState recover() throws IOException {
     directory.checkFormat();
+    directory.checkAckPresent();
+    boolean created = !Files.exists(directory.ack());
     ack = new AckFile(directory.ack());
+    Path records = directory.firstCycleFile();
+    if (ack.unreadable() && records == null) {
+      ack.initialize();
+    }
+    if (created) {
+      SnapshotFiles.syncDirectory(directory.path());
+    }
+    if (ack.unreadable()) {
+      throw new StoreRefusedException(directory.path(), directory.ack(), "the acknowledged watermark is unreadable (empty,"
+          + " truncated or no slot with a valid checksum) but the log holds records (" + records + "): without it the"
+          + " store cannot tell a torn tail from lost acknowledged entries",
+          StoreRefusedException.Recovery.WIPE_AND_REJOIN);
+    }
     resets = new ResetFile(directory.resets());
     SnapshotFiles snapshots = new SnapshotFiles(directory.snapshots());
-    QueueLog log = new QueueLog(directory, options);
+    boolean tailDropped = CycleFileHeaders.checkBytes(directory, ack.queueIndex());
+    QueueLog log;
+    try {
+      log = new QueueLog(directory, options);
+    } catch (RuntimeException e) {
+      boolean io = false;
+      for (Throwable c = e; c != null && !io; c = c.getCause()) {
+        io = c instanceof IOException;
+      }
+      // An I/O failure (permissions, a full disk) is the environment's; anything else is its metadata file.
+      throw new StoreRefusedException(directory.path(), io ? directory.queue() : directory.queue().resolve("metadata.cq4t"),
+          "Chronicle cannot open the queue (" + e + ")",
+          io ? StoreRefusedException.Recovery.FIX_ACCESS : StoreRefusedException.Recovery.WIPE_AND_REJOIN, e);
+    }
     queueLog = log;
+    if (tailDropped) {
+      log.queue().refreshDirectoryListing();
+    }
+    CycleFileHeaders.checkStores(directory, log, ack.queueIndex());
     LogRecovery.Recovered recovered = new LogRecovery(directory, log, ack, resets, snapshots).run();
     shape = new LogShape(recovered.state(), recovered.baseIndex());
     rounds = new RoundWriter(options, log, ack, snapshots, recovered);

@@ -49,7 +49,16 @@ final class CycleFiles implements AutoCloseable {
 
   /** The file of cycle {@code cycle}. */
   Path file(int cycle) {
-    return queueDir.resolve(cycleFormat.format(Instant.ofEpochMilli((long) cycle * rollCycle.lengthInMillis())) + ".cq4");
+    return queueDir.resolve(fileName(cycleFormat, rollCycle, cycle));
+  }
+
+  /** The name of the file of cycle {@code cycle} under {@code rollCycle} (names sort as cycles do). */
+  static String fileName(RollCycle rollCycle, int cycle) {
+    return fileName(DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC), rollCycle, cycle);
+  }
+
+  private static String fileName(DateTimeFormatter format, RollCycle rollCycle, int cycle) {
+    return format.format(Instant.ofEpochMilli((long) cycle * rollCycle.lengthInMillis())) + ".cq4";
   }
 
   /**

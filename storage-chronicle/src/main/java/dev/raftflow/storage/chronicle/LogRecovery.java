@@ -9,6 +9,8 @@ import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Snapshot;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.zip.CRC32C;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <p>A record that is damaged, missing or torn beyond the acknowledged watermark is the torn tail
  * of the last run: it and everything after it are voided (later cycle files deleted, a cut point
  * in the {@link ResetFile}), and writing resumes in a new cycle file. Damage at or before the
- * watermark means acknowledged data is lost: {@link #run} throws {@link IllegalStateException}
+ * watermark means acknowledged data is lost: {@link #run} throws {@link StoreRefusedException}
  * saying where, as it does for a log that contradicts itself or its snapshot file.
  *
  * <p>Runs once, on the thread that loads the store.
@@ -112,9 +114,8 @@ final class LogRecovery {
         }
         if (bad != null) {
           if (acked != NONE && qi <= acked) {
-            throw new IllegalStateException("log in " + dir.path() + " is damaged inside the acknowledged region: record at"
-                + " queue index " + describe(qi) + " (" + bad + "), acknowledged through " + describe(acked)
-                + "; refusing to start rather than lose acknowledged entries");
+            throw refused(log.files().file(cycleOf(qi)), "the log is damaged inside the acknowledged region: record at"
+                + " queue index " + describe(qi) + " (" + bad + "), acknowledged through " + describe(acked));
           }
           damage = qi;
           damageWhy = bad;
@@ -133,7 +134,7 @@ final class LogRecovery {
               first = i;
               positions.reset(i);
             } else if (i > next) {
-              throw new IllegalStateException("log in " + dir.path() + " is inconsistent: entry " + i + " at queue index "
+              throw refused(log.files().file(cycleOf(qi)), "the log is inconsistent: entry " + i + " at queue index "
                   + describe(qi) + " follows entry " + (next - 1));
             } else {
               entries.subList((int) (i - first), entries.size()).clear();
@@ -162,12 +163,17 @@ final class LogRecovery {
       }
     }
     if (acked != NONE && (lastGood == NONE || lastGood < acked)) {
-      throw new IllegalStateException("log in " + dir.path() + " ends at queue index " + describe(lastGood)
-          + " but was acknowledged through " + describe(acked) + " (raft index " + ack.raftLastIndex()
-          + "); refusing to start rather than lose acknowledged entries");
+      Path missing = log.files().file(cycleOf(acked));
+      throw refused(missing, "the log ends at queue index " + describe(lastGood) + " but was acknowledged through "
+          + describe(acked) + " (raft index " + ack.raftLastIndex() + ", in this cycle file, which "
+          + (Files.exists(missing) ? "exists" : "is missing") + "): acknowledged entries are lost");
     }
     voidTail(queue, damage, damageWhy, lastGood);
     return finish(hard, mark, entries, first, lastGood);
+  }
+
+  private StoreRefusedException refused(Path file, String problem) {
+    return new StoreRefusedException(dir.path(), file, problem, StoreRefusedException.Recovery.WIPE_AND_REJOIN);
   }
 
   /** Drops cycles after a damaged one, cuts the last cycle, resumes writing in a new one. */
@@ -202,7 +208,7 @@ final class LogRecovery {
     if (mark != null) {
       snapshot = snapshots.read(mark.seq());
       if (snapshot.index() != mark.index() || snapshot.term() != mark.term()) {
-        throw new IllegalStateException("snapshot file " + snapshots.file(mark.seq()) + " is " + snapshot
+        throw refused(snapshots.file(mark.seq()), "the snapshot file holds " + snapshot.index() + "@" + snapshot.term()
             + " but the log installed " + mark.index() + "@" + mark.term());
       }
       snapshotSeq = mark.seq();
@@ -211,8 +217,8 @@ final class LogRecovery {
     snapshots.deleteAllBut(mark == null ? -1 : mark.seq());
     snapshotSeq = Math.max(snapshotSeq, snapshots.maxSeq());
     if (!entries.isEmpty() && first != baseIndex + 1) {
-      throw new IllegalStateException("log in " + dir.path() + " is inconsistent: entries start at " + first
-          + " but the snapshot ends at " + baseIndex);
+      throw refused(dir.queue(), "the log is inconsistent: entries start at " + first + " but the snapshot ends at "
+          + baseIndex);
     }
     if (entries.isEmpty()) {
       log.positions().reset(baseIndex + 1);

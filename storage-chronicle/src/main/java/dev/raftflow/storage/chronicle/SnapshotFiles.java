@@ -79,8 +79,8 @@ final class SnapshotFiles {
   Snapshot read(long seq) throws IOException {
     Path f = file(seq);
     if (!Files.exists(f)) {
-      throw new IllegalStateException("snapshot file " + f + " is missing, but the log says snapshot " + seq
-          + " was installed");
+      throw new StoreRefusedException(dir.getParent(), f, "the snapshot file is missing, but the log says snapshot "
+          + seq + " was installed", StoreRefusedException.Recovery.WIPE_AND_REJOIN);
     }
     byte[] all = Files.readAllBytes(f);
     ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
@@ -130,8 +130,9 @@ final class SnapshotFiles {
     return out;
   }
 
-  private static IllegalStateException damaged(Path f, String why) {
-    return new IllegalStateException("snapshot file " + f + " is damaged (" + why + ")");
+  private static StoreRefusedException damaged(Path f, String why) {
+    return new StoreRefusedException(f.getParent().getParent(), f, "the snapshot file is damaged (" + why + ")",
+        StoreRefusedException.Recovery.WIPE_AND_REJOIN);
   }
 
   /** Deletes every snapshot file (and temp file) except {@code keepSeq}. */

@@ -1,7 +1,6 @@
 package dev.raftflow.storage.chronicle;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -37,13 +36,14 @@ final class StoreDirectory {
   /**
    * Creates {@code dir} if absent and takes its lock.
    *
-   * @throws IllegalStateException if another store holds the directory
-   * @throws UncheckedIOException if the directory or its lock file cannot be opened
+   * @throws StoreRefusedException if another store holds the directory, or the directory or its
+   *     lock file cannot be created or opened
    */
   static StoreDirectory lock(Path dir) {
+    Path lockFile = dir.resolve("LOCK");
     try {
       Files.createDirectories(dir);
-      FileChannel ch = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
       try {
         lock = ch.tryLock();
@@ -52,11 +52,13 @@ final class StoreDirectory {
       }
       if (lock == null) {
         ch.close();
-        throw new IllegalStateException("log directory " + dir + " is in use by another store");
+        throw new StoreRefusedException(dir, lockFile, "the directory is in use by another store",
+            StoreRefusedException.Recovery.IN_USE);
       }
       return new StoreDirectory(dir, ch, lock);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open log directory " + dir, e);
+      throw new StoreRefusedException(dir, lockFile, "cannot create or lock the directory (" + e + ")",
+          StoreRefusedException.Recovery.FIX_ACCESS, e);
     }
   }
 
@@ -99,31 +101,28 @@ final class StoreDirectory {
   }
 
   /**
-   * Refuses a directory written in another storage format; marks a new one with this format
-   * (durably, before anything else is written).
+   * Refuses a directory written in another storage format, or holding a store's files without its
+   * {@code format} file (damaged: the file is written before anything else); marks a new (empty)
+   * one with this format, durably, before anything else is written.
    *
-   * @throws IllegalStateException if the directory holds another format
+   * @throws StoreRefusedException if the directory holds another format or lost its format file
    */
   void checkFormat() throws IOException {
     Path f = dir.resolve(FORMAT_FILE);
     if (Files.exists(f)) {
       String line = Files.readString(f, StandardCharsets.UTF_8);
       if (!line.equals(formatLine(Records.FORMAT))) {
-        throw new IllegalStateException("log in " + dir + " has storage format '" + line.strip() + "'; this build reads"
-            + " only format " + Records.FORMAT + " (" + formatLine(Records.FORMAT).strip() + ")");
+        throw new StoreRefusedException(dir, f, "storage format '" + line.strip() + "'; this build reads only format "
+            + Records.FORMAT + " ('" + formatLine(Records.FORMAT).strip() + "')", StoreRefusedException.Recovery.OTHER_FORMAT);
       }
       return;
     }
-    boolean used = Files.exists(ack()) || Files.exists(resets());
-    if (!used && Files.isDirectory(queue())) {
-      try (var files = Files.list(queue())) {
-        used = files.anyMatch(p -> p.getFileName().toString().endsWith(".cq4"));
-      }
-    }
-    if (used) {
-      throw new IllegalStateException("log in " + dir + " was written by storage format 1 (one Chronicle document per"
-          + " entry, no '" + FORMAT_FILE + "' file); this build reads only format " + Records.FORMAT
-          + ". Refusing to misread it: move it away or migrate it with the release that wrote it");
+    Path evidence = storeFile();
+    if (evidence != null) {
+      throw new StoreRefusedException(dir, f, "the '" + FORMAT_FILE + "' file is missing but the directory holds a"
+          + " store's files (" + evidence + "): the directory is damaged or incomplete (a directory of this or any"
+          + " later build always has it; format 1, which had none, is no longer read)",
+          StoreRefusedException.Recovery.WIPE_AND_REJOIN);
     }
     Path tmp = dir.resolve(FORMAT_FILE + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -136,5 +135,57 @@ final class StoreDirectory {
     }
     Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE);
     SnapshotFiles.syncDirectory(dir);
+  }
+
+  /**
+   * A file only a store that wrote something leaves behind (its watermark, cut points, a cycle
+   * file, a snapshot), or null when the directory holds none: a new directory.
+   */
+  Path storeFile() throws IOException {
+    for (Path p : new Path[] {ack(), resets()}) {
+      if (Files.exists(p)) {
+        return p;
+      }
+    }
+    Path cycle = firstCycleFile();
+    if (cycle != null) {
+      return cycle;
+    }
+    if (Files.isDirectory(snapshots())) {
+      try (var files = Files.list(snapshots())) {
+        return files.filter(p -> p.getFileName().toString().endsWith(".snap")).findFirst().orElse(null);
+      }
+    }
+    return null;
+  }
+
+  /** The first Chronicle cycle file of the queue (by name), or null when there is none. */
+  Path firstCycleFile() throws IOException {
+    if (!Files.isDirectory(queue())) {
+      return null;
+    }
+    try (var files = Files.list(queue())) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".cq4")).sorted().findFirst().orElse(null);
+    }
+  }
+
+  /**
+   * Refuses to go on without the acknowledged watermark once the log holds records: without it a
+   * damaged acknowledged record would pass for a torn tail and be dropped. A new store creates the
+   * file with a valid slot (and syncs the directory) before it writes its first record, so a
+   * missing file means it was deleted or lost.
+   *
+   * @throws StoreRefusedException if the {@code ack} file is missing from a store with records
+   */
+  void checkAckPresent() throws IOException {
+    if (Files.exists(ack())) {
+      return;
+    }
+    Path cycle = firstCycleFile();
+    if (cycle != null) {
+      throw new StoreRefusedException(dir, ack(), "the acknowledged watermark file is missing but the log holds records"
+          + " (" + cycle + "): without it the store cannot tell a torn tail from lost acknowledged entries",
+          StoreRefusedException.Recovery.WIPE_AND_REJOIN);
+    }
   }
 }

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Flipped bytes: in the unacknowledged tail, recovery drops the damaged record and what follows
- * and the store works on; inside the acknowledged region, {@code load()} refuses with a clear
- * {@link IllegalStateException} and changes nothing.
+ * and the store works on; inside the acknowledged region, {@code load()} refuses with a {@link
+ * StoreRefusedException} naming the file and the recovery, and changes nothing.
  */
 class CorruptionTest {
 
@@ -80,9 +80,11 @@ class CorruptionTest {
     for (int k = 0; k < 2; k++) { // refusing changes nothing: it refuses again
       ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS);
       assertThatThrownBy(s::load)
-          .isInstanceOf(IllegalStateException.class)
+          .isInstanceOf(StoreRefusedException.class)
           .hasMessageContaining("damaged inside the acknowledged region")
-          .hasMessageContaining("checksum mismatch");
+          .hasMessageContaining("checksum mismatch")
+          .hasMessageContaining(dir.resolve("queue").toString() + "/")
+          .hasMessageContaining("wipe " + dir);
       s.close();
     }
   }
@@ -99,7 +101,11 @@ class CorruptionTest {
       }
     }
     ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS);
-    assertThatThrownBy(s::load).isInstanceOf(IllegalStateException.class).hasMessageContaining("acknowledged through");
+    assertThatThrownBy(s::load)
+        .isInstanceOf(StoreRefusedException.class)
+        .hasMessageContaining("acknowledged through")
+        .hasMessageContaining("which is missing")
+        .hasMessageContaining("wipe " + dir);
     s.close();
   }
 
@@ -120,9 +126,11 @@ class CorruptionTest {
     Files.write(file, all);
     ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS);
     assertThatThrownBy(s::load)
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(StoreRefusedException.class)
         .hasMessageContaining("is damaged")
-        .hasMessageContaining("membership");
+        .hasMessageContaining("membership")
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("wipe " + dir);
     s.close();
   }
 
