@@ -96,7 +96,7 @@ public final class ClientCommand implements Callable<Integer> {
   }
 
   private int run() throws IOException {
-    var map = NodeCommand.parsePeers(endpoints);
+    var map = HostPort.members(endpoints, "--endpoints");
     if (map.isEmpty()) {
       throw new UsageException("--endpoints: no endpoint given (id=host:port,...)");
     }
