@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
  * <p>Secure by default: peers authenticate with a cluster secret ({@code --secret-file}), mutual
  * TLS ({@code --tls-*}) or both, and a node listening for peers on anything but loopback refuses to
  * start without one unless {@code --insecure}. A peer whose id is not a known member is refused
- * unless {@code --allow-joiners} (see {@code docs/operations.md} for the trade-off).
+ * unless {@code --allow-joiners} (the trade-off is in the module README).
  *
  * <p>The state machine counts the commands it applies and keeps an {@link AddressBook}: the
  * address-book commands a client's MEMBER_ADD commits tell the transport where new members listen.
