@@ -120,7 +120,8 @@ public final class NodeCommand implements Callable<Integer> {
       + "newline is ignored) every member proves at connection setup (HMAC-SHA256).")
   Path secretFile;
 
-  @Option(names = "--tls-cert", description = "PEM certificate chain of this member (mutual TLS between peers).")
+  @Option(names = "--tls-cert", description = "PEM certificate chain of this member (mutual TLS between peers); it must name "
+      + "(subject alternative name) the host or IP peers dial it at.")
   Path tlsCert;
 
   @Option(names = "--tls-key", description = "PEM PKCS#8 private key of --tls-cert.")

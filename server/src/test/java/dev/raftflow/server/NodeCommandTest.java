@@ -193,14 +193,70 @@ class NodeCommandTest {
     }
   }
 
+  @Test
+  void twoNodesWithMutualTlsFromPemFilesElectALeader() throws Exception {
+    Path[] pem = selfSignedPem("peer");
+    String[] tls = {"--tls-cert", pem[0].toString(), "--tls-key", pem[1].toString(), "--tls-trust", pem[0].toString()};
+    int p1 = freePort();
+    int p2 = freePort();
+    try (InProcessCommand n1 = startNode("n1", concat(tls, "--listen", "127.0.0.1:" + p1, "--peers", "n2=127.0.0.1:" + p2));
+        InProcessCommand n2 = startNode("n2", concat(tls, "--listen", "127.0.0.1:" + p2, "--peers", "n1=127.0.0.1:" + p1))) {
+      assertThat(n1.awaitLine("READY .*")).contains("peer-auth=tls");
+      n2.awaitLine("READY .*");
+      await(() -> n1.out().contains("role=LEADER") || n2.out().contains("role=LEADER"), "a leader over TLS");
+      NodeCommand node1 = (NodeCommand) command(n1);
+      assertThat(node1.transport().metrics().refusedConnections()).isZero();
+    }
+  }
+
+  /**
+   * A self-signed EC certificate (PEM) for 127.0.0.1 and localhost (a dialer checks that the peer's
+   * certificate names the address it dialed) and its PKCS#8 key (PEM), made with the JDK's keytool.
+   */
+  private Path[] selfSignedPem(String name) throws Exception {
+    Path store = dir.resolve(name + ".p12");
+    char[] password = "changeit".toCharArray();
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=" + name, "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+        "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("keytool: %s", out).isZero();
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (java.io.InputStream in = Files.newInputStream(store)) {
+      ks.load(in, password);
+    }
+    java.util.Base64.Encoder b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes());
+    Path cert = Files.writeString(dir.resolve(name + ".crt"), "-----BEGIN CERTIFICATE-----\n"
+        + b64.encodeToString(ks.getCertificate(name).getEncoded()) + "\n-----END CERTIFICATE-----\n");
+    Path key = Files.writeString(dir.resolve(name + ".key"), "-----BEGIN PRIVATE KEY-----\n"
+        + b64.encodeToString(ks.getKey(name, password).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+    return new Path[] {cert, key};
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    List<String> all = new ArrayList<>(List.of(a));
+    all.addAll(List.of(b));
+    return all.toArray(String[]::new);
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private final java.util.Map<InProcessCommand, Object> commands = new java.util.IdentityHashMap<>();
 
   private InProcessCommand startNode(String id, String... more) {
-    List<String> args = new ArrayList<>(List.of("--id", id, "--listen", "127.0.0.1:0", "--data-dir",
-        dir.resolve(id + "-" + System.nanoTime()).toString()));
+    List<String> args = new ArrayList<>(List.of("--id", id, "--data-dir", dir.resolve(id + "-" + System.nanoTime()).toString()));
     args.addAll(List.of(more));
+    if (!args.contains("--listen")) {
+      args.addAll(List.of("--listen", "127.0.0.1:0"));
+    }
     NodeCommand node = new NodeCommand();
     InProcessCommand c = InProcessCommand.start(node, args.toArray(String[]::new));
     commands.put(c, node);
