@@ -11,31 +11,39 @@ import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.storage.chronicle.ChronicleLogStore;
 import dev.raftflow.storage.chronicle.Durability;
 import dev.raftflow.transport.rsocket.RSocketTransport;
-import java.io.Reader;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code node}: one member per process, over RSocket with a Chronicle log, serving the client
- * protocol. Configured by flags or a properties file with the same keys ({@code id}, {@code listen},
- * {@code client-listen}, {@code peers}, {@code data-dir}, {@code durability}, {@code cluster-id},
- * {@code join}). Prints {@code READY ...} once listening, one {@code STATE} line per change of role
- * or leader and one {@code MEMBERS} line per change of configuration; stops on SIGTERM.
+ * protocol. Configured by flags or a properties file whose keys are the flags' names without dashes
+ * (flags win; an unknown key is an error). Every value is checked before anything starts; a bad one
+ * is reported in one line and exits 2. Prints {@code READY ...} once listening, one {@code STATE}
+ * line per change of role, term or leader and one {@code MEMBERS} line per change of configuration,
+ * each stamped {@code at=} (ISO-8601 UTC); stops on SIGTERM.
+ *
+ * <p>Secure by default: peers authenticate with a cluster secret ({@code --secret-file}), mutual
+ * TLS ({@code --tls-*}) or both, and a node listening for peers on anything but loopback refuses to
+ * start without one unless {@code --insecure}. A peer whose id is not a known member is refused
+ * unless {@code --allow-joiners} (the trade-off is in the module README).
  *
  * <p>The state machine counts the commands it applies and keeps an {@link AddressBook}: the
  * address-book commands a client's MEMBER_ADD commits tell the transport where new members listen.
@@ -50,6 +58,11 @@ public final class NodeCommand implements Callable<Integer> {
   /** The state machine snapshots its count and address book every this many entries. */
   static final long SNAPSHOT_EVERY = 50_000;
 
+  /** The keys a {@code --config} file may hold. */
+  static final Set<String> CONFIG_KEYS = Set.of("id", "listen", "client-listen", "peers", "data-dir", "durability",
+      "cluster-id", "join", "allow-joiners", "insecure", "secret-file", "tls-cert", "tls-key", "tls-trust", "tick-ms",
+      "heartbeat-ticks", "election-ticks", "check-quorum", "pre-vote");
+
   /**
    * Runs {@code node} with these flags in this JVM and exits with its code: the server's own entry
    * point, for launching a member without {@code raftflow.jar} (which offers the same as {@code
@@ -60,17 +73,23 @@ public final class NodeCommand implements Callable<Integer> {
     System.exit(new CommandLine(new NodeCommand()).execute(args));
   }
 
-  @Option(names = "--config", description = "Properties file with the same keys as the flags (flags win).")
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--config", description = "Properties file whose keys are the flags' names without dashes "
+      + "(flags win; unknown keys are errors).")
   Path config;
 
   @Option(names = "--id", description = "This member's id.")
   String id;
 
   @Option(names = "--listen", description = "host:port for peer traffic (port 0 = any); also advertised to "
-      + "peers unless the host is a wildcard (0.0.0.0, ::).")
+      + "peers unless the host is a wildcard (0.0.0.0, ::). Not loopback: needs --secret-file or --tls-*, "
+      + "or --insecure.")
   String listen;
 
-  @Option(names = "--client-listen", description = "host:port for the client protocol (default: 127.0.0.1:0).")
+  @Option(names = "--client-listen", description = "host:port for the client protocol (default: 127.0.0.1:0). "
+      + "The client protocol is not authenticated.")
   String clientListen;
 
   @Option(names = "--peers", description = "The other members: id=host:port,...")
@@ -87,57 +106,180 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Option(names = "--join", description = "Join a running group: --peers lists its current members; add this member "
       + "with 'client --add-member' (keep the flag on restarts; it is harmless once a member).")
-  boolean join;
+  Boolean join;
+
+  @Option(names = "--allow-joiners", description = "Accept peers whose id is not a known member yet (they must "
+      + "still hold the cluster id, and the secret or certificate when set). Needed on a member that was down "
+      + "while another was added, if that one may dial it first. Default off.")
+  Boolean allowJoiners;
+
+  @Option(names = "--insecure", description = "Allow peer traffic without a secret or TLS on a non-loopback --listen.")
+  Boolean insecure;
+
+  @Option(names = "--secret-file", description = "File holding the cluster secret (at least 16 bytes; a trailing "
+      + "newline is ignored) every member proves at connection setup (HMAC-SHA256).")
+  Path secretFile;
+
+  @Option(names = "--tls-cert", description = "PEM certificate chain of this member (mutual TLS between peers); it must name "
+      + "(subject alternative name) the host or IP peers dial it at.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM PKCS#8 private key of --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--tls-trust", description = "PEM certificates trusted for peers' certificates.")
+  Path tlsTrust;
+
+  @Option(names = "--tick-ms", description = "Length of one tick of the Raft clock, ms (1..60000; default 10).")
+  Integer tickMs;
+
+  @Option(names = "--heartbeat-ticks", description = "Ticks between a leader's heartbeats (1..100000; default 5).")
+  Integer heartbeatTicks;
+
+  @Option(names = "--election-ticks", description = "Minimum election timeout in ticks, above --heartbeat-ticks "
+      + "(2..1000000; default 15; the timeout is randomized up to twice this).")
+  Integer electionTicks;
+
+  @Option(names = "--check-quorum", arity = "1", paramLabel = "true|false",
+      description = "A leader not hearing from a majority for an election timeout steps down (default true).")
+  Boolean checkQuorum;
+
+  @Option(names = "--pre-vote", arity = "1", paramLabel = "true|false",
+      description = "Run a pre-vote before raising the term (default true).")
+  Boolean preVote;
 
   @Option(names = "--record-commands", description = "Keep every applied command in memory so clients can READ it (tests).")
   boolean recordCommands;
 
+  @Option(names = "--verbose", description = "Print stack traces with errors.")
+  boolean verbose;
+
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Clock clock;
+  /** The running node and its transport, once started (for tests in this JVM). */
+  private volatile RaftNode running;
+  private volatile RSocketTransport runningTransport;
+
+  public NodeCommand() {
+    this(Clock.systemUTC());
+  }
+
+  NodeCommand(Clock clock) {
+    this.clock = clock;
+  }
+
   @Override
-  public Integer call() throws Exception {
-    Properties p = new Properties();
-    if (config != null) {
-      try (Reader r = Files.newBufferedReader(config)) {
-        p.load(r);
-      }
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      return run(spec.commandLine().getOut(), err);
+    } catch (Exception e) {
+      return Failures.report(err, "node", e, verbose);
+    } finally {
+      stopped.countDown();
     }
-    id = pick(id, p, "id", null);
-    listen = pick(listen, p, "listen", null);
-    clientListen = pick(clientListen, p, "client-listen", "127.0.0.1:0");
-    peers = pick(peers, p, "peers", "");
-    String dir = pick(dataDir == null ? null : dataDir.toString(), p, "data-dir", null);
-    durability = pick(durability, p, "durability", "fsync");
-    clusterId = pick(clusterId, p, "cluster-id", "raftflow");
-    join = join || Boolean.parseBoolean(p.getProperty("join", "false"));
+  }
+
+  /** The node, once started; null before. */
+  RaftNode node() {
+    return running;
+  }
+
+  /** The peer transport, once started; null before. */
+  RSocketTransport transport() {
+    return runningTransport;
+  }
+
+  /** Asks a running node to stop (as SIGTERM does) and waits until it has, at most 15 s. */
+  void stop() throws InterruptedException {
+    stopRequested.countDown();
+    stopped.await(15, TimeUnit.SECONDS);
+  }
+
+  private int run(PrintWriter out, PrintWriter err) throws InterruptedException {
+    ConfigFile cf = ConfigFile.load(config, CONFIG_KEYS);
+    id = cf.text("id", id, null);
+    listen = cf.text("listen", listen, null);
+    String dir = cf.text("data-dir", dataDir == null ? null : dataDir.toString(), null);
     if (id == null || listen == null || dir == null) {
-      System.err.println("node needs --id, --listen and --data-dir (or the same keys in --config)");
-      return 2;
+      throw new UsageException("node needs --id, --listen and --data-dir (or the same keys in --config)");
     }
-    Map<String, InetSocketAddress> peerMap = parsePeers(peers);
-    if (join && peerMap.isEmpty()) {
-      System.err.println("--join needs --peers listing the group's current members");
-      return 2;
+    try {
+      AddressBook.checkId(id);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--id: " + e.getMessage());
     }
+    InetSocketAddress bind = HostPort.parse(listen, "--listen", true);
+    InetSocketAddress clientBind = HostPort.parse(cf.text("client-listen", clientListen, "127.0.0.1:0"),
+        "--client-listen", true);
+    Map<String, InetSocketAddress> peerMap = HostPort.members(cf.text("peers", peers, ""), "--peers");
+    if (peerMap.containsKey(id)) {
+      throw new UsageException("--peers: lists this member's own id '" + id + "'; list the other members");
+    }
+    Durability durable = switch (cf.text("durability", durability, "fsync")) {
+      case "fsync" -> Durability.FSYNC;
+      case "os-cache" -> Durability.OS_CACHE;
+      default -> throw new UsageException(cf.name("durability") + " must be fsync or os-cache, was '"
+          + cf.text("durability", durability, "fsync") + "'");
+    };
+    clusterId = cf.text("cluster-id", clusterId, "raftflow");
+    boolean joining = cf.bool("join", join, false);
+    boolean joiners = cf.bool("allow-joiners", allowJoiners, false);
+    boolean unsafe = cf.bool("insecure", insecure, false);
+    RaftOptions options = raftOptions(cf);
+    if (joining && peerMap.isEmpty()) {
+      throw new UsageException("--join needs --peers listing the group's current members");
+    }
+    PeerSecurity security = PeerSecurity.load(path(cf.text("secret-file", str(secretFile), null)),
+        path(cf.text("tls-cert", str(tlsCert), null)), path(cf.text("tls-key", str(tlsKey), null)),
+        path(cf.text("tls-trust", str(tlsTrust), null)));
+    boolean loopback = PeerSecurity.isLoopback(bind.getHostString());
+    if (!loopback && !security.authenticates()) {
+      if (!unsafe) {
+        throw new UsageException("--listen " + listen + " is reachable from other machines but peers are not "
+            + "authenticated: give --secret-file FILE (the same secret on every member) and/or --tls-cert, "
+            + "--tls-key and --tls-trust, or --insecure to run without (anyone who can reach the port can join)");
+      }
+      err.println("WARNING: node " + id + ": peer traffic on " + listen + " is not authenticated (--insecure)");
+      err.flush();
+    }
+
     List<String> members = new ArrayList<>(); // a joining member is not among the group's voters yet
-    if (!join) {
+    if (!joining) {
       members.add(id);
     }
     members.addAll(peerMap.keySet());
-    InetSocketAddress bind = address(listen);
 
-    // Accept members we do not know yet: a member cut off while another was added learns the new
-    // one's address only from the log, and if the new member leads, only it can send that log.
-    // The new member's setup frame advertises its --listen address (the transport's default: the
-    // bound address unless a wildcard), so our answers reach it before that log entry is applied.
-    // A member listening on a wildcard host advertises nothing and is not answered until then.
+    // With --allow-joiners, accept members we do not know yet: a member cut off while another was
+    // added learns the new one's address only from the log, and if the new member leads, only it
+    // can send that log. The new member's setup frame advertises its --listen address (the
+    // transport's default: the bound address unless a wildcard), so our answers reach it before
+    // that log entry is applied. Without it, such a member must be restarted with --peers naming
+    // the new one.
+    PeerRefusalLogging.enable();
     RSocketTransport.Builder tb = RSocketTransport.builder().clusterId(clusterId).nodeId(id)
-        .bind(bind.getHostString(), bind.getPort()).acceptUnknownPeers(true);
+        .bind(bind.getHostString(), bind.getPort()).acceptUnknownPeers(joiners);
+    security.applyTo(tb);
     peerMap.forEach(tb::peer);
-    RSocketTransport transport = tb.start();
-    ChronicleLogStore store = ChronicleLogStore.open(Path.of(dir), ChronicleLogStore.Options.defaults()
-        .withDurability(durability.equals("os-cache") ? Durability.OS_CACHE : Durability.FSYNC));
+    RSocketTransport transport;
+    try {
+      transport = tb.start();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot listen for peers on " + listen + ": " + Failures.describe(e), e);
+    }
+    ChronicleLogStore store;
+    try {
+      store = ChronicleLogStore.open(Path.of(dir), ChronicleLogStore.Options.defaults().withDurability(durable));
+    } catch (RuntimeException e) {
+      transport.close();
+      throw e;
+    }
     AddressBook book = new AddressBook(id, transport::addPeer);
-    RaftNode node = RaftNode.builder().id(id).members(members).joining(join).transport(transport)
-        .logStore(preloading(store, book)).options(RaftOptions.defaults()).start();
+    RaftNode node = RaftNode.builder().id(id).members(members).joining(joining).transport(transport)
+        .logStore(preloading(store, book)).options(options).start();
+    running = node;
+    runningTransport = transport;
 
     AtomicLong commands = new AtomicLong();
     ConcurrentSkipListMap<Long, byte[]> recorded = new ConcurrentSkipListMap<>();
@@ -165,60 +307,96 @@ public final class NodeCommand implements Callable<Integer> {
         }
       }
     }, error -> System.err.println("apply stream ended: " + error));
-    InetSocketAddress clientBind = address(clientListen);
-    ClientEndpoint endpoint = ClientEndpoint.start(() -> node, recorded::get, clientBind.getHostString(), clientBind.getPort());
-    System.out.printf("READY id=%s peer=%s client=%s members=%s%s%n", id, hostPort(transport.localAddress()),
-        hostPort(endpoint.address()), members, join ? " joining" : "");
-    System.out.flush();
+    ClientEndpoint endpoint;
+    try {
+      endpoint = ClientEndpoint.start(() -> node, recorded::get, clientBind.getHostString(), clientBind.getPort());
+    } catch (RuntimeException e) {
+      node.close();
+      node.onClose().block(Duration.ofSeconds(10));
+      throw new IllegalStateException("cannot listen for clients on " + HostPort.format(clientBind) + ": "
+          + Failures.describe(e), e);
+    }
+    out.printf("READY id=%s peer=%s client=%s members=%s peer-auth=%s joiners=%s%s%n", id,
+        HostPort.format(transport.localAddress()), HostPort.format(endpoint.address()), members, security.describe(),
+        joiners ? "allowed" : "refused", joining ? " joining" : "");
+    out.flush();
 
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Thread hook = new Thread(() -> {
+      try {
+        stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "node-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    StatusLines lines = new StatusLines(id, clock);
+    try {
+      while (!node.isClosed()) {
+        print(out, lines.members(node.membership()));
+        print(out, lines.state(node.state()));
+        if (stopRequested.await(50, TimeUnit.MILLISECONDS)) {
+          break;
+        }
+      }
+    } finally {
       endpoint.close();
       node.close();
       node.onClose().block(Duration.ofSeconds(10));
-      stop.countDown();
-    }));
-    NodeState last = null;
-    Membership lastMembership = null;
-    while (stop.getCount() > 0 && !node.isClosed()) {
-      Membership m = node.membership();
-      if (!m.equals(lastMembership)) {
-        System.out.printf("MEMBERS id=%s voters=%s outgoing=%s learners=%s%n", id, m.voters(), m.outgoingVoters(),
-            m.learners());
-        System.out.flush();
-        lastMembership = m;
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is what is stopping us
       }
-      NodeState s = node.state();
-      if (last == null || s.role() != last.role() || s.term() != last.term()
-          || !java.util.Objects.equals(s.leaderId(), last.leaderId())) {
-        System.out.printf("STATE id=%s term=%d role=%s leader=%s commit=%d%n", id, s.term(), s.role(), s.leaderId(),
-            s.commitIndex());
-        System.out.flush();
-        last = s;
-      }
-      Thread.sleep(50);
     }
-    stop.await();
+    if (stopRequested.getCount() > 0) {
+      err.println("node " + id + ": stopped by itself (see the log above)");
+      err.flush();
+      return Failures.FAILED;
+    }
     return 0;
   }
 
-  private static String pick(String flag, Properties p, String key, String dflt) {
-    return flag != null ? flag : p.getProperty(key, dflt);
+  /** The timing options from flags and file, checked here so that a bad one stops the node before it starts. */
+  private RaftOptions raftOptions(ConfigFile cf) {
+    RaftOptions d = RaftOptions.defaults();
+    int tick = cf.integer("tick-ms", tickMs, (int) d.tickInterval().toMillis(), 1, 60_000);
+    int heartbeat = cf.integer("heartbeat-ticks", heartbeatTicks, d.heartbeatTicks(), 1, 100_000);
+    int election = cf.integer("election-ticks", electionTicks, d.electionTicks(), 2, 1_000_000);
+    if (election <= heartbeat) {
+      throw new UsageException(cf.name("election-ticks") + " (" + election + ") must be greater than "
+          + cf.name("heartbeat-ticks") + " (" + heartbeat + "): followers would start elections between heartbeats");
+    }
+    try {
+      return d.toBuilder().tickInterval(Duration.ofMillis(tick)).heartbeatTicks(heartbeat).electionTicks(election)
+          .checkQuorum(cf.bool("check-quorum", checkQuorum, d.checkQuorum()))
+          .preVote(cf.bool("pre-vote", preVote, d.preVote())).build();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("timing options: " + e.getMessage(), e);
+    }
   }
 
+  private static void print(PrintWriter out, String line) {
+    if (line != null) {
+      out.println(line);
+      out.flush();
+    }
+  }
+
+  private static String str(Path p) {
+    return p == null ? null : p.toString();
+  }
+
+  private static Path path(String s) {
+    return s == null ? null : Path.of(s);
+  }
+
+  /**
+   * The members in {@code spec} ({@code id=host:port,...}).
+   *
+   * @throws UsageException on a malformed entry
+   */
   static Map<String, InetSocketAddress> parsePeers(String spec) {
-    Map<String, InetSocketAddress> out = new LinkedHashMap<>();
-    if (spec == null || spec.isBlank()) {
-      return out;
-    }
-    for (String part : spec.split(",")) {
-      String[] kv = part.trim().split("=", 2);
-      if (kv.length != 2) {
-        throw new IllegalArgumentException("peer '" + part + "' is not id=host:port");
-      }
-      out.put(kv[0], address(kv[1]));
-    }
-    return out;
+    return HostPort.members(spec, "--peers");
   }
 
   /**
@@ -234,18 +412,6 @@ public final class NodeCommand implements Callable<Integer> {
         return recovered;
       }
     };
-  }
-
-  static InetSocketAddress address(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("'" + hostPort + "' is not host:port");
-    }
-    return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
-  }
-
-  static String hostPort(InetSocketAddress a) {
-    return a.getHostString() + ":" + a.getPort();
   }
 
 }

@@ -51,6 +51,8 @@ class MultiProcessClusterTest {
   private final Map<String, List<String>> commands = new LinkedHashMap<>();
   private final Map<String, Integer> peerPorts = new LinkedHashMap<>();
   private final Map<String, InetSocketAddress> clientEndpoints = new LinkedHashMap<>();
+  /** Everything each node printed (stdout and stderr) since it was last launched. */
+  private final Map<String, StringBuffer> outputs = new ConcurrentHashMap<>();
 
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -177,7 +179,8 @@ class MultiProcessClusterTest {
 
   /**
    * n3 is down while n4 is added and made leader; restarted with its original --peers, n3 knows
-   * neither n4's address nor the entries holding it, which only n4 can send it.
+   * neither n4's address nor the entries holding it, which only n4 can send it: restarted with
+   * {@code --allow-joiners}, it takes n4's connection.
    */
   @Test
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -207,12 +210,43 @@ class MultiProcessClusterTest {
         return isLeader(client, "n4");
       }, "n4 to lead");
 
+      // n4 dials n3 first and n3 does not know it: only a member that allows joiners takes it
+      List<String> n3 = new ArrayList<>(commands.get("n3"));
+      n3.add("--allow-joiners");
+      commands.put("n3", n3);
       launch("n3");
       Position p = proposeUntilCommitted(client, "after");
       await(() -> applied(client, "n3") >= p.index(), "n3 to apply up to " + p.index());
       assertCommandAt(client, "n3", p.index(), "after");
       assertThat(membershipOf(client, "n3")).isEqualTo(Membership.ofVoters(all));
       assertThat(isLeader(client, "n4")).as("n4 still leads").isTrue();
+    } finally {
+      processes.values().forEach(Process::destroyForcibly);
+    }
+  }
+
+  /**
+   * A node started with the wrong --cluster-id says itself, in its own output, why its peer
+   * refuses it (before, only the refusing peer logged it).
+   */
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aNodeItsPeerRefusesSaysWhy(@TempDir Path dir) throws Exception {
+    List<String> ids = List.of("n1", "n2");
+    for (String id : ids) {
+      peerPorts.put(id, freePort());
+      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+    }
+    commands.put("n1", nodeArgs("n1", ids, dir));
+    List<String> n2 = new ArrayList<>(nodeArgs("n2", ids, dir));
+    n2.addAll(List.of("--cluster-id", "other"));
+    commands.put("n2", n2);
+    try {
+      launch("n1");
+      launch("n2");
+      await(() -> outputs.get("n2").toString().contains("belongs to cluster 'other', this is 'raftflow'"),
+          "n2 to say why n1 refuses it; n2 printed: " + outputs.get("n2"));
+      assertThat(outputs.get("n2").toString()).contains("n2: connection to 'n1' lost");
     } finally {
       processes.values().forEach(Process::destroyForcibly);
     }
@@ -339,10 +373,13 @@ class MultiProcessClusterTest {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     processes.put(id, p);
     CountDownLatch ready = new CountDownLatch(1);
+    StringBuffer output = new StringBuffer();
+    outputs.put(id, output);
     Thread pump = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
+          output.append(line).append('\n');
           if (line.startsWith("READY")) {
             ready.countDown();
           }
