@@ -257,7 +257,6 @@ public final class NodeCommand implements Callable<Integer> {
     // transport's default: the bound address unless a wildcard), so our answers reach it before
     // that log entry is applied. Without it, such a member must be restarted with --peers naming
     // the new one.
-    PeerRefusalLogging.enable();
     RSocketTransport.Builder tb = RSocketTransport.builder().clusterId(clusterId).nodeId(id)
         .bind(bind.getHostString(), bind.getPort()).acceptUnknownPeers(joiners);
     security.applyTo(tb);

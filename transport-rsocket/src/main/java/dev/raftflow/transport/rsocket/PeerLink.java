@@ -61,6 +61,8 @@ final class PeerLink {
   private long retryAtNanos;
   private int failures;
   private long connectedAtNanos;
+  /** The last reason the peer gave for refusing this node (logged at WARN once per reason). */
+  private volatile String lastRefusal;
   /** Bumped by every dial and every disconnect: a dial that completes under an older epoch is stale. */
   private long epoch;
   private RSocket rsocket;
@@ -183,6 +185,9 @@ final class PeerLink {
     }
     counters.connectFailures.increment();
     discardQueue();
+    if (refused(err)) {
+      return;
+    }
     if (failures == 1) {
       log.info("{}: cannot reach '{}' ({}); retrying with backoff, next in {} ms", settings.nodeId(), peerId, err.toString(), delayMs);
     } else {
@@ -211,6 +216,9 @@ final class PeerLink {
     }
     r.dispose();
     discardQueue();
+    if (refused(err)) {
+      return;
+    }
     log.info("{}: connection to '{}' lost ({}); reconnecting in {} ms", settings.nodeId(), peerId,
         err == null ? "closed" : err.toString(), delayMs);
   }
@@ -227,6 +235,30 @@ final class PeerLink {
         failures = 0;
       }
     }
+  }
+
+  /**
+   * Whether {@code err} is the peer refusing this node's setup (another cluster, a wrong secret, an
+   * id it does not know): logged at WARN with the peer's reason, once per reason, so that a node its
+   * peers refuse says why in its own log.
+   */
+  private boolean refused(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof io.rsocket.exceptions.RejectedSetupException) {
+        String reason = t.getMessage();
+        if (!java.util.Objects.equals(reason, lastRefusal)) {
+          lastRefusal = reason;
+          log.warn("{}: peer '{}' refuses this node: {}", settings.nodeId(), peerId, reason);
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The last reason the peer gave for refusing this node, or null. */
+  String lastRefusal() {
+    return lastRefusal;
   }
 
   /** Moves to BACKOFF; caller holds the monitor. Returns the delay chosen. */
