@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
  * at most N per sync time (Little's law).
  */
 @Command(name = "disk", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-    description = "Measure the latency and CPU cost of one durable append on this disk (the floor under commit latency).",
+    description = {"Latency and CPU cost of one durable append on this disk.",
+        "The floor under commit latency: a Chronicle log store and a plain file, each synced per append."},
     exitCodeListHeading = ExitCodes.HEADING,
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class DiskCommand implements Callable<Integer> {

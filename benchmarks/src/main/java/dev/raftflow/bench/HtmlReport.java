@@ -22,7 +22,7 @@ final class HtmlReport {
   private static final int HEIGHT = 340;
   private static final int LEFT = 80;
   private static final int RIGHT = 24;
-  private static final int TOP = 24;
+  private static final int TOP = 34;
   private static final int BOTTOM = 44;
 
   private final StringBuilder body = new StringBuilder();
@@ -78,14 +78,14 @@ final class HtmlReport {
   final <T> HtmlReport chart(String heading, Axes axes, List<T> points, ToDoubleFunction<T> x, Function<T, String> label,
       Series<T>... series) {
     double[] xs = points.stream().mapToDouble(x).toArray();
-    Scale xScale = axes.wholeX ? Scale.whole(min(xs), max(xs)) : Scale.linear(0, max(xs));
+    Scale xScale = axes.wholeX ? Scale.whole(min(xs), max(xs)) : Scale.linear(0, Math.max(1, max(xs)));
     List<Double> ys = new ArrayList<>();
     for (Series<T> s : series) {
       for (T p : points) {
         ys.add(s.value.applyAsDouble(p));
       }
     }
-    Scale yScale = axes.logY ? Scale.log(ys) : Scale.linear(0, ys.stream().mapToDouble(Double::doubleValue).max().orElse(1));
+    Scale yScale = axes.logY ? Scale.log(ys) : Scale.linear(0, Math.max(1, ys.stream().mapToDouble(Double::doubleValue).max().orElse(1)));
     int plotW = WIDTH - LEFT - RIGHT;
     int plotH = HEIGHT - TOP - BOTTOM;
     body.append("<h2>").append(escape(heading)).append("</h2>\n");
@@ -109,7 +109,7 @@ final class HtmlReport {
         TOP + plotH / 2, TOP + plotH / 2, escape(axes.yLabel)));
     double[] topY = new double[points.size()];
     java.util.Arrays.fill(topY, Double.MAX_VALUE);
-    int legendY = TOP + 16;
+    int legendX = LEFT;
     for (Series<T> s : series) {
       List<StringBuilder> lines = new ArrayList<>();
       StringBuilder line = null;
@@ -137,16 +137,18 @@ final class HtmlReport {
             s.color, l.toString().trim()));
       }
       body.append(dots).append('\n');
+      // the legend runs along the top margin, where no line can cross it
       body.append(String.format(Locale.ROOT, "<rect x='%d' y='%d' width='14' height='4' fill='%s'/><text class='legend' x='%d' y='%d' fill='%s'>%s</text>%n",
-          LEFT + 10, legendY - 5, s.color, LEFT + 30, legendY, s.color, escape(s.name)));
-      legendY += 17;
+          legendX, TOP - 14, s.color, legendX + 20, TOP - 9, s.color, escape(s.name)));
+      legendX += 40 + 8 * s.name.length();
     }
     if (label != null) {
       for (int i = 0; i < points.size(); i++) {
         if (topY[i] != Double.MAX_VALUE) {
           double px = LEFT + plotW * xScale.position(xs[i]);
-          body.append(String.format(Locale.ROOT, "<text class='point-label' x='%.1f' y='%.1f' text-anchor='middle' fill='#333'>%s</text>%n",
-              px, Math.max(TOP + 12, topY[i] - 8), escape(label.apply(points.get(i)))));
+          String anchor = px < LEFT + 40 ? "start" : px > WIDTH - RIGHT - 40 ? "end" : "middle"; // kept inside the plot
+          body.append(String.format(Locale.ROOT, "<text class='point-label' x='%.1f' y='%.1f' text-anchor='%s' fill='#333'>%s</text>%n",
+              px, Math.max(TOP + 12, topY[i] - 8), anchor, escape(label.apply(points.get(i)))));
         }
       }
     }
@@ -176,13 +178,14 @@ final class HtmlReport {
 
     List<Double> ticks();
 
-    /** From {@code min} to a round number at or above {@code max}, five ticks. */
+    /** From {@code min} to {@code max} widened to round numbers, ticks 1, 2 or 5 × 10^k apart, at most six of them. */
     static Scale linear(double min, double max) {
-      double lo = min;
-      double hi = max <= lo ? lo + 1 : (lo == 0 ? niceCeiling(max) : max);
+      double step = roundUp125(Math.max(max - min, 1e-9) / 5);
+      double lo = Math.floor(min / step) * step;
+      double hi = Math.max(lo + step, Math.ceil(max / step) * step);
       List<Double> ticks = new ArrayList<>();
-      for (int i = 0; i <= 4; i++) {
-        ticks.add(lo + (hi - lo) * i / 4);
+      for (long i = 0; lo + i * step <= hi * (1 + 1e-9); i++) {
+        ticks.add(lo + i * step);
       }
       return of(lo, hi, ticks, false);
     }
@@ -207,23 +210,34 @@ final class HtmlReport {
       return of(lo, hi, ticks, false);
     }
 
-    /** Whole decades around the positive values; 1-2-5 ticks within a decade when there are at most three. */
+    /**
+     * From the 1-2-5 value at or below the smallest positive value to the one at or above the
+     * largest; ticks on 1, 2 and 5 × 10^k within at most three decades, on the decades (and the
+     * ends) beyond.
+     */
     static Scale log(List<Double> values) {
       double min = values.stream().filter(v -> v > 0).mapToDouble(Double::doubleValue).min().orElse(1);
       double max = values.stream().filter(v -> v > 0).mapToDouble(Double::doubleValue).max().orElse(10);
-      double lo = Math.pow(10, Math.floor(Math.log10(min)));
-      double hi = Math.pow(10, Math.ceil(Math.log10(max)));
+      double lo = roundDown125(min);
+      double hi = roundUp125(max);
       if (hi <= lo) {
-        hi = lo * 10;
+        hi = roundUp125(lo * 1.5);
       }
       boolean fine = Math.log10(hi / lo) <= 3.01;
       List<Double> ticks = new ArrayList<>();
-      for (double d = lo; d <= hi * 1.0001; d *= 10) {
-        ticks.add(d);
-        if (fine && d * 10 <= hi * 1.0001) {
-          ticks.add(2 * d);
-          ticks.add(5 * d);
+      for (double decade = Math.pow(10, Math.floor(Math.log10(lo) + 1e-9)); decade <= hi * 1.0001; decade *= 10) {
+        for (double m : fine ? new double[] {1, 2, 5} : new double[] {1}) {
+          double t = m * decade;
+          if (t >= lo * 0.9999 && t <= hi * 1.0001) {
+            ticks.add(t);
+          }
         }
+      }
+      if (ticks.isEmpty() || ticks.get(0) > lo * 1.0001) {
+        ticks.add(0, lo);
+      }
+      if (ticks.get(ticks.size() - 1) < hi * 0.9999) {
+        ticks.add(hi);
       }
       return of(lo, hi, ticks, true);
     }
@@ -251,14 +265,26 @@ final class HtmlReport {
     return xs.length == 0 ? 1 : java.util.Arrays.stream(xs).max().getAsDouble();
   }
 
-  private static double niceCeiling(double v) {
+  /** The smallest of 1, 2, 5 × 10^k at or above {@code v} (positive). */
+  static double roundUp125(double v) {
     double p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (double m : new double[] {1, 2, 2.5, 5, 10}) {
-      if (m * p >= v) {
+    for (double m : new double[] {1, 2, 5, 10}) {
+      if (m * p >= v * 0.9999) {
         return m * p;
       }
     }
     return 10 * p;
+  }
+
+  /** The largest of 1, 2, 5 × 10^k at or below {@code v} (positive). */
+  static double roundDown125(double v) {
+    double p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (double m : new double[] {5, 2, 1}) {
+      if (m * p <= v * 1.0001) {
+        return m * p;
+      }
+    }
+    return p;
   }
 
   static String fmt(double v) {

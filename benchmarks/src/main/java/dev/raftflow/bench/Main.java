@@ -3,6 +3,7 @@ package dev.raftflow.bench;
 import dev.raftflow.server.ClientCommand;
 import dev.raftflow.server.NodeCommand;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,6 +54,7 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setParameterExceptionHandler(Main::refused);
     cl.setExecutionExceptionHandler((e, failed, parsed) -> failed(e, failed, parsed));
+    cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
     return cl;
   }
 
@@ -60,6 +62,25 @@ public final class Main implements Runnable {
   static int execute(CommandLine cl, String... args) {
     boolean defaultCommand = args.length == 0 || (args[0].startsWith("-") && !OWN_FLAGS.contains(args[0]));
     return cl.execute(defaultCommand ? prepend("run", args) : args);
+  }
+
+  /** One line per command: its name and the first line of its header or description, cut to the help's width. */
+  private static String commandList(CommandLine.Help help) {
+    Map<String, CommandLine.Help> commands = help.subcommands();
+    int nameWidth = commands.keySet().stream().mapToInt(String::length).max().orElse(0);
+    int width = help.commandSpec().usageMessage().width();
+    StringBuilder s = new StringBuilder();
+    for (Map.Entry<String, CommandLine.Help> c : commands.entrySet()) {
+      var usage = c.getValue().commandSpec().usageMessage();
+      String[] text = usage.header().length > 0 ? usage.header() : usage.description();
+      String line = String.format("  %-" + nameWidth + "s  %s", c.getKey(), text.length == 0 ? "" : text[0]);
+      if (line.length() > width) {
+        int cut = line.lastIndexOf(' ', width - 4);
+        line = line.substring(0, cut > nameWidth + 4 ? cut : width - 4).stripTrailing() + " ...";
+      }
+      s.append(line).append(System.lineSeparator());
+    }
+    return s.toString();
   }
 
   private static int refused(ParameterException e, String[] args) {

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
  * the admitted proposals, and how many were refused (Overloaded) or shed. Memory must stay bounded.
  */
 @Command(name = "overload", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-    description = "Offer more load than the cluster can take and show that memory and latency stay bounded.",
+    description = {"Offer more than the capacity: memory and latency must stay bounded.",
+        "Measures the capacity, then offers --factor times it open loop and prints, each second, what was admitted, refused and shed."},
     exitCodeListHeading = ExitCodes.HEADING,
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.OVERLOAD_FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class OverloadCommand implements Callable<Integer> {

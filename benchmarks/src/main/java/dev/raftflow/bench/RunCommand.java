@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  * {@code RESULT} line and the exit code use one count of them.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-    description = "Start an embedded cluster and drive a load through it (the default command).",
+    description = {"Drive a load through an embedded cluster (the default command).",
+        "Starts N members in this process, offers a closed- or open-loop load, prints a line per second, a summary and a RESULT line."},
     exitCodeListHeading = ExitCodes.HEADING,
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.RUN_FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class RunCommand implements Callable<Integer> {

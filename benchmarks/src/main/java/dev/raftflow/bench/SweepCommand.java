@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code sweep}: one cluster, a series of closed-loop runs at growing concurrency: the throughput–latency curve. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-    description = "Measure throughput and latency for a series of outstanding-request counts.",
+    description = {"Throughput and latency for a series of outstanding-request counts.",
+        "One cluster, one closed-loop step per --concurrency value; writes the latency-throughput curve to --report."},
     exitCodeListHeading = ExitCodes.HEADING,
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.SWEEP_FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class SweepCommand implements Callable<Integer> {

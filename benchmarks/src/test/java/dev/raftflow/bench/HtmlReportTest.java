@@ -66,6 +66,16 @@ class HtmlReportTest {
   }
 
   @Test
+  void linearAxesEndAndTickOnRoundNumbers() {
+    assertThat(HtmlReport.Scale.linear(0, 42).ticks()).containsExactly(0.0, 10.0, 20.0, 30.0, 40.0, 50.0);
+    assertThat(HtmlReport.Scale.linear(0, 55_141).ticks()).containsExactly(0.0, 20_000.0, 40_000.0, 60_000.0);
+    assertThat(HtmlReport.Scale.log(List.of(1500.0, 18_000.0)).ticks())
+        .containsExactly(1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0);
+    assertThat(HtmlReport.Scale.log(List.of(3.0, 700_000.0)).ticks())
+        .containsExactly(2.0, 10.0, 100.0, 1000.0, 10_000.0, 100_000.0, 1_000_000.0);
+  }
+
+  @Test
   void longRunsTickOnRoundWholeSeconds() {
     assertThat(HtmlReport.Scale.whole(1, 95).ticks()).containsExactly(10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0);
     assertThat(HtmlReport.Scale.whole(1, 20).ticks()).containsExactly(2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0);
@@ -77,11 +87,12 @@ class HtmlReportTest {
         new HtmlReport.Series<>("p50", "#0a0", Sample::p50us), new HtmlReport.Series<>("p99", "#a00", Sample::p99us)));
     Element svg = (Element) d.getElementsByTagName("svg").item(0);
     List<Element> ticks = elements(svg, "text", "y-tick");
-    assertThat(texts(ticks)).startsWith("10").contains("100", "1000").endsWith("10k");
-    double y10 = y(ticks, "10");
-    double y100 = y(ticks, "100");
-    double y1000 = y(ticks, "1000");
-    assertThat(y10 - y100).isCloseTo(y100 - y1000, org.assertj.core.data.Offset.offset(0.2));
+    // p50 41..47 us, p99 4100..4700 us: from 20 to 5000, ticks 1-2-5 apart
+    assertThat(texts(ticks)).containsExactly("20", "50", "100", "200", "500", "1000", "2000", "5000");
+    assertThat(y(ticks, "50") - y(ticks, "500")).as("a decade is a decade wherever it is")
+        .isCloseTo(y(ticks, "100") - y(ticks, "1000"), org.assertj.core.data.Offset.offset(0.2));
+    assertThat((y(ticks, "100") - y(ticks, "200")) / (y(ticks, "200") - y(ticks, "500"))).as("log 2 : log 2.5, not 1 : 3")
+        .isCloseTo(Math.log(2) / Math.log(2.5), org.assertj.core.data.Offset.offset(0.01));
     assertThat(svg.getTextContent()).contains("microseconds (log scale)");
   }
 
