@@ -2,7 +2,12 @@ package dev.raftflow.bench;
 
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.storage.chronicle.Durability;
+import dev.raftflow.storage.chronicle.ChronicleLogStore;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that start a local cluster. */
@@ -33,21 +38,65 @@ final class ClusterOptions {
       description = "Busy work per applied command on an applier thread: a slow state machine (default ${DEFAULT-VALUE}).")
   long applyDelayMicros;
 
-  /** Checks the values; returns an error text or null. */
+  /** Most members of the embedded group: real groups have 3, 5 or 7 voters, and all of them share this machine. */
+  static final int MAX_NODES = 9;
+
+  /** Most busy work per applied command: a state machine slower than 100 ms per command measures nothing of the engine. */
+  static final long MAX_APPLY_DELAY_MICROS = 100_000;
+
+  /** Commands up to this size fit any Chronicle store's entries; above it the store's own limit is looked up. */
+  private static final int SURELY_STORABLE = 4096;
+
+  /**
+   * Refuses values out of bounds, before anything starts: a {@link picocli.CommandLine.ParameterException}
+   * naming the flag. {@code check} is the command's own (it names the command in the message).
+   */
+  void validate(FlagCheck check) throws IOException {
+    check.oneOf("--transport", transport, "rsocket", "memory")
+        .oneOf("--storage", storage, "chronicle", "memory")
+        .oneOf("--durability", durability, "fsync", "os-cache")
+        .range("--nodes", nodes, 1, MAX_NODES, "members of the group, all in this process")
+        .range("--apply-delay-us", applyDelayMicros, 0, MAX_APPLY_DELAY_MICROS, "");
+    int max = maxCommandBytes();
+    check.range("--size", size, 0, max, "the largest command a node accepts"
+        + (storage.equals("chronicle") && max < raftOptions().maxCommandBytes() ? ", the Chronicle store's entry limit" : ", maxCommandBytes"));
+    check.require(dataDir == null || !Files.exists(dataDir) || Files.isDirectory(dataDir),
+        "--data-dir " + dataDir + " exists and is not a directory");
+  }
+
+  /** The same checks outside a command line (the JMH benchmarks' clusters): the refusal's text, or null. */
   String validate() {
-    if (!transport.equals("memory") && !transport.equals("rsocket")) {
-      return "--transport must be rsocket or memory, was " + transport;
+    try {
+      validate(new FlagCheck(IllegalArgumentException::new));
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
-    if (!storage.equals("memory") && !storage.equals("chronicle")) {
-      return "--storage must be chronicle or memory, was " + storage;
+  }
+
+  /** The largest command the members accept: the engine's maxCommandBytes, or the store's entry limit if lower. */
+  int maxCommandBytes() throws IOException {
+    int max = raftOptions().maxCommandBytes();
+    if (storage.equals("chronicle") && size > SURELY_STORABLE) {
+      Path probe = Files.createTempDirectory("raftflow-probe-");
+      try {
+        ChronicleLogStore store = ChronicleLogStore.open(probe.resolve("store"), ChronicleLogStore.Options.defaults().withDurability(durability()));
+        try {
+          max = Math.min(max, store.maxEntryBytes());
+        } finally {
+          store.close();
+        }
+      } finally {
+        try (Stream<Path> files = Files.walk(probe)) {
+          for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(f);
+          }
+        }
+      }
     }
-    if (!durability.equals("fsync") && !durability.equals("os-cache")) {
-      return "--durability must be fsync or os-cache, was " + durability;
-    }
-    if (nodes < 1 || size < 0 || applyDelayMicros < 0) {
-      return "--nodes must be positive; --size and --apply-delay-us not negative";
-    }
-    return null;
+    return max;
   }
 
   RaftOptions raftOptions() {

@@ -5,6 +5,7 @@ import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.storage.chronicle.ChronicleLogStore;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,7 +18,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code disk}: the durability floor of this machine. Each of W writers (one per member of a
@@ -28,9 +31,15 @@ import picocli.CommandLine.Option;
  * client waits at least one follower sync plus a round trip, and N outstanding proposals commit
  * at most N per sync time (Little's law).
  */
-@Command(name = "disk", mixinStandardHelpOptions = true,
-    description = "Measure the latency and CPU cost of one durable append on this disk (the floor under commit latency).")
+@Command(name = "disk", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+    description = {"Latency and CPU cost of one durable append on this disk.",
+        "The floor under commit latency: a Chronicle log store and a plain file, each synced per append."},
+    exitCodeListHeading = ExitCodes.HEADING,
+    exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class DiskCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--dir", description = "Where to write (default: a temp dir; put it on the disk the logs use).")
   Path dir;
@@ -45,26 +54,34 @@ final class DiskCommand implements Callable<Integer> {
   @Option(names = "--size", defaultValue = "64", description = "Entry payload in bytes (default ${DEFAULT-VALUE}).")
   int size;
 
+  /** Largest append: a small entry is what the floor is about; 64 KiB already measures bandwidth more than sync. */
+  static final int MAX_SIZE = 1 << 16;
+
   private static final OperatingSystemMXBean OS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   @Override
   public Integer call() throws Exception {
-    if (seconds < 1 || size < 1 || writers.length == 0 || java.util.Arrays.stream(writers).anyMatch(w -> w < 1 || w > 64)) {
-      System.err.println("--seconds and --size must be positive; --writers between 1 and 64");
-      return 2;
+    FlagCheck check = new FlagCheck(spec)
+        .range("--seconds", seconds, 1, 3600, "seconds per run")
+        .range("--size", size, 1, MAX_SIZE, "bytes per append")
+        .require(writers.length > 0, "--writers needs at least one value")
+        .require(dir == null || !Files.exists(dir) || Files.isDirectory(dir), "--dir " + dir + " exists and is not a directory");
+    for (int w : writers) {
+      check.range("--writers", w, 1, 64, "concurrent writers");
     }
+    PrintWriter out = spec.commandLine().getOut();
     boolean temp = dir == null;
     Path root = temp ? Files.createTempDirectory("raftflow-disk") : Files.createDirectories(dir);
     try {
-      System.out.printf("raftflow disk: %d-byte durable appends in %s, %d s per run (after 1 s warm-up)%n", size, root, seconds);
-      System.out.println("path       writers  syncs/s   p50_us   p99_us  cpu_us_per_sync");
+      out.printf("raftflow disk: %d-byte durable appends in %s, %d s per run (after 1 s warm-up)%n", size, root, seconds);
+      out.println("path       writers  syncs/s   p50_us   p99_us  cpu_us_per_sync");
       int run = 0;
       for (int w : writers) {
         for (String path : List.of("chronicle", "file")) {
           Path d = Files.createDirectories(root.resolve("run" + run++));
           Result r = measure(path, w, d);
-          System.out.printf("%-10s %7d %8.0f %8.1f %8.1f %16.1f%n", path, w, r.syncsPerSecond, r.p50, r.p99, r.cpuPerSync);
-          System.out.printf("RESULT disk path=%s writers=%d size=%d syncs_per_s=%.0f p50_us=%.1f p99_us=%.1f cpu_us_per_sync=%.1f%n",
+          out.printf("%-10s %7d %8.0f %8.1f %8.1f %16.1f%n", path, w, r.syncsPerSecond, r.p50, r.p99, r.cpuPerSync);
+          out.printf("RESULT disk path=%s writers=%d size=%d syncs_per_s=%.0f p50_us=%.1f p99_us=%.1f cpu_us_per_sync=%.1f%n",
               path, w, size, r.syncsPerSecond, r.p50, r.p99, r.cpuPerSync);
           deleteTree(d);
         }

@@ -14,7 +14,7 @@ import reactor.core.publisher.Mono;
  * a new one as each completes. Open loop: {@code rate} proposals per second on a fixed schedule,
  * latency measured from the scheduled send time (no coordinated omission), at most {@code
  * maxOutstanding} in flight; a send that would exceed it, or that the client itself is too late to
- * make, is counted as shed.
+ * make, is counted as shed. Proposals refused as overloaded are counted apart from other failures.
  */
 final class LoadDriver implements AutoCloseable {
 
@@ -25,7 +25,8 @@ final class LoadDriver implements AutoCloseable {
   private final int maxOutstanding;
   final Recorder latency = new Recorder(3);
   final AtomicLong acked = new AtomicLong();
-  final AtomicLong errors = new AtomicLong();
+  /** Failed proposals while counting is on (see {@link #countErrors}), by exception type. */
+  final ProposalErrors errors = new ProposalErrors();
   final AtomicLong overloaded = new AtomicLong();
   final AtomicLong shed = new AtomicLong();
   final AtomicLong outstanding = new AtomicLong();
@@ -124,7 +125,7 @@ final class LoadDriver implements AutoCloseable {
           if (err instanceof OverloadedException || err instanceof dev.raftflow.client.OverloadedException) {
             overloaded.incrementAndGet();
           } else if (countErrors) {
-            errors.incrementAndGet();
+            errors.record(err);
           }
           outstanding.decrementAndGet();
           done.run();

@@ -3,6 +3,7 @@ package dev.raftflow.bench;
 import com.sun.management.OperatingSystemMXBean;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.node.RaftNode;
+import java.io.PrintWriter;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -26,7 +27,8 @@ final class Measurement {
   long gcMs;
   long maxHeapMb;
 
-  static Measurement run(LocalCluster cluster, LoadDriver load, int seconds, boolean print, IntConsumer everySecond)
+  /** Measures {@code seconds} of {@code load}; {@code progress} (null: none) gets a line per second. */
+  static Measurement run(LocalCluster cluster, LoadDriver load, int seconds, PrintWriter progress, IntConsumer everySecond)
       throws InterruptedException {
     Measurement m = new Measurement();
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -57,8 +59,8 @@ final class Measurement {
           load.overloaded.get() - over0, load.shed.get() - shed0);
       m.samples.add(sample);
       lastAck = acked;
-      if (print) {
-        System.out.printf("[%3ds] %,9d ops/s  p50 %8.1f us  p99 %9.1f us  leader %-3s term %-3d commit %,d%n",
+      if (progress != null) {
+        progress.printf("[%3ds] %,9d ops/s  p50 %8.1f us  p99 %9.1f us  leader %-3s term %-3d commit %,d%n",
             s, sample.ops(), sample.p50us(), sample.p99us(), sample.leader(), sample.term(), sample.commit());
       }
       everySecond.accept(s);

@@ -2,21 +2,32 @@ package dev.raftflow.bench;
 
 import dev.raftflow.client.RemoteClient;
 import dev.raftflow.engine.node.RaftNode;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code run}: an embedded cluster in this process under load (closed loop with N outstanding
  * proposals, or open loop at a rate), with a progress line every second and a summary, ending with
- * one machine-readable {@code RESULT} line in the format of the peer harness.
+ * one machine-readable {@code RESULT} line in the format of the peer harness. Flags are checked
+ * before the cluster starts; failed proposals are reported by type, and the summary, the
+ * {@code RESULT} line and the exit code use one count of them.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Start an embedded cluster and drive a load through it (the default command).")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+    description = {"Drive a load through an embedded cluster (the default command).",
+        "Starts N members in this process, offers a closed- or open-loop load, prints a line per second, a summary and a RESULT line."},
+    exitCodeListHeading = ExitCodes.HEADING,
+    exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.RUN_FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class RunCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
 
   @Mixin
   ClusterOptions cluster;
@@ -50,71 +61,94 @@ final class RunCommand implements Callable<Integer> {
       description = "embedded (propose in-process) or remote (through each node's RSocket client endpoint, one loopback hop) (default ${DEFAULT-VALUE}).")
   String client;
 
+  /** Refuses out-of-bounds flags before anything starts. */
+  private void validate() throws java.io.IOException {
+    FlagCheck check = new FlagCheck(spec);
+    cluster.validate(check);
+    check.range("--concurrency", concurrency, 1, 100_000, "")
+        .range("--rate", rate, 0, 10_000_000, "0 = closed loop")
+        .range("--max-outstanding", maxOutstanding, 1, 10_000_000, "")
+        .range("--warmup", warmup, 0, 3600, "seconds")
+        .range("--seconds", seconds, 1, 86_400, "")
+        .oneOf("--client", client, "embedded", "remote")
+        .require(report == null || !java.nio.file.Files.isDirectory(report), "--report " + report + " is a directory; name a file");
+    if (killLeaderEvery != 0) {
+      check.range("--kill-leader-every", killLeaderEvery, 1, seconds - 1L, "0 = never; a crash needs a measured second after it");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    String problem = cluster.validate();
-    if (problem == null && (concurrency < 1 || seconds < 1 || warmup < 0 || rate < 0 || killLeaderEvery < 0)) {
-      problem = "--concurrency and --seconds must be positive; --warmup, --rate, --kill-leader-every not negative";
-    }
-    if (problem == null && !client.equals("embedded") && !client.equals("remote")) {
-      problem = "--client must be embedded or remote, was " + client;
-    }
-    if (problem != null) {
-      System.err.println(problem);
-      return 2;
-    }
+    validate();
+    PrintWriter out = spec.commandLine().getOut();
     String load = rate > 0 ? "open loop at " + rate + " ops/s" : concurrency + " outstanding";
-    System.out.printf("raftflow run: %s, %s, %d s warm-up + %d s%n", cluster.describe(), load, warmup, seconds);
+    out.printf("raftflow run: %s, %s, %d s warm-up + %d s%n", cluster.describe(), load, warmup, seconds);
     try (LocalCluster c = cluster.start()) {
       RaftNode first = c.awaitLeader(Duration.ofSeconds(10));
-      System.out.printf("leader %s elected in term %d%n", first.id(), first.state().term());
+      out.printf("leader %s elected in term %d%n", first.id(), first.state().term());
       RemoteClient remote = client.equals("remote") ? new RemoteClient(c.startClientEndpoints()) : null;
       LoadDriver.Proposer proposer = remote == null ? LoadDriver.embedded(c::leader) : remote::propose;
       try (remote; LoadDriver driver = new LoadDriver(proposer, cluster.size, concurrency, rate, maxOutstanding)) {
         driver.start();
         Thread.sleep(warmup * 1000L);
         driver.countErrors(killLeaderEvery == 0);
-        Measurement m = Measurement.run(c, driver, seconds, true, s -> {
+        Measurement m = Measurement.run(c, driver, seconds, out, s -> {
           if (killLeaderEvery > 0 && s % killLeaderEvery == 0 && s < seconds) {
             RaftNode l = c.leader();
             if (l != null) {
-              System.out.printf("        crashing leader %s (term %d)%n", l.id(), l.state().term());
+              out.printf("        crashing leader %s (term %d)%n", l.id(), l.state().term());
               c.crashAndRestart(l.id());
             }
           }
         });
-        summarize(c, driver, m);
+        driver.countErrors(false); // the counts end with the measured seconds: one number for every line below
+        ProposalErrors.Snapshot errors = driver.errors.snapshot();
+        summarize(out, c, driver, m, errors);
         if (report != null) {
           writeReport(m);
-          System.out.println("report written to " + report.toAbsolutePath());
+          out.println("report written to " + report.toAbsolutePath());
         }
-        return m.ops > 0 ? 0 : 1;
+        return verdict(m, errors);
       }
     }
   }
 
-  private void summarize(LocalCluster c, LoadDriver d, Measurement m) {
-    System.out.printf("%nsummary: %,d commands committed and applied in %.2f s = %,.0f ops/s (%.2f MB/s)%n",
+  private int verdict(Measurement m, ProposalErrors.Snapshot errors) {
+    PrintWriter err = spec.commandLine().getErr();
+    if (errors.total() > 0) {
+      err.println("raftflow run: " + errors.total() + " proposals failed during the measured seconds: " + errors.describe());
+      return ExitCodes.FAILED;
+    }
+    if (m.ops == 0) {
+      err.println("raftflow run: nothing was committed during the measured seconds");
+      return ExitCodes.FAILED;
+    }
+    return ExitCodes.OK;
+  }
+
+  private void summarize(PrintWriter out, LocalCluster c, LoadDriver d, Measurement m, ProposalErrors.Snapshot errors) {
+    out.printf("%nsummary: %,d commands committed and applied in %.2f s = %,.0f ops/s (%.2f MB/s)%n",
         m.ops, m.seconds, m.opsPerSecond(), m.opsPerSecond() * cluster.size / 1e6);
-    System.out.printf("latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
+    out.printf("latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
         m.us(50), m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0);
-    System.out.printf("applied per node: min %,d max %,d; errors %d; overloaded %d; shed %d; CPU %.2f cores (%.1f us/op); GC %d ms%n",
-        c.minApplied(), c.maxApplied(), d.errors.get(), d.overloaded.get(), d.shed.get(), m.cpuCores, m.cpuMicrosPerOp(),
+    out.printf("applied per node: min %,d max %,d; errors %s; overloaded %d; shed %d; CPU %.2f cores (%.1f us/op); GC %d ms%n",
+        c.minApplied(), c.maxApplied(), errors.describe(), d.overloaded.get(), d.shed.get(), m.cpuCores, m.cpuMicrosPerOp(),
         m.gcMs);
     for (var e : new java.util.TreeMap<>(c.nodes).entrySet()) {
       dev.raftflow.engine.NodeMetrics nm = e.getValue().metrics();
-      System.out.printf("node %s%s since start: %,d log writes, %.1f entries per write, %.0f us mean to durable; "
+      out.printf("node %s%s since start: %,d log writes, %.1f entries per write, %.0f us mean to durable; "
               + "%,d messages sent, %,d received; %d elections started, %d won; %d snapshot chunks sent, %d installed%n",
           e.getKey(), e.getValue().state().isLeader() ? " (leader)" : "", nm.logWrites(), nm.entriesPerWrite(),
           nm.meanLogWriteMicros(), nm.messagesSent(), nm.messagesReceived(), nm.electionsStarted(), nm.leadershipsWon(),
           nm.snapshotChunksSent(), nm.snapshotsInstalled());
     }
-    System.out.printf("RESULT peer=raftflow version=0.1.0-SNAPSHOT settings=default size=%d conc=%d mode=%s client=%s "
+    out.printf("RESULT peer=raftflow version=%s settings=default size=%d conc=%d mode=%s client=%s "
             + "seconds=%.2f ops_per_s=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f errors=%d "
             + "proc_cpu_cores=%.2f cpu_us_per_op=%.1f gc_ms=%d fsync=%s transport=%s storage=%s%n",
-        cluster.size, concurrency, concurrency == 1 && rate == 0 ? "sync" : "async", client, m.seconds, m.opsPerSecond(), m.us(50),
-        m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0, d.errors.get(), m.cpuCores, m.cpuMicrosPerOp(),
-        m.gcMs, cluster.fsync() ? "on" : "off", cluster.transport, cluster.storage);
+        VersionInfo.current(), cluster.size, concurrency, concurrency == 1 && rate == 0 ? "sync" : "async", client, m.seconds,
+        m.opsPerSecond(), m.us(50), m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0, errors.total(),
+        m.cpuCores, m.cpuMicrosPerOp(), m.gcMs, cluster.fsync() ? "on" : "off", cluster.transport, cluster.storage);
+    out.flush();
   }
 
   private void writeReport(Measurement m) throws java.io.IOException {
@@ -123,7 +157,7 @@ final class RunCommand implements Callable<Integer> {
         .pre(String.format(java.util.Locale.ROOT, "%,.0f ops/s  p50 %.1f us  p99 %.1f us  p99.9 %.1f us  CPU %.1f us/op",
             m.opsPerSecond(), m.us(50), m.us(99), m.us(99.9), m.cpuMicrosPerOp()))
         .timeChart("Throughput", "committed ops/s", m.samples, new HtmlReport.Series<>("ops/s", "#1f77b4", Sample::ops))
-        .timeChart("Latency", "microseconds", m.samples,
+        .logTimeChart("Latency", "microseconds", m.samples,
             new HtmlReport.Series<>("p50", "#2ca02c", Sample::p50us),
             new HtmlReport.Series<>("p99", "#d62728", Sample::p99us))
         .write(report);

@@ -1,0 +1,38 @@
+package dev.raftflow.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A short {@code run} in process: the RESULT line keeps its fields, one error count, a report written. */
+class RunCommandTest {
+
+  /** The RESULT line's fields, in order, as the README and the peer harness read them. */
+  private static final String[] RESULT_FIELDS = {"peer", "version", "settings", "size", "conc", "mode", "client", "seconds",
+      "ops_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "errors", "proc_cpu_cores", "cpu_us_per_op", "gc_ms", "fsync",
+      "transport", "storage"};
+
+  @Test
+  void aShortRunEndsWithTheResultLineAndOneErrorCount(@TempDir Path dir) throws Exception {
+    Path report = dir.resolve("run.html");
+    CliTest.Outcome o = CliTest.raftflow("run", "--transport", "memory", "--storage", "memory", "--warmup", "1", "--seconds", "2",
+        "--report", report.toString());
+    assertThat(o.code()).as("exit code; err:%n%s%nout:%n%s", o.err(), o.out()).isZero();
+    String result = o.out().lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
+    String[] fields = Arrays.stream(result.substring("RESULT ".length()).split(" ")).map(f -> f.substring(0, f.indexOf('='))).toArray(String[]::new);
+    assertThat(fields).containsExactly(RESULT_FIELDS);
+    assertThat(result).contains("peer=raftflow version=" + VersionInfo.current() + " settings=default size=64 conc=64 mode=async client=embedded ");
+    Matcher summary = Pattern.compile("; errors (\\d+)").matcher(o.out());
+    Matcher inResult = Pattern.compile(" errors=(\\d+) ").matcher(result);
+    assertThat(summary.find()).as("summary's error count in:%n%s", o.out()).isTrue();
+    assertThat(inResult.find()).isTrue();
+    assertThat(summary.group(1)).isEqualTo(inResult.group(1)).isEqualTo("0");
+    assertThat(Files.readString(report)).contains("<svg").contains("(log scale)");
+  }
+}
