@@ -8,10 +8,8 @@ import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
@@ -35,10 +33,6 @@ public final class Main implements Runnable {
 
   /** The flags {@code raftflow} itself answers; any other leading flag goes to the default command. */
   private static final Set<String> OWN_FLAGS = Set.of("-h", "--help", "-V", "--version");
-
-  @Option(names = "--verbose", scope = ScopeType.INHERIT,
-      description = "On a failure, print the stack trace too (not only the one-line reason).")
-  boolean verbose;
 
   public static void main(String[] args) {
     System.setProperty("chronicle.analytics.disable", "true");

@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.OVERLOAD_FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class OverloadCommand implements Callable<Integer> {
 
+  @Mixin VerboseOption verbose;
+
   @Spec
   CommandSpec spec;
 

@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.RUN_FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class RunCommand implements Callable<Integer> {
 
+  @Mixin VerboseOption verbose;
+
   @Spec
   CommandSpec spec;
 

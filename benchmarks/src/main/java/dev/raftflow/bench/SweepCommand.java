@@ -21,6 +21,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.SWEEP_FAILED_TEXT, ExitCodes.USAGE_TEXT})
 final class SweepCommand implements Callable<Integer> {
 
+  @Mixin VerboseOption verbose;
+
   @Spec
   CommandSpec spec;
 
