@@ -246,7 +246,7 @@ class MultiProcessClusterTest {
       launch("n2");
       await(() -> outputs.get("n2").toString().contains("belongs to cluster 'other', this is 'raftflow'"),
           "n2 to say why n1 refuses it; n2 printed: " + outputs.get("n2"));
-      assertThat(outputs.get("n2").toString()).contains("n2: connection to 'n1' lost");
+      assertThat(outputs.get("n2").toString()).contains("n2: peer 'n1' refuses this node");
     } finally {
       processes.values().forEach(Process::destroyForcibly);
     }
