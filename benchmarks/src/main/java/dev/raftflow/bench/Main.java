@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
     commandListHeading = "%nCommands:%n",
     exitCodeListHeading = ExitCodes.HEADING,
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.FAILED_TEXT, ExitCodes.USAGE_TEXT},
-    subcommands = {RunCommand.class, SweepCommand.class, OverloadCommand.class, DiskCommand.class, NodeCommand.class, ClientCommand.class})
+    subcommands = {RunCommand.class, SweepCommand.class, OverloadCommand.class, DiskCommand.class, ElectionsCommand.class,
+        NodeCommand.class, ClientCommand.class})
 public final class Main implements Runnable {
 
   /** The flags {@code raftflow} itself answers; any other leading flag goes to the default command. */
