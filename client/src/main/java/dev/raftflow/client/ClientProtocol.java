@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * READ     index:long              -> OK command bytes | ERROR msg:str   (nodes that record commands)
  * READ_INDEX (empty)               -> OK index:long | NOT_LEADER leader:str | OVERLOADED msg:str | ERROR msg:str
  * TRANSFER target id (UTF-8 bytes)  -> OK | NOT_LEADER leader:str | ERROR msg:str
- * MEMBER_ADD id:str hostPort:str learner:byte -> OK membership | NOT_LEADER leader:str | ERROR msg:str
+ * MEMBER_ADD id:str hostPort:str flags:byte -> OK membership | NOT_LEADER leader:str | ERROR msg:str
  * MEMBER_REMOVE id (UTF-8 bytes)   -> OK membership | NOT_LEADER leader:str | ERROR msg:str
  * MEMBERSHIP (empty)               -> OK membership
  * </pre>
@@ -45,6 +45,9 @@ public final class ClientProtocol {
   public static final byte OP_READ_INDEX = 4;
   public static final byte OP_TRANSFER = 5;
   public static final byte OP_MEMBER_ADD = 6;
+  /** MEMBER_ADD flags: add as a learner; add a voter even when the leader's safety checks refuse it. */
+  public static final byte ADD_LEARNER = 1;
+  public static final byte ADD_FORCE = 2;
   public static final byte OP_MEMBER_REMOVE = 7;
   public static final byte OP_MEMBERSHIP = 8;
 

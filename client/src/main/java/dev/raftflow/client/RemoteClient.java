@@ -194,12 +194,21 @@ public final class RemoteClient implements AutoCloseable {
    * change under way).
    */
   public Mono<Membership> addMember(String member, String id, String hostPort, boolean learner) {
+    return addMember(member, id, hostPort, learner, false);
+  }
+
+  /**
+   * {@link #addMember(String, String, String, boolean)}; with {@code force}, a voter is added even
+   * when the leader's safety checks would refuse it (not caught up, or the new voters without a
+   * quorum the leader hears): for an operator who knows it will come up.
+   */
+  public Mono<Membership> addMember(String member, String id, String hostPort, boolean learner, boolean force) {
     byte[] i = id.getBytes(StandardCharsets.UTF_8);
     byte[] a = hostPort.getBytes(StandardCharsets.UTF_8);
     ByteBuffer body = ByteBuffer.allocate(2 + i.length + 2 + a.length + 1);
     ClientProtocol.putStr(body, i);
     ClientProtocol.putStr(body, a);
-    body.put((byte) (learner ? 1 : 0));
+    body.put((byte) ((learner ? ClientProtocol.ADD_LEARNER : 0) | (force ? ClientProtocol.ADD_FORCE : 0)));
     return membershipCall(member, ClientProtocol.OP_MEMBER_ADD, body.array());
   }
 

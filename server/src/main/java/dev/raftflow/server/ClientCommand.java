@@ -69,6 +69,10 @@ public final class ClientCommand implements Callable<Integer> {
   @Option(names = "--learner", description = "With --add-member: add it as a learner (promote it later with --add-member again).")
   boolean learner;
 
+  @Option(names = "--force", description = "With --add-member of a voter: add it even when the leader refuses it as "
+      + "unsafe (not caught up, or the new voters without a quorum the leader hears).")
+  boolean force;
+
   @Option(names = "--remove-member", description = "Remove this member id.")
   String removeMember;
 
@@ -221,7 +225,7 @@ public final class ClientCommand implements Callable<Integer> {
           String from = leader != null ? leader : ids.iterator().next();
           out.printf("membership via %s: %s%n", from, format(client.membership(from).block(Duration.ofSeconds(5))));
         } else if (added != null) {
-          Membership m = client.addMember(leader, added[0], added[1], learner).block(Duration.ofSeconds(30));
+          Membership m = client.addMember(leader, added[0], added[1], learner, force).block(Duration.ofSeconds(30));
           out.printf("added %s as %s via %s: %s%n", added[0], learner ? "learner" : "voter", leader, format(m));
         } else {
           Membership before = client.membership(leader).block(Duration.ofSeconds(5));

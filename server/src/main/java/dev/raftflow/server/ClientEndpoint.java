@@ -119,9 +119,11 @@ public final class ClientEndpoint implements AutoCloseable {
         ByteBuffer b = ByteBuffer.wrap(body);
         String member = ClientProtocol.getStr(b);
         String hostPort = ClientProtocol.getStr(b);
-        boolean learner = b.get() != 0;
+        byte flags = b.get();
+        boolean learner = (flags & ClientProtocol.ADD_LEARNER) != 0;
+        boolean force = (flags & ClientProtocol.ADD_FORCE) != 0;
         return n.submit(AddressBook.command(member, hostPort)) // every member learns the address first
-            .then(Mono.fromFuture(() -> learner ? n.addLearner(member) : n.addVoter(member)));
+            .then(Mono.fromFuture(() -> learner ? n.addLearner(member) : n.addVoter(member, force)));
       }).map(ClientEndpoint::membership).onErrorResume(e -> Mono.just(failure(e)));
       case ClientProtocol.OP_MEMBER_REMOVE -> Mono.defer(() -> {
         String member = new String(body, StandardCharsets.UTF_8);

@@ -64,6 +64,35 @@ class ClientCommandTest {
   }
 
   @Test
+  void addingAVoterThatIsNotRunningIsRefusedWithTheReason() throws Exception {
+    // issue 12, case 1: on a one-voter group this used to stall every commit until n5 started
+    InProcessCommand c = InProcessCommand.run(new ClientCommand(), "--endpoints", endpoint, "--add-member",
+        "n5=127.0.0.1:" + freePort());
+    assertThat(c.exitCode()).isEqualTo(1);
+    assertThat(c.out()).doesNotContain("added");
+    assertThat(c.err()).contains("not heard: [n5]").contains("force the change");
+    InProcessCommand still = InProcessCommand.run(new ClientCommand(), "--endpoints", endpoint, "--propose", "after");
+    assertThat(still.exitCode()).as("the group still commits").isZero();
+  }
+
+  @Test
+  void forceAddsTheVoterAnyway() throws Exception {
+    InProcessCommand own = InProcessCommand.start(new NodeCommand(), "--id", "m1", "--listen", "127.0.0.1:0",
+        "--client-listen", "127.0.0.1:0", "--data-dir", dir.resolve("m1").toString());
+    try {
+      Matcher m = Pattern.compile("client=([^ ]+)").matcher(own.awaitLine("READY .*"));
+      assertThat(m.find()).isTrue();
+      own.awaitLine("STATE id=m1 .*role=LEADER.*");
+      // the client waits (daemon thread) for a commit that cannot come; the node shows the change went in
+      InProcessCommand.start(new ClientCommand(), "--endpoints", "m1=" + m.group(1),
+          "--add-member", "m5=127.0.0.1:" + freePort(), "--force");
+      own.awaitLine("MEMBERS id=m1 voters=\\[m1, m5\\] outgoing=\\[m1\\].*");
+    } finally {
+      own.close();
+    }
+  }
+
+  @Test
   void removingANonMemberIsAnError() throws Exception {
     InProcessCommand c = InProcessCommand.run(new ClientCommand(), "--endpoints", endpoint, "--remove-member", "n7");
     assertThat(c.exitCode()).isEqualTo(1);

@@ -313,8 +313,13 @@ public final class RaftNode implements AutoCloseable {
 
   /** Adds {@code member} as a voter (a learner is promoted), as {@link #changeMembership} does. */
   public CompletableFuture<Membership> addVoter(String member) {
+    return addVoter(member, false);
+  }
+
+  /** {@link #addVoter(String)}; with {@code force}, without the checks that refuse a change that would stall the group. */
+  public CompletableFuture<Membership> addVoter(String member, boolean force) {
     Objects.requireNonNull(member, "member");
-    return requestMembershipChange(current -> placed(current, member, true, false), false);
+    return requestMembershipChange(current -> placed(current, member, true, false), force);
   }
 
   /** Adds {@code member} as a learner (a voter is demoted), as {@link #changeMembership} does. */
