@@ -87,12 +87,16 @@ public final class RaftOptions {
     return tickInterval;
   }
 
-  /** Ticks between two heartbeats of a leader. Default 5 (50 ms). */
+  /** Ticks between two heartbeats of a leader. Default 10 (100 ms). */
   public int heartbeatTicks() {
     return heartbeatTicks;
   }
 
-  /** Minimum election timeout in ticks; must exceed {@link #heartbeatTicks()}. Default 15. */
+  /**
+   * Minimum election timeout in ticks; must exceed {@link #heartbeatTicks()}. Each term draws the
+   * timeout from [electionTicks, 2 × electionTicks). Default 50 (500–1000 ms): chosen from measured
+   * spurious elections on a loaded 2-core host (docs/benchmarks.md).
+   */
   public int electionTicks() {
     return electionTicks;
   }
@@ -221,8 +225,8 @@ public final class RaftOptions {
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
   public static final class Builder {
     private Duration tickInterval = Duration.ofMillis(10);
-    private int heartbeatTicks = 5;
-    private int electionTicks = 15;
+    private int heartbeatTicks = 10;
+    private int electionTicks = 50;
     private int maxEntriesPerMessage = 512;
     private int maxBytesPerMessage = 1 << 20;
     private int snapshotChunkBytes = 1 << 20;

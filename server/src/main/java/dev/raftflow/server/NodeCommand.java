@@ -133,11 +133,11 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--tick-ms", description = "Length of one tick of the Raft clock, ms (1..60000; default 10).")
   Integer tickMs;
 
-  @Option(names = "--heartbeat-ticks", description = "Ticks between a leader's heartbeats (1..100000; default 5).")
+  @Option(names = "--heartbeat-ticks", description = "Ticks between a leader's heartbeats (1..100000; default 10).")
   Integer heartbeatTicks;
 
   @Option(names = "--election-ticks", description = "Minimum election timeout in ticks, above --heartbeat-ticks "
-      + "(2..1000000; default 15; the timeout is randomized up to twice this).")
+      + "(2..1000000; default 50; the timeout is randomized up to twice this).")
   Integer electionTicks;
 
   @Option(names = "--check-quorum", arity = "1", paramLabel = "true|false",

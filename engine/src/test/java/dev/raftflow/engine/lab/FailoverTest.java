@@ -26,7 +26,7 @@ public class FailoverTest extends LabTestBase {
 
       cfg.disconnect(leader1);
       CompletableFuture<LogPosition> pending = cfg.submit(leader1, 103);
-      // CheckQuorum deposes the cut-off leader within an election timeout (150-300 ms by default):
+      // CheckQuorum deposes the cut-off leader within an election timeout (300-600 ms in the lab's options):
       // its pending submit must fail by then, long before any client timeout
       Throwable why = cfg.simulation().await(pending.handle((v, e) -> e), 1_000);
       Throwable cause = why instanceof CompletionException c ? c.getCause() : why;
