@@ -38,6 +38,24 @@ public sealed interface Outcome {
    */
   record WriteStalled(long seq, int ticks) implements Outcome {}
 
+  /**
+   * As leader in {@code term}, this member sees that {@code follower} no longer holds entries it
+   * acknowledged up to {@code acknowledged}: its log ends at (or differs from index) {@code
+   * followerLast}. Reported once per follower and term, after the evidence repeated over an election
+   * timeout; the leader then forgets the follower's match and sends it the entries again. Its store
+   * lost acknowledged writes, so entries counted as committed may have been on fewer members than
+   * a quorum meanwhile; the runbook says what to do.
+   */
+  /**
+   * As follower in {@code term}, this member sees {@code leader} insist on entries after {@code
+   * leaderExpects} while its log ends at {@code lastIndex}, over an election timeout: either its
+   * answers do not reach the leader, or it lost entries it had acknowledged (see {@link
+   * BehindLeaderWatch}). Reported once per leader and term.
+   */
+  record LogBehindLeader(String leader, long leaderExpects, long lastIndex, long term) implements Outcome {}
+
+  record FollowerLostEntries(String follower, long acknowledged, long followerLast, long term) implements Outcome {}
+
   /** How a leadership transfer ended. */
   enum TransferResult {
     /** The target leads a later term. */

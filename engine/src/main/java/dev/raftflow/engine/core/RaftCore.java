@@ -49,6 +49,7 @@ public final class RaftCore {
   private final Leadership leadership;
   private final SnapshotReceiver receiver = new SnapshotReceiver();
   private final LeadershipTransfer transfer = new LeadershipTransfer();
+  private final BehindLeaderWatch behind = new BehindLeaderWatch();
   // persistent state (Figure 2) besides the log, written through ready()
   private long term;
   private String votedFor;
@@ -97,6 +98,7 @@ public final class RaftCore {
       out.report(new Outcome.WriteStalled(stalled, WRITE_STALL_TIMEOUTS * options.electionTicks()));
     }
     if (role != Role.LEADER) {
+      behind.tick();
       if (elections.tick() && mayCampaign()) {
         if (options.preVote()) {
           preCampaign();
@@ -549,6 +551,9 @@ public final class RaftCore {
         configChanged();
       }
       receiver.caughtUp(log.commitIndex()); // caught up from the log: a snapshot at or below is not needed
+      if (behind.answered(a.from(), term, r.response(), options.electionTicks())) {
+        out.report(new Outcome.LogBehindLeader(a.from(), a.prevLogIndex(), log.lastIndex(), term));
+      }
       out.sendAfterWrite(r.response());
     } else if (m instanceof InstallSnapshot s) {
       followLeader(s.from());

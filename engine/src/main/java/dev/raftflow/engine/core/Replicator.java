@@ -25,6 +25,9 @@ final class Replicator {
   private final RaftLog log;
   private final ConfigHistory configs;
   private final Outputs out;
+  /** Rejections in a row (over an election timeout) that make a follower's lost entries certain. */
+  static final int LOST_ENTRIES_REJECTIONS = 3;
+
   private long term;
   private long chunksSent;
 
@@ -190,12 +193,38 @@ final class Replicator {
       }
       boolean advanced = pr.updateMatch(r.matchIndex());
       pr.appendAccepted(r.matchIndex());
+      pr.lostEntriesCleared();
       return advanced;
+    }
+    if (contradictsMatch(pr, r)) {
+      if (pr.lostEntriesSeen(LOST_ENTRIES_REJECTIONS, options.electionTicks())) {
+        long followerLast = r.conflictTerm() == 0 ? r.conflictIndex() - 1 : r.rejectedIndex();
+        out.report(new Outcome.FollowerLostEntries(pr.id(), pr.match(), followerLast, term));
+        pr.matchLost(Math.min(followerLast + 1, log.lastIndex() + 1));
+        return false;
+      }
+    } else if (r.rejectedIndex() >= pr.match()) {
+      pr.lostEntriesCleared();
     }
     if (pr.isCurrentRejection(r.rejectedIndex())) {
       pr.appendRejected(nextAfterRejection(pr, r));
     }
     return false;
+  }
+
+  /**
+   * Whether a rejection of an append at or after the follower's match says it lacks entries it
+   * acknowledged: its log ends below its match, or holds another term at the match. (A rejection of
+   * an earlier index is an old answer.) A leader sends from match + 1 at the lowest, so such a
+   * follower would stay behind for good; once the evidence is certain the leader says so and sends
+   * it the entries again.
+   */
+  private static boolean contradictsMatch(Progress pr, AppendResponse r) {
+    if (pr.match() == 0 || r.rejectedIndex() < pr.match()) {
+      return false;
+    }
+    return r.conflictTerm() == 0 ? r.conflictIndex() > 0 && r.conflictIndex() <= pr.match()
+        : r.rejectedIndex() == pr.match();
   }
 
   /** The fast backtracking of the lab: skip a whole conflicting term, or to the follower's end. */

@@ -371,6 +371,18 @@ final class NodeLoop {
         failed++;
       } else if (o instanceof Outcome.WriteStalled w) {
         LOG.warn("{}: log write {} not durable after {} ticks: the log store stalls", id, w.seq(), w.ticks());
+      } else if (o instanceof Outcome.FollowerLostEntries f) {
+        LOG.error("{}: follower {} lost log entries it acknowledged: it had {} durable, now its log ends at or "
+            + "differs from index {} (term {}). Its store lost acknowledged writes (a directory restored from an "
+            + "older copy, or a disk that lied about a sync); committed entries may now be on fewer members than "
+            + "the group believes. Sending it the entries again; check its disk and how it was restored "
+            + "(docs/runbook.md, \"A member lost acknowledged entries\")", id, f.follower(), f.acknowledged(),
+            f.followerLast(), f.term());
+      } else if (o instanceof Outcome.LogBehindLeader b) {
+        LOG.warn("{}: leader {} keeps sending entries after index {} but this log ends at {} (term {}): either "
+            + "this member's answers do not reach the leader (a one-way link), or it lost entries it acknowledged "
+            + "(a directory restored from an older copy, or a disk that lied about a sync) (docs/runbook.md, "
+            + "\"A member lost acknowledged entries\")", id, b.leader(), b.leaderExpects(), b.lastIndex(), b.term());
       }
       waiters.settle(o, core.term(), core.leaderId());
     }

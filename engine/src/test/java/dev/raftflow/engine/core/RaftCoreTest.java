@@ -859,4 +859,106 @@ class RaftCoreTest {
     assertThat(a.term()).isEqualTo(1);
     assertThat(a.ready().messagesAfterWrite()).allMatch(m -> m instanceof RequestVote v && !v.preVote());
   }
+
+  // ---------------------------------------------------------------- a member that lost acknowledged entries
+
+  /** Leader a with entries 1..4 acknowledged by b (and c): match of b is 4. */
+  private static RaftCore leaderWithFourAcknowledged() {
+    RaftCore a = leaderA();
+    a.step(AppendResponse.accepted(1, "b", "a", 0));
+    a.step(AppendResponse.accepted(1, "c", "a", 0));
+    a.propose(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}, new byte[] {4}));
+    durable(a);
+    a.step(AppendResponse.accepted(1, "b", "a", 4));
+    a.step(AppendResponse.accepted(1, "c", "a", 4));
+    assertThat(a.commitIndex()).isEqualTo(4);
+    return a;
+  }
+
+  @Test
+  void aLeaderReportsAFollowerWhoseLogEndsBelowWhatItAcknowledged() {
+    RaftCore a = leaderWithFourAcknowledged();
+    // b restarts from an older copy of its directory that ends at index 1: it rejects the heartbeats
+    int reportedAtTick = -1;
+    List<Outcome.FollowerLostEntries> reports = new ArrayList<>();
+    for (int tick = 1; tick <= 30 && reports.isEmpty(); tick++) {
+      a.tick();
+      durable(a);
+      a.step(AppendResponse.rejected(1, "b", "a", 4, 0, 2));
+      a.step(AppendResponse.accepted(1, "c", "a", 4));
+      List<Outcome.FollowerLostEntries> now = durable(a).outcomes(Outcome.FollowerLostEntries.class);
+      if (!now.isEmpty() && reportedAtTick < 0) {
+        reportedAtTick = tick;
+      }
+      reports.addAll(now);
+    }
+    assertThat(reports).as("reported once").containsExactly(new Outcome.FollowerLostEntries("b", 4, 1, 1));
+    assertThat(reportedAtTick).as("only after the evidence repeated over an election timeout")
+        .isGreaterThanOrEqualTo(OPTS.electionTicks());
+    // then it sends b the entries again, from b's end
+    a.tick();
+    List<AppendEntries> toB = durable(a).messages().stream()
+        .filter(m -> m instanceof AppendEntries e && e.to().equals("b")).map(m -> (AppendEntries) m).toList();
+    assertThat(toB).isNotEmpty();
+    assertThat(toB.get(0).prevLogIndex()).isEqualTo(1);
+    a.step(AppendResponse.accepted(1, "b", "a", 4));
+    a.step(AppendResponse.accepted(1, "c", "a", 4));
+    assertThat(a.commitIndex()).isEqualTo(4);
+  }
+
+  @Test
+  void anOldRejectionOvertakenByASuccessReportsNothing() {
+    RaftCore a = leaderWithFourAcknowledged();
+    List<Outcome.FollowerLostEntries> reports = new ArrayList<>();
+    for (int tick = 1; tick <= 30; tick++) {
+      a.tick();
+      durable(a);
+      if (tick % 3 == 0) {
+        // an answer to an append sent before b held entry 4 arrives late (a reordering network)
+        a.step(AppendResponse.rejected(1, "b", "a", 4, 0, 4));
+        a.step(AppendResponse.rejected(1, "b", "a", 4, 0, 3));
+      }
+      a.step(AppendResponse.accepted(1, "b", "a", 4));
+      a.step(AppendResponse.accepted(1, "c", "a", 4));
+      reports.addAll(durable(a).outcomes(Outcome.FollowerLostEntries.class));
+    }
+    assertThat(reports).isEmpty();
+  }
+
+  @Test
+  void aFollowerReportsALeaderInsistingOnEntriesItsLogLacks() {
+    RaftCore b = core("b", PersistentState.EMPTY);
+    int reportedAtTick = -1;
+    List<Outcome.LogBehindLeader> reports = new ArrayList<>();
+    for (int tick = 1; tick <= 30; tick++) {
+      b.tick();
+      // a leader holding b's acknowledgement of 4 entries never sends from below 5
+      b.step(new AppendEntries(1, "a", "b", 4, 1, List.of(), 4, 0));
+      List<Outcome.LogBehindLeader> now = durable(b).outcomes(Outcome.LogBehindLeader.class);
+      if (!now.isEmpty() && reportedAtTick < 0) {
+        reportedAtTick = tick;
+      }
+      reports.addAll(now);
+    }
+    assertThat(b.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(reports).as("reported once").containsExactly(new Outcome.LogBehindLeader("a", 4, 0, 1));
+    assertThat(reportedAtTick).isGreaterThanOrEqualTo(OPTS.electionTicks());
+  }
+
+  @Test
+  void aFollowerThatALeaderBacksDownToReportsNothing() {
+    RaftCore b = core("b", PersistentState.EMPTY);
+    List<Outcome.LogBehindLeader> reports = new ArrayList<>();
+    for (int tick = 1; tick <= 30; tick++) {
+      b.tick();
+      // a lagging follower: the leader probes high once, then sends from b's hint; b appends
+      long last = b.lastIndex();
+      b.step(new AppendEntries(1, "a", "b", last + 3, 1, List.of(), 0, 0));
+      b.step(new AppendEntries(1, "a", "b", last, last == 0 ? 0 : 1,
+          List.of(LogEntry.command(last + 1, 1, new byte[] {1})), 0, 0));
+      reports.addAll(durable(b).outcomes(Outcome.LogBehindLeader.class));
+    }
+    assertThat(b.lastIndex()).isEqualTo(30);
+    assertThat(reports).isEmpty();
+  }
 }

@@ -96,6 +96,8 @@ final class RandomizedSimulation {
   private final Map<Long, Long> readsAsked = new HashMap<>();
   private long readIds;
   private long readsConfirmed;
+  /** Followers that reported a leader insisting on entries their log lacks (lost answers look alike). */
+  private long behindLeaderReports;
   private long readsFailed;
   private long transfersStarted;
   private long snapshotChunksSent;
@@ -233,6 +235,10 @@ final class RandomizedSimulation {
 
   long readsConfirmed() {
     return readsConfirmed;
+  }
+
+  long behindLeaderReports() {
+    return behindLeaderReports;
   }
 
   long readsFailed() {
@@ -619,6 +625,13 @@ final class RandomizedSimulation {
 
     /** Checks the reads the core answered: a confirmed read point covers what was committed before. */
     void reads(Ready rd) {
+      // no store here loses an acknowledged write, so a leader seeing a follower lose one is wrong
+      for (Outcome.FollowerLostEntries f : rd.outcomes(Outcome.FollowerLostEntries.class)) {
+        throw violation(id + " (term " + core.term() + ") reports that " + f.follower() + " lost acknowledged entries "
+            + "up to " + f.acknowledged() + " (log ends at or differs from " + f.followerLast() + ") but no store loses "
+            + "acknowledged writes here");
+      }
+      behindLeaderReports += rd.outcomes(Outcome.LogBehindLeader.class).size();
       for (Outcome.ReadConfirmed r : rd.outcomes(Outcome.ReadConfirmed.class)) {
         Long committedBefore = readsAsked.remove(r.id());
         if (committedBefore == null) {

@@ -129,6 +129,7 @@ class RandomizedSimulationTest {
     long transfers = 0;
     long chunks = 0;
     long installs = 0;
+    long behind = 0;
     long start = System.nanoTime();
     for (long seed : toRun) {
       int size = seed % 2 == 0 ? 3 : 5;
@@ -141,11 +142,13 @@ class RandomizedSimulationTest {
       transfers += sim.transfersStarted();
       chunks += sim.snapshotChunksSent();
       installs += sim.snapshotsInstalled();
+      behind += sim.behindLeaderReports();
       assertThat(sim.committedEntries()).as("seed %d commits something", seed).isPositive();
     }
     System.out.printf("randomized simulation: %d seeds, %d events, %d committed entries, %d reads confirmed, "
-        + "%d failed, %d leadership transfers started, %d snapshot chunks sent, %d snapshots installed, %.1f s%n",
-        toRun.size(), events, committed, readsConfirmed, readsFailed, transfers, chunks, installs,
+        + "%d failed, %d leadership transfers started, %d snapshot chunks sent, %d snapshots installed, "
+        + "%d behind-leader warnings, %.1f s%n",
+        toRun.size(), events, committed, readsConfirmed, readsFailed, transfers, chunks, installs, behind,
         (System.nanoTime() - start) / 1e9);
     if (toRun.size() >= 100) {
       assertThat(readsConfirmed).as("reads confirmed over the run").isPositive();

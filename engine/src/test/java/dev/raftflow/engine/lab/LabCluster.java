@@ -167,6 +167,28 @@ public final class LabCluster implements AutoCloseable {
     rf.applied().subscribe(appliers[i]);
   }
 
+  /**
+   * An independent copy of what server {@code i} holds durably now, for {@link #restartFrom}: an
+   * operator's backup of its directory.
+   */
+  public StoreHandle backup(int i) {
+    StoreHandle copy = saved[i].copy();
+    orphans.add(copy);
+    return copy;
+  }
+
+  /**
+   * Crashes server {@code i} and boots it from {@code backup} (taken earlier by {@link #backup}):
+   * a member restored from an older copy of its directory, which forgets entries it acknowledged
+   * since. Not connected yet.
+   */
+  public void restartFrom(int i, StoreHandle backup) {
+    crash1(i);
+    orphans.add(saved[i]);
+    saved[i] = backup.copy();
+    start1(i);
+  }
+
   /** Attaches server i to the net: links to every connected server come up. */
   public void connect(int i) {
     connected[i] = true;

@@ -40,6 +40,10 @@ public final class Progress {
   private int ticksSinceHeard = Integer.MAX_VALUE / 2;
   private long readRoundSent;
   private long readRoundAcked;
+  /** Current rejections in a row saying the follower's log ends (or differs) at or below match. */
+  private int lostRejections;
+  private int ticksSinceLostSeen;
+  private boolean lostReported;
 
   public Progress(String id, long next, int maxInflightMessages, long maxInflightBytes) {
     this.id = id;
@@ -239,6 +243,45 @@ public final class Progress {
     if (ticksSinceHeard < Integer.MAX_VALUE / 2) {
       ticksSinceHeard++;
     }
+    if (lostRejections > 0) {
+      ticksSinceLostSeen++;
+    }
+  }
+
+  // ---------------------------------------------------------------- a follower that lost entries
+
+  /**
+   * A current rejection says the follower no longer holds entries up to {@link #match()}, which it
+   * acknowledged as durable (its directory restored from an older copy, or a disk that lied about a
+   * sync). One such answer may be a stale answer overtaken by a later success; the evidence counts
+   * only while it repeats with no success between. Returns true once, when {@code rejections} of
+   * them in a row spanned at least {@code ticks} ticks: the caller reports it.
+   */
+  public boolean lostEntriesSeen(int rejections, int ticks) {
+    if (lostRejections++ == 0) {
+      ticksSinceLostSeen = 0;
+    }
+    if (!lostReported && lostRejections >= rejections && ticksSinceLostSeen >= ticks) {
+      lostReported = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** A success or a rejection consistent with match: the evidence of lost entries starts over. */
+  public void lostEntriesCleared() {
+    lostRejections = 0;
+  }
+
+  /**
+   * The follower lost entries it acknowledged: forget its match (the only way match moves back) and
+   * probe from {@code newNext}, so that it is sent the entries again instead of being stuck behind.
+   * The leader's commit index does not move back: what was committed stays committed.
+   */
+  public void matchLost(long newNext) {
+    match = 0;
+    next = Math.max(1, newNext);
+    becomeProbe();
   }
 
   /** Whether the follower answered within the last {@code ticks} leader ticks. */
