@@ -626,8 +626,8 @@ public final class RSocketTransport implements Transport {
     private int inboundBufferCapacity;
     private Duration backoffMin = Duration.ofMillis(50);
     private Duration backoffMax = Duration.ofMillis(500);
-    private Duration keepAliveInterval = Duration.ofSeconds(2);
-    private Duration keepAliveMaxLifetime = Duration.ofSeconds(10);
+    private Duration keepAliveInterval = Duration.ofSeconds(1);
+    private Duration keepAliveMaxLifetime = Duration.ofSeconds(3);
     private Duration connectTimeout = Duration.ofSeconds(2);
     private boolean acceptUnknownPeers;
     private InetSocketAddress advertise;
@@ -735,8 +735,20 @@ public final class RSocketTransport implements Transport {
       return this;
     }
 
-    /** RSocket keep-alive; a peer silent for {@code maxLifetime} is disconnected. Default 2 s / 10 s. */
+    /**
+     * RSocket keep-alive of the connections this node dials: a KEEPALIVE every {@code interval}; a
+     * peer that answers none for {@code maxLifetime} is disconnected, so a dead host or a silent
+     * (blackholed) network is noticed within {@code maxLifetime} plus one interval, and the link
+     * then redials with the backoff: once the network heals it is back within the backoff cap,
+     * instead of waiting for TCP's retransmission timer. Default 1 s / 3 s.
+     *
+     * @throws IllegalArgumentException unless {@code 0 < interval < maxLifetime}
+     */
     public Builder keepAlive(Duration interval, Duration maxLifetime) {
+      if (interval.isNegative() || interval.isZero() || maxLifetime.compareTo(interval) <= 0) {
+        throw new IllegalArgumentException("keepAlive needs 0 < interval < maxLifetime, was " + interval + " and "
+            + maxLifetime);
+      }
       this.keepAliveInterval = interval;
       this.keepAliveMaxLifetime = maxLifetime;
       return this;

@@ -2,6 +2,7 @@ package dev.raftflow.transport.rsocket;
 
 import static dev.raftflow.transport.rsocket.TestKit.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftflow.engine.message.AppendEntries;
 import dev.raftflow.engine.message.InstallSnapshot;
@@ -184,6 +185,51 @@ class RSocketTransportTest {
         b.close();
       }
     }
+  }
+
+  /**
+   * A peer behind a network that goes silent (nothing passes, nothing is reset) is disconnected by
+   * the keep-alive within its bound, and the link comes back by redialing once the network heals,
+   * without waiting for the old connection's TCP retransmissions.
+   */
+  @Test
+  void aSilentPeerIsDisconnectedByTheKeepAliveAndRedialedAfterTheHeal() throws Exception {
+    RSocketTransport b = RSocketTransport.builder().clusterId("test").nodeId("b").bind("127.0.0.1", 0)
+        .peers(List.of("a", "b")).start();
+    try (FreezingProxy net = new FreezingProxy(b.localAddress())) {
+      RSocketTransport a = RSocketTransport.builder().clusterId("test").nodeId("a").bind("127.0.0.1", 0)
+          .peer("b", net.address()).keepAlive(Duration.ofMillis(100), Duration.ofMillis(500))
+          .backoff(Duration.ofMillis(20), Duration.ofMillis(100)).start();
+      try {
+        Inbox inB = Inbox.unbounded(b);
+        TestKit.sendUntilReceived(a, new RequestVote(1, "a", "b", 0, 0), inB, WAIT);
+        assertThat(a.isConnected("b")).isTrue();
+        long connectsBefore = a.metrics().connects();
+
+        net.freeze();
+        long frozenAt = System.nanoTime();
+        await("the keep-alive notices the silent peer", WAIT, () -> !a.isConnected("b"));
+        long noticedMs = (System.nanoTime() - frozenAt) / 1_000_000;
+        System.out.printf("keep-alive 100 ms / 500 ms: silent peer disconnected after %d ms%n", noticedMs);
+
+        net.thaw();
+        Message got = TestKit.sendUntilReceived(a, new RequestVote(2, "a", "b", 0, 0), inB, WAIT);
+        assertThat(got.term()).isEqualTo(2);
+        assertThat(a.metrics().connects()).as("a new connection, not the old one resumed").isGreaterThan(connectsBefore);
+      } finally {
+        a.close();
+      }
+    } finally {
+      b.close();
+    }
+  }
+
+  @Test
+  void keepAliveBoundsAreChecked() {
+    assertThatThrownBy(() -> RSocketTransport.builder().keepAlive(Duration.ofSeconds(3), Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("interval < maxLifetime");
+    assertThatThrownBy(() -> RSocketTransport.builder().keepAlive(Duration.ZERO, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
