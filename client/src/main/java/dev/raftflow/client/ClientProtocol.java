@@ -11,7 +11,8 @@ import java.util.TreeSet;
  * followed by its body; a reply is one status byte followed by its body:
  *
  * <pre>
- * PROPOSE  command bytes           -> OK index:long term:long | NOT_LEADER leader:str | OVERLOADED msg:str | ERROR msg:str
+ * PROPOSE  command bytes           -> OK index:long term:long | NOT_LEADER leader:str | OVERLOADED msg:str
+ *                                     | OUTCOME_UNKNOWN leader:str msg:str | ERROR msg:str
  * STATE    (empty)                 -> OK term:long role:str leader:str commit:long applied:long last:long
  * READ     index:long              -> OK command bytes | ERROR msg:str   (nodes that record commands)
  * READ_INDEX (empty)               -> OK index:long | NOT_LEADER leader:str | OVERLOADED msg:str | ERROR msg:str
@@ -19,6 +20,7 @@ import java.util.TreeSet;
  * MEMBER_ADD id:str hostPort:str flags:byte -> OK membership | NOT_LEADER leader:str | ERROR msg:str
  * MEMBER_REMOVE id (UTF-8 bytes)   -> OK membership | NOT_LEADER leader:str | ERROR msg:str
  * MEMBERSHIP (empty)               -> OK membership
+ * WATCH_LEADER (empty), a request-stream -> items term:long leader:str, no status byte
  * </pre>
  *
  * A proposal is answered once it is committed and applied on the member that took it. READ_INDEX is
@@ -27,6 +29,19 @@ import java.util.TreeSet;
  * the leader, first commits where the member listens, then adds it as a learner ({@code learner} 1)
  * or a voter (0); MEMBER_REMOVE removes a member; both are answered with the new configuration once
  * it is committed. MEMBERSHIP answers the member's latest configuration, maybe not committed yet.
+ *
+ * <p>WATCH_LEADER is the one RSocket request-stream (every other op is a request-response or rides
+ * the request-channel): the member sends its current term and the leader it knows (leader length
+ * -1: none known), then one item each time either changes, so a client learns of a new leader
+ * without asking. Items respect the stream's request-n; a client slower than the changes gets the
+ * latest. The stream completes when the member's node stops (a client subscribes again, after a
+ * pause) and fails with an application error when the member has no node running.
+ *
+ * <p>Statuses say what became of the request. NOT_LEADER: the member is not the leader and the
+ * request was not taken (for PROPOSE: it is not in the log), {@code leader} names the leader when
+ * known. OUTCOME_UNKNOWN: the member took the request but lost its leadership (or its view of the
+ * entry) before it committed; it may still commit under the new leader named by {@code leader}.
+ * OVERLOADED: refused for now, nothing done. ERROR: anything else, with the member's message.
  *
  * <p>A string ({@code str}) is a signed short length and UTF-8 bytes, length {@code -1} for none. A
  * membership is three string lists (voters, outgoing voters, learners), each a short count then its
@@ -50,11 +65,15 @@ public final class ClientProtocol {
   public static final byte ADD_FORCE = 2;
   public static final byte OP_MEMBER_REMOVE = 7;
   public static final byte OP_MEMBERSHIP = 8;
+  /** A request-stream of leader changes. */
+  public static final byte OP_WATCH_LEADER = 9;
 
   public static final byte OK = 0;
   public static final byte NOT_LEADER = 1;
   public static final byte OVERLOADED = 2;
   public static final byte ERROR = 3;
+  /** The request was taken but its outcome is unknown: it may still commit (body: leader:str msg:str). */
+  public static final byte OUTCOME_UNKNOWN = 4;
 
   private ClientProtocol() {}
 
@@ -80,6 +99,35 @@ public final class ClientProtocol {
     putStr(b, t);
     b.flip();
     return b;
+  }
+
+  /** The OUTCOME_UNKNOWN reply: the leader to ask now (null when unknown) and the member's message. */
+  public static ByteBuffer outcomeUnknown(String leaderId, String message) {
+    byte[] leader = utf8(leaderId);
+    byte[] msg = utf8(message);
+    ByteBuffer b = ByteBuffer.allocate(1 + strLength(leader) + strLength(msg));
+    b.put(OUTCOME_UNKNOWN);
+    putStr(b, leader);
+    putStr(b, msg);
+    return b.flip();
+  }
+
+  /** One item of the WATCH_LEADER stream. */
+  public static ByteBuffer leader(long term, String leaderId) {
+    byte[] leader = utf8(leaderId);
+    ByteBuffer b = ByteBuffer.allocate(8 + strLength(leader));
+    b.putLong(term);
+    putStr(b, leader);
+    return b.flip();
+  }
+
+  /** Reads one item of the WATCH_LEADER stream. */
+  public static LeaderHint readLeader(ByteBuffer b) {
+    long term = b.getLong();
+    if (term < 0) {
+      throw new IllegalArgumentException("negative term " + term + " in a leader item");
+    }
+    return new LeaderHint(term, getStr(b));
   }
 
   /** The OK reply to STATE. */

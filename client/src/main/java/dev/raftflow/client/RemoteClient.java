@@ -9,28 +9,62 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 /**
  * A client of a group's members over the {@link ClientProtocol}: proposes to the member it believes
- * leads and follows NOT_LEADER redirects. One RSocket connection per member, opened lazily;
- * proposals are pipelined on one request-channel per member. Thread-safe.
+ * leads and follows redirects. One RSocket connection per member, opened lazily; proposals are
+ * pipelined on one request-channel per member. Thread-safe.
  *
- * <p>Every call is a lazy {@link Mono}. A member's refusal fails it with a {@link ClientException}
- * ({@link NotLeaderException}, {@link OverloadedException} or the base type with the member's
- * message); a connection failure fails it with the transport's exception.
+ * <p><b>Leader hint.</b> From its first call on, the client watches every member's leader stream
+ * (WATCH_LEADER; a stream that ends or fails is opened again after a pause growing to {@value
+ * #WATCH_RETRY_MAX_MS} ms, never in a busy loop) and keeps the leader named in the highest term
+ * heard, so proposals go to a new leader as soon as any member knows it, without waiting for a
+ * timeout or a refusal. A NOT_LEADER or OUTCOME_UNKNOWN answer naming a leader, and a proposal the
+ * believed leader leaves unanswered (timed out, cancelled, connection lost), move the hint too, but
+ * only while it still points at that member: what a member pushed for a newer term is kept.
+ *
+ * <p><b>Errors.</b> Every call is a lazy {@link Mono}. A member's refusal fails it with a {@link
+ * ClientException}: {@link NotLeaderException} (not taken), {@link OutcomeUnknownException} (taken,
+ * may still commit), {@link OverloadedException}, or the base type with the member's message. A
+ * connection failure fails it with the transport's exception, a {@link #propose(byte[], Duration)}
+ * timeout with {@link TimeoutException}.
  */
 public final class RemoteClient implements AutoCloseable {
 
+  /** First pause before a leader stream is opened again after it failed; it doubles up to the max. */
+  static final long WATCH_RETRY_MIN_MS = 100;
+  static final long WATCH_RETRY_MAX_MS = 2000;
+  /** Pause before a leader stream that completed (its member's node stopped) is opened again. */
+  static final long WATCH_REOPEN_MS = 200;
+
   private final Map<String, InetSocketAddress> endpoints;
+  /** Member ids in order, for moving the hint to the next one. */
+  private final String[] ids;
   private final Map<String, Mono<RSocket>> connections = new ConcurrentHashMap<>();
   private final Map<String, Mono<Channel>> channels = new ConcurrentHashMap<>();
-  private volatile String leader;
+  private final AtomicReference<Hint> hint;
+  /** Leader-stream subscriptions by member; null until the first call (written under this). */
+  private volatile Map<String, Disposable> watches;
+  private volatile boolean closed;
+
+  /**
+   * Where proposals go: {@code leader}, believed to lead {@code term} (the highest heard; -1 before
+   * any), {@code pushed} when a member said so for that term (rather than a guess or a redirect).
+   */
+  private record Hint(long term, String leader, boolean pushed) {}
 
   /**
    * @param endpoints member id → client endpoint address (not empty)
@@ -41,43 +75,153 @@ public final class RemoteClient implements AutoCloseable {
       throw new IllegalArgumentException("a remote client needs at least one endpoint");
     }
     this.endpoints = Map.copyOf(endpoints);
-    this.leader = endpoints.keySet().iterator().next();
+    this.ids = this.endpoints.keySet().toArray(new String[0]);
+    Arrays.sort(ids);
+    this.hint = new AtomicReference<>(new Hint(-1, endpoints.keySet().iterator().next(), false));
   }
 
   /** The member proposals currently go to. */
   public String leaderHint() {
-    return leader;
+    return hint.get().leader();
   }
 
-  /** Proposes to the believed leader; completes when committed and applied there. */
+  /**
+   * Proposes to the believed leader; completes when committed and applied there. Waits as long as
+   * the member takes (or the connection lasts); see {@link #propose(byte[], Duration)}.
+   */
   public Mono<Position> propose(byte[] command) {
-    String target = leader;
-    return channel(target).flatMap(ch -> ch.call(ClientProtocol.OP_PROPOSE, command)).flatMap(b -> {
-      byte status = b.get();
-      switch (status) {
-        case ClientProtocol.OK:
+    Objects.requireNonNull(command, "command");
+    return send(command, null);
+  }
+
+  /**
+   * Proposes to the believed leader, as {@link #propose(byte[])}, failing with {@link
+   * TimeoutException} when no answer came within {@code timeout}. The proposal may still commit
+   * then; the client stops waiting for it and sends the next ones to another member (unless a
+   * member has meanwhile named a leader).
+   *
+   * @throws IllegalArgumentException when {@code timeout} is not positive
+   */
+  public Mono<Position> propose(byte[] command, Duration timeout) {
+    Objects.requireNonNull(command, "command");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("a propose timeout must be positive, was " + timeout);
+    }
+    return send(command, timeout);
+  }
+
+  private Mono<Position> send(byte[] command, Duration timeout) {
+    return Mono.defer(() -> {
+      String target = hint.get().leader();
+      // a call the caller gives up on (timeout, cancel) counts as unanswered by the target
+      Mono<ByteBuffer> reply = channel(target).flatMap(ch -> ch.call(ClientProtocol.OP_PROPOSE, command,
+          () -> moveAwayFrom(target)));
+      if (timeout != null) {
+        reply = reply.timeout(timeout);
+      }
+      return reply.flatMap(b -> {
+        byte status = b.get();
+        if (status == ClientProtocol.OK) {
           return Mono.just(new Position(b.getLong(), b.getLong()));
-        case ClientProtocol.NOT_LEADER: {
-          String hint = ClientProtocol.getStr(b);
-          if (hint != null && endpoints.containsKey(hint)) {
-            leader = hint;
-          } else {
-            rotate(target);
-          }
-          return Mono.error(new NotLeaderException(target, hint));
         }
-        case ClientProtocol.OVERLOADED:
-          return Mono.error(new OverloadedException(ClientProtocol.getStr(b)));
-        default:
-          return Mono.error(new ClientException(target + ": " + ClientProtocol.getStr(b)));
-      }
-    }).doOnError(e -> {
-      if (!(e instanceof ClientException)) {
-        channels.remove(target);
-        rotate(target); // connection trouble: try the next member
-      }
+        ClientException refusal = refusal(target, status, b);
+        if (refusal instanceof NotLeaderException nl) {
+          redirect(target, nl.leaderId());
+        } else if (refusal instanceof OutcomeUnknownException ou) {
+          redirect(target, ou.leaderId());
+        }
+        return Mono.error(refusal);
+      }).doOnError(e -> {
+        if (e instanceof TimeoutException) {
+          moveAwayFrom(target);
+        } else if (!(e instanceof ClientException)) {
+          channels.remove(target);
+          moveAwayFrom(target); // connection trouble: try the next member
+        }
+      });
     });
   }
+
+  /** The exception for a reply of {@code status} (not OK) from {@code member}, its body at {@code b}. */
+  private static ClientException refusal(String member, byte status, ByteBuffer b) {
+    switch (status) {
+      case ClientProtocol.NOT_LEADER:
+        return new NotLeaderException(member, ClientProtocol.getStr(b));
+      case ClientProtocol.OUTCOME_UNKNOWN: {
+        String leader = ClientProtocol.getStr(b);
+        return new OutcomeUnknownException(member, leader, b.remaining() >= 2 ? ClientProtocol.getStr(b) : null);
+      }
+      case ClientProtocol.OVERLOADED:
+        return new OverloadedException(ClientProtocol.getStr(b));
+      default:
+        return new ClientException(member + ": " + ClientProtocol.getStr(b));
+    }
+  }
+
+  // ---------------------------------------------------------------- the leader hint
+
+  /** A member's leader stream said {@code heard}: a newer term wins; in the same term it fills in a guess. */
+  private void heard(LeaderHint heard) {
+    String leader = heard.leaderId() != null && endpoints.containsKey(heard.leaderId()) ? heard.leaderId() : null;
+    hint.updateAndGet(h -> {
+      if (heard.term() > h.term()) {
+        return new Hint(heard.term(), leader != null ? leader : h.leader(), leader != null);
+      }
+      if (heard.term() == h.term() && leader != null && !h.pushed()) {
+        return new Hint(h.term(), leader, true);
+      }
+      return h;
+    });
+  }
+
+  /** {@code from} refused, naming {@code leader} (or null): go there, if the hint still points at {@code from}. */
+  private void redirect(String from, String leader) {
+    if (leader == null || !endpoints.containsKey(leader) || leader.equals(from)) {
+      moveAwayFrom(from);
+      return;
+    }
+    hint.updateAndGet(h -> h.leader().equals(from) ? new Hint(h.term(), leader, false) : h);
+  }
+
+  /** {@code from} did not answer: try the next member, if the hint still points at {@code from}. */
+  private void moveAwayFrom(String from) {
+    int i = Arrays.binarySearch(ids, from);
+    String next = ids[(i + 1) % ids.length];
+    hint.updateAndGet(h -> h.leader().equals(from) ? new Hint(h.term(), next, false) : h);
+  }
+
+  /** Opens the leader stream of every member, once, unless closed. */
+  private synchronized void watchLeaders() {
+    if (watches != null || closed) {
+      return;
+    }
+    Map<String, Disposable> opened = new HashMap<>();
+    watches = opened; // before subscribing: the watches' own connections must not come back here
+    for (String member : ids) {
+      opened.put(member, watch(member));
+    }
+  }
+
+  private Disposable watch(String member) {
+    return Mono.defer(() -> connection(member))
+        .flatMapMany(rs -> rs.requestStream(DefaultPayload.create(
+            ClientProtocol.request(ClientProtocol.OP_WATCH_LEADER, new byte[0]))))
+        .map(p -> {
+          try {
+            return ClientProtocol.readLeader(p.getData());
+          } finally {
+            p.release();
+          }
+        })
+        .doOnNext(this::heard)
+        .repeatWhen(ends -> ends.delayElements(Duration.ofMillis(WATCH_REOPEN_MS)))
+        .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(WATCH_RETRY_MIN_MS))
+            .maxBackoff(Duration.ofMillis(WATCH_RETRY_MAX_MS)).transientErrors(true))
+        .subscribe(h -> {}, e -> {});
+  }
+
+  // ---------------------------------------------------------------- pipelined proposals
 
   /** One pipelined request-channel to a member: requests tagged with ids, replies matched by id. */
   private static final class Channel {
@@ -90,7 +234,11 @@ public final class RemoteClient implements AutoCloseable {
       rs.requestChannel(out.asFlux()).subscribe(this::onReply, this::onEnd, () -> onEnd(new ClientException("channel closed")));
     }
 
-    Mono<ByteBuffer> call(byte op, byte[] body) {
+    /**
+     * Sends one request; the reply completes the Mono. Cancelled before its reply (by the caller or
+     * a timeout), the call is forgotten (a late reply is dropped) and {@code onUnanswered} runs.
+     */
+    Mono<ByteBuffer> call(byte op, byte[] body, Runnable onUnanswered) {
       return Mono.create(sink -> {
         Throwable f = failed;
         if (f != null) {
@@ -99,6 +247,11 @@ public final class RemoteClient implements AutoCloseable {
         }
         long id = ids.incrementAndGet();
         pending.put(id, sink);
+        sink.onCancel(() -> {
+          if (pending.remove(id) != null) {
+            onUnanswered.run();
+          }
+        });
         ByteBuffer req = ByteBuffer.allocate(9 + body.length);
         req.putLong(id).put(op).put(body).flip();
         synchronized (this) { // one emitter at a time
@@ -131,6 +284,20 @@ public final class RemoteClient implements AutoCloseable {
     boolean isBroken() {
       return failed != null;
     }
+
+    int pending() {
+      return pending.size();
+    }
+  }
+
+  /** Calls waiting for a reply on the channel to {@code member} (0 without one); for tests. */
+  int pendingCalls(String member) {
+    Mono<Channel> ch = channels.get(member);
+    if (ch == null) {
+      return 0;
+    }
+    Channel c = ch.block(Duration.ofSeconds(5));
+    return c == null ? 0 : c.pending();
   }
 
   private Mono<Channel> channel(String member) {
@@ -148,8 +315,9 @@ public final class RemoteClient implements AutoCloseable {
   /** Reads one member's state. */
   public Mono<NodeStatus> state(String member) {
     return call(member, ClientProtocol.request(ClientProtocol.OP_STATE, new byte[0])).map(b -> {
-      if (b.get() != ClientProtocol.OK) {
-        throw new ClientException(member + ": " + ClientProtocol.getStr(b));
+      byte status = b.get();
+      if (status != ClientProtocol.OK) {
+        throw refusal(member, status, b);
       }
       return ClientProtocol.readState(b);
     });
@@ -162,11 +330,8 @@ public final class RemoteClient implements AutoCloseable {
   public Mono<Long> readIndex(String member) {
     return call(member, ClientProtocol.request(ClientProtocol.OP_READ_INDEX, new byte[0])).map(b -> {
       byte status = b.get();
-      if (status == ClientProtocol.NOT_LEADER) {
-        throw new NotLeaderException(member, ClientProtocol.getStr(b));
-      }
       if (status != ClientProtocol.OK) {
-        throw new ClientException(member + ": " + ClientProtocol.getStr(b));
+        throw refusal(member, status, b);
       }
       return b.getLong();
     });
@@ -177,11 +342,8 @@ public final class RemoteClient implements AutoCloseable {
     byte[] body = target.getBytes(StandardCharsets.UTF_8);
     return call(member, ClientProtocol.request(ClientProtocol.OP_TRANSFER, body)).flatMap(b -> {
       byte status = b.get();
-      if (status == ClientProtocol.NOT_LEADER) {
-        return Mono.error(new NotLeaderException(member, ClientProtocol.getStr(b)));
-      }
       if (status != ClientProtocol.OK) {
-        return Mono.error(new ClientException(member + ": " + ClientProtocol.getStr(b)));
+        return Mono.error(refusal(member, status, b));
       }
       return Mono.empty();
     });
@@ -225,11 +387,8 @@ public final class RemoteClient implements AutoCloseable {
   private Mono<Membership> membershipCall(String member, byte op, byte[] body) {
     return call(member, ClientProtocol.request(op, body)).map(b -> {
       byte status = b.get();
-      if (status == ClientProtocol.NOT_LEADER) {
-        throw new NotLeaderException(member, ClientProtocol.getStr(b));
-      }
       if (status != ClientProtocol.OK) {
-        throw new ClientException(member + ": " + ClientProtocol.getStr(b));
+        throw refusal(member, status, b);
       }
       return ClientProtocol.readMembership(b);
     });
@@ -239,8 +398,9 @@ public final class RemoteClient implements AutoCloseable {
   public Mono<byte[]> read(String member, long index) {
     ByteBuffer req = ByteBuffer.allocate(8).putLong(index);
     return call(member, ClientProtocol.request(ClientProtocol.OP_READ, req.array())).map(b -> {
-      if (b.get() != ClientProtocol.OK) {
-        throw new ClientException(member + ": " + ClientProtocol.getStr(b));
+      byte status = b.get();
+      if (status != ClientProtocol.OK) {
+        throw refusal(member, status, b);
       }
       byte[] cmd = new byte[b.remaining()];
       b.get(cmd);
@@ -265,15 +425,21 @@ public final class RemoteClient implements AutoCloseable {
     if (!endpoints.containsKey(member)) {
       return Mono.error(new IllegalArgumentException("'" + member + "' is not one of " + endpoints.keySet()));
     }
+    if (closed) {
+      return Mono.error(new IllegalStateException("this client is closed"));
+    }
+    if (watches == null) {
+      watchLeaders();
+    }
     // one shared connection attempt per member: concurrent callers wait for the same one
-    return connections.compute(member, (id, cached) -> cached != null ? cached : connect(id))
-        .flatMap(rs -> {
-          if (!rs.isDisposed()) {
-            return Mono.just(rs);
-          }
-          connections.remove(member);
-          return connection(member);
-        });
+    Mono<RSocket> shared = connections.compute(member, (id, cached) -> cached != null ? cached : connect(id));
+    return shared.flatMap(rs -> {
+      if (!rs.isDisposed()) {
+        return Mono.just(rs);
+      }
+      connections.remove(member, shared);
+      return connection(member);
+    });
   }
 
   private Mono<RSocket> connect(String member) {
@@ -282,30 +448,27 @@ public final class RemoteClient implements AutoCloseable {
         .connect(TcpClientTransport.create(a.getHostString(), a.getPort()))
         .timeout(Duration.ofSeconds(2))
         .doOnError(e -> connections.remove(member))
+        .doOnNext(rs -> {
+          if (closed) {
+            rs.dispose(); // opened while closing: nobody will close it
+          }
+        })
         .cache(rs -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
   }
 
-  private void rotate(String from) {
-    if (!from.equals(leader)) {
-      return;
-    }
-    String[] ids = endpoints.keySet().toArray(new String[0]);
-    java.util.Arrays.sort(ids);
-    for (int i = 0; i < ids.length; i++) {
-      if (ids[i].equals(from)) {
-        leader = ids[(i + 1) % ids.length];
-        return;
-      }
-    }
-  }
-
+  /** Stops watching the members' leaders and closes the connections; calls under way fail. Idempotent. */
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true;
+      if (watches != null) {
+        watches.values().forEach(Disposable::dispose);
+      }
+    }
     channels.clear();
     for (Mono<RSocket> c : connections.values()) {
       c.subscribe(RSocket::dispose, e -> {});
     }
     connections.clear();
   }
-
 }

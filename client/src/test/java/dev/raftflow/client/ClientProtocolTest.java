@@ -49,6 +49,26 @@ class ClientProtocolTest {
   }
 
   @Test
+  void leaderItemsAndOutcomeUnknownRoundTrip() {
+    ByteBuffer item = ClientProtocol.leader(9, "n3");
+    assertThat(item.remaining()).isEqualTo(8 + 2 + 2);
+    assertThat(ClientProtocol.readLeader(item)).isEqualTo(new LeaderHint(9, "n3"));
+    assertThat(ClientProtocol.readLeader(ClientProtocol.leader(0, null))).isEqualTo(new LeaderHint(0, null));
+    assertThatThrownBy(() -> ClientProtocol.readLeader(ByteBuffer.allocate(10).putLong(-2).putShort((short) -1).flip()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
+
+    ByteBuffer unknown = ClientProtocol.outcomeUnknown("n2", "n1 stopped leading");
+    assertThat(unknown.get()).isEqualTo(ClientProtocol.OUTCOME_UNKNOWN);
+    assertThat(ClientProtocol.getStr(unknown)).isEqualTo("n2");
+    assertThat(ClientProtocol.getStr(unknown)).isEqualTo("n1 stopped leading");
+    // the numbers already in use keep their meaning
+    assertThat(new byte[] {ClientProtocol.OK, ClientProtocol.NOT_LEADER, ClientProtocol.OVERLOADED, ClientProtocol.ERROR,
+        ClientProtocol.OUTCOME_UNKNOWN}).containsExactly(0, 1, 2, 3, 4);
+    assertThat(ClientProtocol.OP_MEMBERSHIP).isEqualTo((byte) 8);
+    assertThat(ClientProtocol.OP_WATCH_LEADER).isEqualTo((byte) 9);
+  }
+
+  @Test
   void positionAndRequestLayout() {
     ByteBuffer p = ClientProtocol.position(12, 3);
     assertThat(p.remaining()).isEqualTo(17);

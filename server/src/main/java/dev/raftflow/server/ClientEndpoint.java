@@ -1,10 +1,12 @@
 package dev.raftflow.server;
 
 import dev.raftflow.client.ClientProtocol;
+import dev.raftflow.client.LeaderHint;
 import dev.raftflow.engine.LogPosition;
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.NodeState;
 import dev.raftflow.engine.NotLeaderException;
+import dev.raftflow.engine.OutcomeUnknownException;
 import dev.raftflow.engine.OverloadedException;
 import dev.raftflow.engine.node.RaftNode;
 import io.rsocket.Payload;
@@ -27,8 +29,11 @@ import reactor.core.publisher.Mono;
 /**
  * Serves the {@link ClientProtocol} for one node on a TCP port: proposals (answered when committed
  * and applied), state reads and membership changes, as single request-responses or pipelined on a
- * request-channel (requests and replies tagged with an id, replies in completion order). Thread-safe;
- * {@link #close()} releases the port.
+ * request-channel (requests and replies tagged with an id, replies in completion order), and the
+ * node's leader changes as a request-stream. An engine {@code NotLeaderException} is answered
+ * NOT_LEADER, an {@code OutcomeUnknownException} (e.g. a proposal pending on a leader that stepped
+ * down) OUTCOME_UNKNOWN, both naming the leader when known. Thread-safe; {@link #close()} releases
+ * the port.
  */
 public final class ClientEndpoint implements AutoCloseable {
 
@@ -65,6 +70,27 @@ public final class ClientEndpoint implements AutoCloseable {
         } finally {
           payload.release();
         }
+      }
+
+      /** WATCH_LEADER: the node's term and leader now, then each change; completes when the node stops. */
+      @Override
+      public Flux<Payload> requestStream(Payload payload) {
+        byte op;
+        try {
+          op = payload.getData().get();
+        } catch (RuntimeException e) {
+          return Flux.error(new IllegalArgumentException("malformed request: " + e));
+        } finally {
+          payload.release();
+        }
+        if (op != ClientProtocol.OP_WATCH_LEADER) {
+          return Flux.error(new IllegalArgumentException("op " + op + " is not a stream"));
+        }
+        RaftNode n = node.get();
+        if (n == null) {
+          return Flux.error(new IllegalStateException("node is restarting"));
+        }
+        return leaderItems(n).map(ClientEndpoint::reply);
       }
 
       /** The pipelined form: each request is [id][op][body], each reply [id][reply], in completion order. */
@@ -141,6 +167,14 @@ public final class ClientEndpoint implements AutoCloseable {
     };
   }
 
+  /** The WATCH_LEADER items of {@code n}: its term and leader, each change of either once. */
+  static Flux<ByteBuffer> leaderItems(RaftNode n) {
+    return n.leaderChanges()
+        .map(l -> new LeaderHint(l.term(), l.leaderId()))
+        .distinctUntilChanged()
+        .map(h -> ClientProtocol.leader(h.term(), h.leaderId()));
+  }
+
   private static ByteBuffer position(LogPosition p) {
     return ClientProtocol.position(p.index(), p.term());
   }
@@ -156,6 +190,9 @@ public final class ClientEndpoint implements AutoCloseable {
   private static ByteBuffer failure(Throwable e) {
     if (e instanceof NotLeaderException nl) {
       return ClientProtocol.failure(ClientProtocol.NOT_LEADER, nl.leaderId());
+    }
+    if (e instanceof OutcomeUnknownException ou) {
+      return ClientProtocol.outcomeUnknown(ou.leaderId(), ou.getMessage());
     }
     if (e instanceof OverloadedException) {
       return ClientProtocol.failure(ClientProtocol.OVERLOADED, e.getMessage());

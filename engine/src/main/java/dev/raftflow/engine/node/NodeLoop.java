@@ -56,6 +56,8 @@ final class NodeLoop {
   private final Waiters waiters;
   private final ApplyStream apply;
   private final Sinks.Empty<Void> closedSink = Sinks.empty();
+  /** Term, leader and role, latest replayed to each new subscriber; emitted on the loop thread only. */
+  private final Sinks.Many<Leadership> leadershipSink = Sinks.many().replay().latest();
 
   // shared between threads
   private final Queue<NodeEvent> inbox = new ConcurrentLinkedQueue<>();
@@ -74,6 +76,7 @@ final class NodeLoop {
   private Disposable ticker;
   private boolean terminated;
   private int drainMissed = 1;
+  private Leadership leadership;
 
   NodeLoop(String id, RaftOptions options, Transport transport, LogStore store, RaftCore core, Scheduler scheduler,
       Scheduler ownedScheduler, NodeCounters counters) {
@@ -102,6 +105,11 @@ final class NodeLoop {
 
   Membership membership() {
     return membership;
+  }
+
+  /** Term, leader and role: the latest on subscribe, then each change, on the loop thread; completes on close. */
+  reactor.core.publisher.Flux<Leadership> leadership() {
+    return leadershipSink.asFlux();
   }
 
   reactor.core.publisher.Mono<Void> onClose() {
@@ -418,6 +426,12 @@ final class NodeLoop {
       state = new NodeState(core.term(), core.role(), core.leaderId(), core.commitIndex(), core.appliedIndex(),
           core.lastIndex());
     }
+    Leadership l = leadership;
+    if (l == null || l.term() != core.term() || l.role() != core.role() || !Objects.equals(l.leaderId(), core.leaderId())) {
+      leadership = new Leadership(core.term(), core.leaderId(), core.role());
+      // one emitter (this loop); a replay sink never blocks, whatever its subscribers do
+      leadershipSink.tryEmitNext(leadership);
+    }
   }
 
   private void fail(Throwable error) {
@@ -464,6 +478,7 @@ final class NodeLoop {
       LOG.warn("{}: store close failed", id, ex);
     }
     publishState();
+    leadershipSink.tryEmitComplete();
     closedSink.tryEmitEmpty();
     worker.dispose();
     if (ownedScheduler != null) {

@@ -25,6 +25,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One member of a Raft group, embedded in a service. Build one with {@link #builder()}.
@@ -97,6 +98,21 @@ public final class RaftNode implements AutoCloseable {
   /** The node's current term, role and leader, as of the end of its last loop turn. Any thread. */
   public NodeState state() {
     return loop.state();
+  }
+
+  /**
+   * Who leads, as this node sees it: its current {@link Leadership} (term, leader, own role) on
+   * subscribe, then one value for each change of any of the three, in the order the node went
+   * through them. Completes (after the last value) when the node closes, also when it stops after
+   * an error; a subscriber after that gets the last value and completion. Never fails.
+   *
+   * <p>Values are emitted by the node's loop without waiting for anyone and delivered on a Reactor
+   * {@code parallel} worker, never the loop thread: a slow or stalled subscriber does not hold up
+   * the node, and sees the latest value when it requests again (changes in between are skipped).
+   * Any number of subscribers, from any thread.
+   */
+  public Flux<Leadership> leaderChanges() {
+    return loop.leadership().onBackpressureLatest().publishOn(Schedulers.parallel(), 1);
   }
 
   // ---------------------------------------------------------------- proposals
