@@ -5,6 +5,7 @@ import dev.raftflow.engine.core.quorum.JointConfig;
 import dev.raftflow.engine.message.EntryType;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.Snapshot;
+import dev.raftflow.engine.spi.StoredEntryList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -35,9 +36,21 @@ final class ConfigHistory {
     this.bootstrap = bootstrap;
     this.snapshotIndex = snapshot == null ? 0 : snapshot.index();
     this.snapshotMembership = snapshot == null ? bootstrap : of(snapshot);
-    for (LogEntry e : restored) {
-      if (e.type() == EntryType.CONFIG && e.index() > snapshotIndex) {
-        entries.put(e.index(), Membership.decode(e.data()));
+    if (restored instanceof StoredEntryList list) {
+      for (long index : list.stored().configIndexes()) { // left in the store: read only the few that matter
+        LogEntry e = list.stored().read(index);
+        if (e.type() != EntryType.CONFIG) {
+          throw new IllegalStateException("the store lists entry " + index + " as a configuration but it is " + e.type());
+        }
+        if (index > snapshotIndex) {
+          entries.put(index, Membership.decode(e.data()));
+        }
+      }
+    } else {
+      for (LogEntry e : restored) {
+        if (e.type() == EntryType.CONFIG && e.index() > snapshotIndex) {
+          entries.put(e.index(), Membership.decode(e.data()));
+        }
       }
     }
     recompute();

@@ -184,6 +184,14 @@ final class MemberLog {
     return snapshot;
   }
 
+  /**
+   * Copies into memory the entries still left in the store up to the snapshot, which the store drops
+   * when it writes the snapshot: after {@link #compactTo}, so only those kept for followers are read.
+   */
+  void keepCoveredInMemory() {
+    log.materializeUpTo(snapshotIndex());
+  }
+
   /** Drops the entries held in memory up to {@code index} (at most the snapshot's). */
   void compactTo(long index) {
     if (index > log.baseIndex()) {

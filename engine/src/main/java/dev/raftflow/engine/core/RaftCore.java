@@ -252,6 +252,7 @@ public final class RaftCore {
     configChanged(); // same configuration; its entry may now be the snapshot
     leadership.snapshotTaken(index);
     compactLog();
+    log.keepCoveredInMemory(); // before ready() hands the snapshot write to the store
     return true;
   }
 

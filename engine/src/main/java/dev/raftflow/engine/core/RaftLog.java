@@ -2,33 +2,60 @@ package dev.raftflow.engine.core;
 
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.Snapshot;
+import dev.raftflow.engine.spi.StoredEntries;
+import dev.raftflow.engine.spi.StoredEntryList;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The entries one member holds in memory, after a "base" (index and term of the entry just before
- * the first one held, 0/0 for an empty log). The base is the latest snapshot's, or earlier on a
- * leader that keeps entries behind its snapshot for followers catching up from it: the snapshot
- * is tracked by {@link MemberLog}, not here. Compacted entries are dropped from the backing list so
- * the GC frees them. Not thread-safe: owned by the core.
+ * The entries one member holds, after a "base" (index and term of the entry just before the first
+ * one held, 0/0 for an empty log). The base is the latest snapshot's, or earlier on a leader that
+ * keeps entries behind its snapshot for followers catching up from it: the snapshot is tracked by
+ * {@link MemberLog}, not here.
+ *
+ * <p>Three consecutive parts: {@code head}, entries in memory that were read back from the store
+ * (before a snapshot let the store drop them); the store's recovered entries, left where they are
+ * and read on demand ({@link StoredEntries}: a restart costs neither the time nor the heap of
+ * loading a large log); {@code tail}, what was appended since (or the whole log of a store that
+ * loads everything). Compacted entries are dropped so the GC frees them. Not thread-safe: owned by
+ * the core.
  */
 final class RaftLog {
 
-  private ArrayList<LogEntry> entries = new ArrayList<>();
   private long baseIndex;
   private long baseTerm;
+  /** Entries {@code baseIndex + 1 .. headLast}, read back from the store. */
+  private ArrayList<LogEntry> head = new ArrayList<>();
+  private long headLast;
+  /** Recovered entries {@code headLast + 1 .. storedLast}, left in the store; null when none. */
+  private StoredEntries stored;
+  private long storedLast;
+  /** Entries {@code storedLast + 1 .. lastIndex()}. */
+  private ArrayList<LogEntry> tail = new ArrayList<>();
 
   RaftLog(Snapshot snapshot, List<LogEntry> restored) {
     if (snapshot != null) {
       baseIndex = snapshot.index();
       baseTerm = snapshot.term();
     }
+    headLast = baseIndex;
+    storedLast = baseIndex;
+    if (restored instanceof StoredEntryList list && list.stored().lastIndex() >= list.stored().firstIndex()) {
+      StoredEntries s = list.stored();
+      if (s.firstIndex() != baseIndex + 1) {
+        throw new IllegalStateException("restored log is not consecutive: expected index " + (baseIndex + 1)
+            + ", got " + s.firstIndex());
+      }
+      stored = s;
+      storedLast = s.lastIndex();
+      return;
+    }
     long expect = baseIndex + 1;
     for (LogEntry e : restored) {
       if (e.index() != expect) {
         throw new IllegalStateException("restored log is not consecutive: expected index " + expect + ", got " + e.index());
       }
-      entries.add(e);
+      tail.add(e);
       expect++;
     }
   }
@@ -46,11 +73,16 @@ final class RaftLog {
   }
 
   long lastIndex() {
-    return baseIndex + entries.size();
+    return storedLast + tail.size();
   }
 
   long lastTerm() {
-    return entries.isEmpty() ? baseTerm : entries.get(entries.size() - 1).term();
+    return termAt(lastIndex());
+  }
+
+  /** Entries held but left in the store (for tests and metrics). */
+  long storedCount() {
+    return storedLast - headLast;
   }
 
   /** Term of the entry at {@code index}; the base's term at the base; -1 when not held. */
@@ -61,11 +93,26 @@ final class RaftLog {
     if (index < baseIndex || index > lastIndex()) {
       return -1;
     }
-    return entries.get((int) (index - baseIndex - 1)).term();
+    if (index <= headLast) {
+      return head.get((int) (index - baseIndex - 1)).term();
+    }
+    if (index <= storedLast) {
+      return stored.termAt(index);
+    }
+    return tail.get((int) (index - storedLast - 1)).term();
   }
 
   LogEntry entry(long index) {
-    return entries.get((int) (index - baseIndex - 1));
+    if (index <= baseIndex || index > lastIndex()) {
+      throw new IndexOutOfBoundsException("entry " + index + " not held (" + firstIndex() + ".." + lastIndex() + ")");
+    }
+    if (index <= headLast) {
+      return head.get((int) (index - baseIndex - 1));
+    }
+    if (index <= storedLast) {
+      return stored.read(index);
+    }
+    return tail.get((int) (index - storedLast - 1));
   }
 
   /** Entries from {@code from} (inclusive), at most {@code maxCount} and about {@code maxBytes}. */
@@ -74,34 +121,41 @@ final class RaftLog {
     if (from > last) {
       return List.of();
     }
-    int start = (int) (from - baseIndex - 1);
-    int end = start;
+    List<LogEntry> out = new ArrayList<>((int) Math.min(maxCount, last - from + 1));
     long bytes = 0;
-    int limit = (int) Math.min(entries.size(), (long) start + maxCount);
-    while (end < limit) {
-      long size = entries.get(end).data().length;
-      if (end > start && bytes + size > maxBytes) {
+    for (long i = from; i <= last && out.size() < maxCount; i++) {
+      LogEntry e = entry(i);
+      long size = e.data().length;
+      if (!out.isEmpty() && bytes + size > maxBytes) {
         break;
       }
       bytes += size;
-      end++;
+      out.add(e);
     }
-    return new ArrayList<>(entries.subList(start, end));
+    return out;
   }
 
   /** All entries from {@code from} to the end. */
   List<LogEntry> suffix(long from) {
-    if (from > lastIndex()) {
+    long last = lastIndex();
+    if (from > last) {
       return List.of();
     }
-    return new ArrayList<>(entries.subList((int) (from - baseIndex - 1), entries.size()));
+    if (from > storedLast) {
+      return new ArrayList<>(tail.subList((int) (from - storedLast - 1), tail.size()));
+    }
+    List<LogEntry> out = new ArrayList<>((int) (last - from + 1));
+    for (long i = from; i <= last; i++) {
+      out.add(entry(i));
+    }
+    return out;
   }
 
   void append(LogEntry e) {
     if (e.index() != lastIndex() + 1) {
       throw new IllegalStateException("append at " + e.index() + " but last index is " + lastIndex());
     }
-    entries.add(e);
+    tail.add(e);
   }
 
   /** Removes entries at {@code from} and after. */
@@ -109,7 +163,21 @@ final class RaftLog {
     if (from <= baseIndex) {
       throw new IllegalStateException("cannot truncate at " + from + ", at or below the snapshot base " + baseIndex);
     }
-    entries.subList((int) (from - baseIndex - 1), entries.size()).clear();
+    if (from > storedLast) {
+      tail.subList((int) (from - storedLast - 1), tail.size()).clear();
+      return;
+    }
+    tail = new ArrayList<>();
+    if (from > headLast) {
+      storedLast = from - 1; // the store's copies after it are replaced by what comes next
+    } else {
+      head.subList((int) (from - baseIndex - 1), head.size()).clear();
+      headLast = from - 1;
+      storedLast = headLast;
+    }
+    if (storedLast == headLast) {
+      stored = null;
+    }
   }
 
   /** Drops entries up to {@code index}, which becomes the base with {@code term}. */
@@ -118,19 +186,60 @@ final class RaftLog {
       return;
     }
     if (index >= lastIndex()) {
-      entries = new ArrayList<>();
+      head = new ArrayList<>();
+      stored = null;
+      tail = new ArrayList<>();
+      headLast = index;
+      storedLast = index;
+    } else if (index < headLast) {
+      head = new ArrayList<>(head.subList((int) (index - baseIndex), head.size()));
     } else {
-      entries = new ArrayList<>(entries.subList((int) (index - baseIndex), entries.size()));
+      head = new ArrayList<>();
+      headLast = index;
+      if (index >= storedLast) {
+        tail = new ArrayList<>(tail.subList((int) (index - storedLast), tail.size()));
+        storedLast = index;
+        stored = null;
+      }
     }
     baseIndex = index;
     baseTerm = term;
   }
 
+  /**
+   * Copies the entries left in the store up to {@code index} into memory: the store is about to drop
+   * them (a snapshot at {@code index} is being written) while this log still holds some of them
+   * (a leader keeps entries behind its snapshot for followers catching up).
+   */
+  void materializeUpTo(long index) {
+    long to = Math.min(index, storedLast);
+    for (long i = headLast + 1; i <= to; i++) {
+      head.add(stored.read(i));
+    }
+    if (to > headLast) {
+      headLast = to;
+    }
+    if (storedLast == headLast) {
+      stored = null;
+      // head and tail meet: keep one list in memory order
+      ArrayList<LogEntry> all = head;
+      all.addAll(tail);
+      head = new ArrayList<>();
+      tail = all;
+      headLast = baseIndex;
+      storedLast = baseIndex;
+    }
+  }
+
   /** Discards everything and restarts the log at a snapshot. */
   void resetTo(long index, long term) {
-    entries = new ArrayList<>();
+    head = new ArrayList<>();
+    stored = null;
+    tail = new ArrayList<>();
     baseIndex = index;
     baseTerm = term;
+    headLast = index;
+    storedLast = index;
   }
 
   /** Whether a log ending at {@code lastIndex} with {@code lastTerm} is at least as up to date as this one (§5.4.1). */

@@ -226,7 +226,7 @@ public final class ChronicleLogStore implements LogStore {
     }
     CycleFileHeaders.checkStores(directory, log, ack.queueIndex());
     LogRecovery.Recovered recovered = new LogRecovery(directory, log, ack, resets, snapshots).run();
-    shape = new LogShape(recovered.state(), recovered.baseIndex());
+    shape = new LogShape(recovered.terms(), recovered.baseIndex());
     rounds = new RoundWriter(options, log, ack, snapshots, recovered);
     return recovered.state();
   }

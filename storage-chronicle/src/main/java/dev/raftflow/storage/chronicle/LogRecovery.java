@@ -4,15 +4,14 @@ import static dev.raftflow.storage.chronicle.QueueLog.NONE;
 import static dev.raftflow.storage.chronicle.QueueLog.cycleOf;
 import static dev.raftflow.storage.chronicle.QueueLog.describe;
 
-import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.EntryType;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.PersistentState;
+import dev.raftflow.engine.spi.StoredEntryList;
 import dev.raftflow.engine.spi.Snapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.zip.CRC32C;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -40,7 +39,7 @@ final class LogRecovery {
    * What recovery found: the state to hand to the node, the snapshot file sequence to continue
    * from, the snapshot's index (0 when none) and the queue index of the last good record.
    */
-  record Recovered(PersistentState state, long snapshotSeq, long baseIndex, long lastGood) {}
+  record Recovered(PersistentState state, long snapshotSeq, long baseIndex, long lastGood, TermRuns terms) {}
 
   private final StoreDirectory dir;
   private final QueueLog log;
@@ -62,8 +61,11 @@ final class LogRecovery {
     IndexArray positions = log.positions();
     HardState hard = HardState.INITIAL;
     long acked = ack.queueIndex();
-    ArrayList<LogEntry> entries = new ArrayList<>();
-    long first = 1; // index of entries.get(0)
+    // the entries stay in the queue: recovery keeps their terms (as runs) and where the few
+    // configuration entries are, and verifies every one of them
+    TermRuns terms = new TermRuns();
+    ConfigIndexes configs = new ConfigIndexes();
+    BatchScratch scratch = new BatchScratch();
     Records.SnapshotMark mark = null;
     long lastGood = NONE;
     long damage = NONE;
@@ -84,7 +86,8 @@ final class LogRecovery {
             byte[] raw = new byte[(int) b.readRemaining()];
             b.read(raw);
             try {
-              rec = Records.decode(raw, crc);
+              scratch.clear();
+              rec = Records.scan(raw, crc, scratch);
             } catch (Records.CorruptRecordException e) {
               bad = e.getMessage();
             }
@@ -122,42 +125,46 @@ final class LogRecovery {
           break;
         }
         lastGood = qi;
-        if (rec instanceof Records.Batch rb) {
+        if (rec instanceof Records.ScannedBatch rb) {
           if (rb.hardState() != null) {
             hard = rb.hardState();
           }
-          if (!rb.entries().isEmpty()) {
+          if (rb.count() > 0) {
             long i = rb.firstIndex();
-            long next = first + entries.size();
-            if (entries.isEmpty() || i < first) {
-              entries.clear();
-              first = i;
+            int n = rb.count();
+            long heldLast = positions.lastIndex(); // entries held before this batch
+            if (positions.size() == 0 || i < positions.firstIndex()) {
+              terms.reset(i);
+              configs.clear();
               positions.reset(i);
-            } else if (i > next) {
+            } else if (i > heldLast + 1) {
               throw refused(log.files().file(cycleOf(qi)), "the log is inconsistent: entry " + i + " at queue index "
-                  + describe(qi) + " follows entry " + (next - 1));
+                  + describe(qi) + " follows entry " + heldLast);
             } else {
-              entries.subList((int) (i - first), entries.size()).clear();
+              terms.truncateFrom(i);
+              configs.truncateFrom(i);
               positions.truncateFrom(i);
             }
-            for (LogEntry e : rb.entries()) {
-              entries.add(e);
+            for (int k = 0; k < n; k++) {
+              terms.add(scratch.term(k));
               positions.add(qi);
             }
+            scratch.configsTo(configs);
           }
         } else if (rec instanceof Records.SnapshotMark m) {
           mark = m;
           hard = m.hardState();
-          if (m.keep() && !entries.isEmpty() && m.index() < first + entries.size() - 1) {
-            if (m.index() >= first) {
-              entries.subList(0, (int) (m.index() - first + 1)).clear();
+          boolean held = positions.size() > 0;
+          if (m.keep() && held && m.index() < positions.lastIndex()) {
+            if (m.index() >= positions.firstIndex()) {
+              terms.dropUpTo(m.index());
+              configs.dropUpTo(m.index());
               positions.dropUpTo(m.index());
-              first = m.index() + 1;
             }
           } else {
-            entries.clear();
-            first = m.index() + 1;
-            positions.reset(first);
+            terms.reset(m.index() + 1);
+            configs.clear();
+            positions.reset(m.index() + 1);
           }
         }
       }
@@ -169,7 +176,7 @@ final class LogRecovery {
           + (Files.exists(missing) ? "exists" : "is missing") + "): acknowledged entries are lost");
     }
     voidTail(queue, damage, damageWhy, lastGood);
-    return finish(hard, mark, entries, first, lastGood);
+    return finish(hard, mark, terms, configs, lastGood);
   }
 
   private StoreRefusedException refused(Path file, String problem) {
@@ -200,8 +207,10 @@ final class LogRecovery {
   }
 
   /** Reads the snapshot the log installed and checks that the log and the snapshot fit together. */
-  private Recovered finish(HardState hard, Records.SnapshotMark mark, ArrayList<LogEntry> entries, long first,
+  private Recovered finish(HardState hard, Records.SnapshotMark mark, TermRuns terms, ConfigIndexes configs,
       long lastGood) throws IOException {
+    boolean empty = log.positions().size() == 0;
+    long first = terms.firstIndex();
     Snapshot snapshot = null;
     long snapshotSeq = 0;
     long baseIndex = 0;
@@ -216,14 +225,50 @@ final class LogRecovery {
     }
     snapshots.deleteAllBut(mark == null ? -1 : mark.seq());
     snapshotSeq = Math.max(snapshotSeq, snapshots.maxSeq());
-    if (!entries.isEmpty() && first != baseIndex + 1) {
+    if (!empty && first != baseIndex + 1) {
       throw refused(dir.queue(), "the log is inconsistent: entries start at " + first + " but the snapshot ends at "
           + baseIndex);
     }
-    if (entries.isEmpty()) {
+    if (empty) {
       log.positions().reset(baseIndex + 1);
+      terms.reset(baseIndex + 1);
+      configs.clear();
     }
-    PersistentState state = new PersistentState(hard, snapshot, Collections.unmodifiableList(entries));
-    return new Recovered(state, snapshotSeq, baseIndex, lastGood);
+    RecoveredEntries stored = new RecoveredEntries(terms.copy(), configs.toArray(), log);
+    PersistentState state = new PersistentState(hard, snapshot, new StoredEntryList(stored));
+    return new Recovered(state, snapshotSeq, baseIndex, lastGood, terms);
+  }
+
+  /** The terms and configuration entries of the batch being scanned, until it is placed. */
+  private static final class BatchScratch implements Records.EntrySink {
+    private long[] terms = new long[1024];
+    private int count;
+    private final java.util.List<Long> configs = new java.util.ArrayList<>();
+
+    void clear() {
+      count = 0;
+      configs.clear();
+    }
+
+    @Override
+    public void entry(long index, long term, EntryType type) {
+      if (count == terms.length) {
+        terms = java.util.Arrays.copyOf(terms, count * 2);
+      }
+      terms[count++] = term;
+      if (type == EntryType.CONFIG) {
+        configs.add(index);
+      }
+    }
+
+    long term(int k) {
+      return terms[k];
+    }
+
+    void configsTo(ConfigIndexes out) {
+      for (long c : configs) {
+        out.add(c);
+      }
+    }
   }
 }

@@ -2,7 +2,6 @@ package dev.raftflow.storage.chronicle;
 
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.LogWrite;
-import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Snapshot;
 import java.util.List;
 
@@ -14,16 +13,13 @@ import java.util.List;
  * <p>Used on the node's event loop only; not thread-safe.
  */
 final class LogShape {
-  private final IndexArray terms = new IndexArray();
+  private final TermRuns terms;
   private long baseIndex;
 
-  /** Starts from what recovery found. */
-  LogShape(PersistentState recovered, long baseIndex) {
+  /** Starts from what recovery found: the terms of the entries after {@code baseIndex}. */
+  LogShape(TermRuns recovered, long baseIndex) {
     this.baseIndex = baseIndex;
-    terms.reset(baseIndex + 1);
-    for (LogEntry e : recovered.entries()) {
-      terms.add(e.term());
-    }
+    this.terms = recovered;
   }
 
   /**

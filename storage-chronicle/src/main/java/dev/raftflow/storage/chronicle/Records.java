@@ -52,10 +52,18 @@ final class Records {
   private Records() {}
 
   /** A decoded record. */
-  sealed interface Record permits Batch, SnapshotMark {}
+  sealed interface Record permits Batch, ScannedBatch, SnapshotMark {}
 
   /** A decoded batch: hard state or null, and its entries (indexes firstIndex...). */
   record Batch(HardState hardState, long firstIndex, List<LogEntry> entries) implements Record {}
+
+  /** A verified batch whose entries went to an {@link EntrySink} instead of being copied out. */
+  record ScannedBatch(HardState hardState, long firstIndex, int count) implements Record {}
+
+  /** Takes the index, term and type of each entry of a batch {@link #scan} verified. */
+  interface EntrySink {
+    void entry(long index, long term, EntryType type);
+  }
 
   record SnapshotMark(long seq, long index, long term, boolean keep, HardState hardState) implements Record {}
 
@@ -188,6 +196,18 @@ final class Records {
 
   /** Decodes one record, verifying its checksums and structure. */
   static Record decode(byte[] rec, CRC32C crc) throws CorruptRecordException {
+    return read(rec, crc, null);
+  }
+
+  /**
+   * Verifies one record as {@link #decode} does, but hands a batch's entries to {@code sink} (index,
+   * term, type) instead of copying their data out: recovery of a large log without loading it.
+   */
+  static Record scan(byte[] rec, CRC32C crc, EntrySink sink) throws CorruptRecordException {
+    return read(rec, crc, sink);
+  }
+
+  private static Record read(byte[] rec, CRC32C crc, EntrySink sink) throws CorruptRecordException {
     if (rec.length < 5) {
       throw new CorruptRecordException("record of " + rec.length + " bytes is too short");
     }
@@ -195,7 +215,7 @@ final class Records {
     try {
       byte type = b.get(0);
       return switch (type) {
-        case BATCH -> decodeBatch(b, crc);
+        case BATCH -> sink == null ? decodeBatch(b, crc) : scanBatch(b, crc, sink);
         case SNAPSHOT -> decodeSnapshot(b, crc);
         case 1, 2 -> throw new CorruptRecordException("record type " + type + " belongs to storage format 1, not "
             + FORMAT);
@@ -261,6 +281,36 @@ final class Records {
       throw new CorruptRecordException(b.remaining() + " trailing bytes");
     }
     return new Batch(hs, first, es);
+  }
+
+  private static Record scanBatch(ByteBuffer b, CRC32C crc, EntrySink sink) throws CorruptRecordException {
+    HardState hs = batchHeader(b, crc);
+    long first = b.getLong(FIRST_INDEX_AT);
+    int count = b.getInt(COUNT_AT);
+    byte[] rec = b.array();
+    for (int k = 0; k < count; k++) {
+      long index = first + k;
+      int start = b.position();
+      long term = b.getLong();
+      byte code = b.get();
+      int len = b.getInt();
+      if (len < 0 || len > b.remaining() - 4) {
+        throw new CorruptRecordException("entry " + index + ": length " + len + " but " + (b.remaining() - 4)
+            + " bytes left");
+      }
+      int end = b.position() + len;
+      crc.reset();
+      crc.update(rec, start, end - start);
+      if ((int) crc.getValue() != b.getInt(end)) {
+        throw new CorruptRecordException("checksum mismatch in entry " + index);
+      }
+      sink.entry(index, term, EntryType.fromCode(code));
+      b.position(end + 4);
+    }
+    if (b.hasRemaining()) {
+      throw new CorruptRecordException(b.remaining() + " trailing bytes");
+    }
+    return new ScannedBatch(hs, first, count);
   }
 
   /** Decodes the entry at {@code b}'s position (index {@code index}), verifying its checksum. */
