@@ -22,6 +22,8 @@ package dev.raftflow.engine;
  * @param snapshotsInstalled snapshots installed from a leader
  * @param readsConfirmed linearizable reads ({@link RaftNode#readIndex()}) confirmed by a majority
  * @param readsFailed reads failed because leadership was lost before they were confirmed
+ * @param readsByLease reads answered under the leader's lease, without a round ({@link
+ *     RaftOptions#leaseReads()}); not counted in {@code readsConfirmed}
  * @param queuedProposals proposals waiting for the loop now
  * @param pendingWrites log writes under way now
  */
@@ -41,6 +43,7 @@ public record NodeMetrics(
     long snapshotsInstalled,
     long readsConfirmed,
     long readsFailed,
+    long readsByLease,
     int queuedProposals,
     int pendingWrites) {
 

@@ -32,6 +32,8 @@ public final class RaftOptions {
   private final boolean preVote;
   private final int maxCommandBytes;
   private final long promotionLagEntries;
+  private final boolean leaseReads;
+  private final int leaseClockDriftPercent;
 
   private RaftOptions(Builder b) {
     this.tickInterval = b.tickInterval;
@@ -51,6 +53,8 @@ public final class RaftOptions {
     this.preVote = b.preVote;
     this.maxCommandBytes = b.maxCommandBytes;
     this.promotionLagEntries = b.promotionLagEntries;
+    this.leaseReads = b.leaseReads;
+    this.leaseClockDriftPercent = b.leaseClockDriftPercent;
   }
 
   public static RaftOptions defaults() {
@@ -79,7 +83,9 @@ public final class RaftOptions {
         .checkQuorum(checkQuorum)
         .preVote(preVote)
         .maxCommandBytes(maxCommandBytes)
-        .promotionLagEntries(promotionLagEntries);
+        .promotionLagEntries(promotionLagEntries)
+        .leaseReads(leaseReads)
+        .leaseClockDriftPercent(leaseClockDriftPercent);
   }
 
   /** Length of one tick of the core's logical clock. Default 10 ms. */
@@ -157,6 +163,27 @@ public final class RaftOptions {
     return promotionLagEntries;
   }
 
+  /**
+   * Lease reads (Raft thesis §6.4.1): a leader that a majority answered within the last election
+   * timeout (less {@link #leaseClockDriftPercent()}), measured on its own monotonic clock, answers
+   * {@code readIndex()} at once, without a round of heartbeats: no other leader can have been elected
+   * meanwhile, because members that hear a leader refuse votes for an election timeout. Safe only
+   * while clocks advance at rates within the drift bound; the lease is dropped on any doubt (a change
+   * of term, role or configuration, and for two election timeouts after a leadership transfer is
+   * started), and reads then fall back to ReadIndex. Requires {@link #checkQuorum()}. Default false.
+   */
+  public boolean leaseReads() {
+    return leaseReads;
+  }
+
+  /**
+   * How much faster (in percent) one member's clock may run than another's: the lease is the
+   * election timeout shortened by this much. 0..50; default 10.
+   */
+  public int leaseClockDriftPercent() {
+    return leaseClockDriftPercent;
+  }
+
   /** Proposals waiting for the event loop; beyond this {@code propose} fails Overloaded. Default 8192. */
   public int maxPendingProposals() {
     return maxPendingProposals;
@@ -219,7 +246,7 @@ public final class RaftOptions {
         + ", snapshotCatchUpEntries=" + snapshotCatchUpEntries
         + ", maxInflightMessages=" + maxInflightMessages + ", maxInflightBytes=" + maxInflightBytes
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
-        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + ", promotionLagEntries=" + promotionLagEntries + "}";
+        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + ", promotionLagEntries=" + promotionLagEntries + ", leaseReads=" + leaseReads + ", leaseClockDriftPercent=" + leaseClockDriftPercent + "}";
   }
 
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
@@ -241,6 +268,8 @@ public final class RaftOptions {
     private boolean preVote = true;
     private int maxCommandBytes = 1 << 20;
     private long promotionLagEntries = 1000;
+    private boolean leaseReads;
+    private int leaseClockDriftPercent = 10;
 
     private Builder() {}
 
@@ -329,6 +358,16 @@ public final class RaftOptions {
       return this;
     }
 
+    public Builder leaseReads(boolean v) {
+      this.leaseReads = v;
+      return this;
+    }
+
+    public Builder leaseClockDriftPercent(int v) {
+      this.leaseClockDriftPercent = v;
+      return this;
+    }
+
     public RaftOptions build() {
       if (tickInterval.isNegative() || tickInterval.isZero()) {
         throw new IllegalArgumentException("tickInterval must be positive, was " + tickInterval);
@@ -355,6 +394,13 @@ public final class RaftOptions {
       positive("maxCommandBytes", maxCommandBytes);
       if (promotionLagEntries < 0) {
         throw new IllegalArgumentException("promotionLagEntries must not be negative, was " + promotionLagEntries);
+      }
+      if (leaseClockDriftPercent < 0 || leaseClockDriftPercent > 50) {
+        throw new IllegalArgumentException("leaseClockDriftPercent must be within 0..50, was " + leaseClockDriftPercent);
+      }
+      if (leaseReads && !checkQuorum) {
+        throw new IllegalArgumentException("leaseReads needs checkQuorum: without it, members grant votes while they "
+            + "still hear the leader, and a lease proves nothing");
       }
       return new RaftOptions(this);
     }

@@ -50,6 +50,7 @@ public final class RaftCore {
   private final SnapshotReceiver receiver = new SnapshotReceiver();
   private final LeadershipTransfer transfer = new LeadershipTransfer();
   private final BehindLeaderWatch behind = new BehindLeaderWatch();
+  private int ticksSinceStart;
   // persistent state (Figure 2) besides the log, written through ready()
   private long term;
   private String votedFor;
@@ -92,6 +93,9 @@ public final class RaftCore {
 
   /** One tick of the logical clock: drives heartbeats and election timeouts. */
   public void tick() {
+    if (ticksSinceStart < Integer.MAX_VALUE) {
+      ticksSinceStart++;
+    }
     transfer.tick(role == Role.LEADER, options.electionTicks());
     long stalled = gate.tick(WRITE_STALL_TIMEOUTS * options.electionTicks());
     if (stalled > 0) {
@@ -490,7 +494,16 @@ public final class RaftCore {
    * majority still follows. A candidate the leader handed over to is answered anyway.
    */
   private boolean inLeaderLease() {
-    return options.checkQuorum() && (role == Role.LEADER || elections.leaderRecentlyHeard(leaderId));
+    return options.checkQuorum() && (role == Role.LEADER || elections.leaderRecentlyHeard(leaderId) || startingUp());
+  }
+
+  /**
+   * With lease reads, a member that just started refuses votes for an election timeout: it may have
+   * heard a leader just before it went down and forgotten it, and that leader may still serve reads
+   * under its lease.
+   */
+  private boolean startingUp() {
+    return options.leaseReads() && ticksSinceStart < options.electionTicks();
   }
 
   /** Follows the configuration in force after it changed (appended, rolled back or compacted). */

@@ -22,6 +22,7 @@ final class NodeCounters {
   private volatile long logWriteNanos;
   private volatile long readsConfirmed;
   private volatile long readsFailed;
+  private volatile long readsByLease;
   private volatile long snapshotsTaken;
   private volatile int pendingWrites;
   private volatile long electionsStarted;
@@ -58,6 +59,10 @@ final class NodeCounters {
     readsConfirmed += n;
   }
 
+  void readByLease() {
+    readsByLease++;
+  }
+
   void readsFailed(int n) {
     readsFailed += n;
   }
@@ -92,7 +97,7 @@ final class NodeCounters {
   NodeMetrics snapshot() {
     return new NodeMetrics(proposalsAccepted, proposalsRefused.get(), messagesSent, messagesReceived,
         messagesDropped.get(), logWrites, entriesWritten, logWriteNanos, electionsStarted, leadershipsWon,
-        snapshotsTaken, snapshotChunksSent, snapshotsInstalled, readsConfirmed, readsFailed, queuedProposals(),
+        snapshotsTaken, snapshotChunksSent, snapshotsInstalled, readsConfirmed, readsFailed, readsByLease, queuedProposals(),
         pendingWrites);
   }
 }

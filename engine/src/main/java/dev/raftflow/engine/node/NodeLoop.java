@@ -77,9 +77,11 @@ final class NodeLoop {
   private boolean terminated;
   private int drainMissed = 1;
   private Leadership leadership;
+  /** The read lease when {@link RaftOptions#leaseReads()}; null otherwise. */
+  private final ReadLease lease;
 
   NodeLoop(String id, RaftOptions options, Transport transport, LogStore store, RaftCore core, Scheduler scheduler,
-      Scheduler ownedScheduler, NodeCounters counters) {
+      Scheduler ownedScheduler, NodeCounters counters, java.util.function.LongSupplier nanoClock) {
     this.id = id;
     this.options = options;
     this.transport = transport;
@@ -91,6 +93,10 @@ final class NodeLoop {
     this.writes = new WritePipeline(id, store, counters);
     this.waiters = new Waiters(id);
     this.apply = new ApplyStream(id);
+    this.lease = options.leaseReads()
+        ? new ReadLease(options.tickInterval().toNanos() * options.electionTicks(), options.leaseClockDriftPercent(),
+            nanoClock)
+        : null;
     publishState();
   }
 
@@ -146,6 +152,7 @@ final class NodeLoop {
     }
     try {
       core.tick();
+      renewLease();
       flush();
     } catch (RuntimeException e) {
       fail(e);
@@ -153,6 +160,30 @@ final class NodeLoop {
     if (!terminated) {
       scheduleTick();
     }
+  }
+
+  /** Asks the core for a ReadIndex round of the lease's own when one is due (leaders with lease reads). */
+  private void renewLease() {
+    if (lease != null && core.role() == Role.LEADER && core.leadTransferee() == null && lease.renewalDue()) {
+      long readId = waiters.nextReadId();
+      if (core.requestRead(readId)) {
+        lease.renewalAsked(readId, core.term(), core.membership());
+      }
+    }
+  }
+
+  /**
+   * Answers a read under the lease when it holds and this leader has committed an entry of its term
+   * (so its commit index covers everything committed before): no round needed.
+   */
+  private boolean readUnderLease(java.util.concurrent.CompletableFuture<Long> done) {
+    if (lease == null || core.role() != Role.LEADER || core.leadTransferee() != null
+        || !lease.holds(core.term(), core.membership()) || core.termAt(core.commitIndex()) != core.term()) {
+      return false;
+    }
+    counters.readByLease();
+    waiters.readConfirmedLocally(core.commitIndex(), done);
+    return true;
   }
 
   private void drain() {
@@ -220,6 +251,9 @@ final class NodeLoop {
       proposeBatch(); // proposals made before the call go in first
       startMembershipChange(r);
     } else if (e instanceof NodeEvent.ReadRequest r) {
+      if (readUnderLease(r.done())) {
+        return;
+      }
       long readId = waiters.nextReadId();
       if (core.requestRead(readId)) {
         waiters.awaitRead(readId, r.done());
@@ -275,6 +309,9 @@ final class NodeLoop {
       core.cancelTransfer();
       waiters.transferToSelf(t.done());
     } else if (core.transferLeadership(t.target())) {
+      if (lease != null) {
+        lease.transferStarted(); // the target will campaign without waiting: no lease for a while
+      }
       waiters.awaitTransfer(t.target(), t.done());
     } else {
       t.done().completeExceptionally(new IllegalArgumentException(t.target() + " is not a voter of "
@@ -373,6 +410,14 @@ final class NodeLoop {
     int confirmed = 0;
     int failed = 0;
     for (Outcome o : outcomes) {
+      if (lease != null && o instanceof Outcome.ReadConfirmed r && lease.isRenewal(r.id())) {
+        lease.confirmed(r.id());
+        continue;
+      }
+      if (lease != null && o instanceof Outcome.ReadFailed r && lease.isRenewal(r.id())) {
+        lease.failed(r.id());
+        continue;
+      }
       if (o instanceof Outcome.ReadConfirmed) {
         confirmed++;
       } else if (o instanceof Outcome.ReadFailed) {

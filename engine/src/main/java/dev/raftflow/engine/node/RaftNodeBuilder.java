@@ -26,6 +26,7 @@ public final class RaftNodeBuilder {
   private LogStore store;
   private RaftOptions options = RaftOptions.defaults();
   private Scheduler scheduler;
+  private java.util.function.LongSupplier nanoClock = System::nanoTime;
   private Random random;
   private long appliedIndex;
 
@@ -89,6 +90,15 @@ public final class RaftNodeBuilder {
   }
 
   /**
+   * The monotonic clock, in nanoseconds, that times the read lease ({@link RaftOptions#leaseReads()}).
+   * Default {@link System#nanoTime()}; a simulation passes its virtual clock.
+   */
+  public RaftNodeBuilder nanoClock(java.util.function.LongSupplier clock) {
+    this.nanoClock = java.util.Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /**
    * The log index the service's state already reflects when it keeps its state across restarts
    * (default 0: it starts empty, and the apply stream begins with the stored snapshot). The apply
    * stream then starts after it, and a stored snapshot at or below it is not handed over again.
@@ -136,7 +146,7 @@ public final class RaftNodeBuilder {
     RaftCore core = new RaftCore(id, members, options, random != null ? random : new Random(), restored, appliedIndex);
     NodeCounters counters = new NodeCounters();
     NodeLoop loop = new NodeLoop(id, options, transport, store, core, scheduler != null ? scheduler : owned, owned,
-        counters);
+        counters, nanoClock);
     RaftNode node = new RaftNode(id, members, options, maxCommandBytes, counters, loop);
     loop.start();
     return node;

@@ -112,6 +112,11 @@ final class Waiters {
     readsUnconfirmed.put(readId, done);
   }
 
+  /** A read answered without a round (the lease holds): it completes once {@code index} is applied. */
+  void readConfirmedLocally(long index, CompletableFuture<Long> done) {
+    readsAwaitingApply.addLast(new ConfirmedRead(index, done));
+  }
+
   /** Completes the confirmed reads whose index the service has been handed. */
   void readsApplied(long appliedIndex) {
     ConfirmedRead r;

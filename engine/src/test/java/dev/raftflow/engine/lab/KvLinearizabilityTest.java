@@ -60,9 +60,13 @@ public class KvLinearizabilityTest extends LabTestBase {
       assertThat(problem).as("linearizability of %d operations", history.size()).isNull();
       assertThat(history.size()).as("operations completed").isGreaterThan(50);
       System.out.printf("kv: %d operations, linearizable%n", history.size());
+      afterRun(cfg);
       cfg.end();
     }
   }
+
+  /** More checks of a subclass, on the cluster as the run left it. */
+  protected void afterRun(LabCluster cfg) {}
 
   private static void client(LabCluster cfg, int me, KvHistory history, boolean[] stop) {
     int n = 0;

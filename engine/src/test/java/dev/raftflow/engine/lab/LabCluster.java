@@ -160,6 +160,7 @@ public final class LabCluster implements AutoCloseable {
         .logStore(saved[i].store())
         .options(options)
         .scheduler(sim.scheduler())
+        .nanoClock(sim::nowNanos)
         .random(sim.newRandom())
         .start();
     rafts[i] = rf;
@@ -310,6 +311,11 @@ public final class LabCluster implements AutoCloseable {
   /** Whether server {@code i}'s applier has recorded {@code index} (in this or an earlier run). */
   public boolean hasApplied(int i, long index) {
     return logs.get(i).containsKey(index);
+  }
+
+  /** Server {@code i}'s counters. */
+  public dev.raftflow.engine.NodeMetrics metrics(int i) {
+    return rafts[i].metrics();
   }
 
   /** The lab's {@code GetState()}: the term and whether the server believes it leads. */
