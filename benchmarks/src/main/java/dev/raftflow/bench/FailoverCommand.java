@@ -92,10 +92,19 @@ final class FailoverCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "Directory for the nodes' data and logs (default: a temporary one, deleted after).")
   Path dir;
 
-  /** One injected fault and what was measured. {@code unavailableNanos} is -1 when not recovered. */
-  record Outcome(String kind, String before, long termBefore, String after, long unavailableNanos, int leaderChanges) {
+  /**
+   * One injected fault and what was measured. {@code unavailableNanos} is -1 when not recovered;
+   * {@code termAfter} is the highest term in which a node became leader after the fault (-1: none).
+   */
+  record Outcome(String kind, String before, long termBefore, String after, long termAfter, long unavailableNanos,
+      int leaderChanges) {
     boolean recovered() {
       return unavailableNanos >= 0;
+    }
+
+    /** Terms raised from the fault until stable again (elections that elected nobody count too). */
+    long termsRaised() {
+      return termAfter < 0 ? 0 : termAfter - termBefore;
     }
   }
 
@@ -227,8 +236,8 @@ final class FailoverCommand implements Callable<Integer> {
 
   /** Cuts, waits for recovery and the hold time, heals, settles; leader changes counted until stable again. */
   private Outcome cutAndHeal(String kind, Leader before, Runnable cut) throws InterruptedException {
-    long fault = System.nanoTime();
     cut.run();
+    long fault = System.nanoTime(); // from the moment every link is cut
     long unavailable = awaitRecovery(fault);
     sleepUntil(fault + TimeUnit.MILLISECONDS.toNanos(holdMs));
     cluster.healAll();
@@ -238,8 +247,8 @@ final class FailoverCommand implements Callable<Integer> {
   }
 
   private Outcome killAndRestart(Leader before) throws IOException, InterruptedException {
-    long fault = System.nanoTime();
     cluster.kill(before.id());
+    long fault = System.nanoTime(); // from the moment it is gone
     long unavailable = awaitRecovery(fault);
     List<String> others = cluster.ids().stream().filter(id -> !id.equals(before.id())).toList();
     waitLeaderAmong(others, before.term(), 60);
@@ -251,11 +260,12 @@ final class FailoverCommand implements Callable<Integer> {
 
   /**
    * Isolates the leader until a new one is elected and the hold time passed, heals, and within
-   * {@code --refault-ms} isolates the new leader: the measured fault is the second isolation.
+   * {@code --refault-ms} isolates the new leader: the measured fault is the second isolation, whose
+   * leader changes are counted from the heal (ideally one: the heal itself elects nobody).
    */
   private Outcome healThenRefault(Leader first) throws InterruptedException {
-    long firstFault = System.nanoTime();
     cluster.isolate(first.id());
+    long firstFault = System.nanoTime();
     awaitRecovery(firstFault);
     List<String> others = cluster.ids().stream().filter(id -> !id.equals(first.id())).toList();
     Leader second = waitLeaderAmong(others, first.term(), 60);
@@ -265,21 +275,27 @@ final class FailoverCommand implements Callable<Integer> {
     sleepUntil(healed + TimeUnit.MILLISECONDS.toNanos(refaultMs));
     Leader current = highestLeader();
     Leader target = current != null && current.term() >= second.term() ? current : second;
-    long fault = System.nanoTime();
     cluster.isolate(target.id());
+    long fault = System.nanoTime();
     long unavailable = awaitRecovery(fault);
     sleepUntil(fault + TimeUnit.MILLISECONDS.toNanos(holdMs));
     cluster.healAll();
     TimeUnit.SECONDS.sleep(settleSeconds);
     waitStable(60);
-    return outcome("heal-refault", target, fault, unavailable);
+    // counted from the heal: a leader change the heal itself caused is the extra one looked for
+    return outcome("heal-refault", target, fault, healed, unavailable);
   }
 
   private Outcome outcome(String kind, Leader before, long fault, long unavailable) {
-    List<ProcessCluster.LeaderLine> lines = cluster.leaderLinesSince(fault);
-    String after = lines.stream().max(Comparator.comparingLong(ProcessCluster.LeaderLine::term))
-        .map(l -> l.id() + " (term " + l.term() + ")").orElse("no new leader");
-    return new Outcome(kind, before.id(), before.term(), after, unavailable, cluster.leaderTermsSince(fault));
+    return outcome(kind, before, fault, fault, unavailable);
+  }
+
+  /** Leader changes and the new leader counted from {@code countFrom}; unavailability from {@code fault}. */
+  private Outcome outcome(String kind, Leader before, long fault, long countFrom, long unavailable) {
+    ProcessCluster.LeaderLine last = cluster.leaderLinesSince(countFrom).stream()
+        .max(Comparator.comparingLong(ProcessCluster.LeaderLine::term)).orElse(null);
+    return new Outcome(kind, before.id(), before.term(), last == null ? "no new leader" : last.id() + " (term "
+        + last.term() + ")", last == null ? -1 : last.term(), unavailable, cluster.leaderTermsSince(countFrom));
   }
 
   /** Nanoseconds from {@code fault} to the end of the first acknowledged call started after it; -1 on timeout. */

@@ -60,6 +60,8 @@ final class ProcessCluster implements AutoCloseable {
   private final ConcurrentLinkedQueue<LeaderLine> leaderLines = new ConcurrentLinkedQueue<>();
   private final ProxyLoop loop = new ProxyLoop();
   private final PrintWriter log;
+  /** Kills the nodes if this JVM exits without {@link #close()} (Ctrl-C, SIGTERM). */
+  private final Thread killOnExit = new Thread(() -> processes.values().forEach(Process::destroyForcibly), "kill-nodes");
 
   /**
    * Starts {@code n} nodes named n1..nN with data under {@code dir}, passing {@code extraFlags} to
@@ -69,6 +71,7 @@ final class ProcessCluster implements AutoCloseable {
     this.dir = dir;
     this.extraFlags = List.copyOf(extraFlags);
     this.log = log;
+    Runtime.getRuntime().addShutdownHook(killOnExit);
     for (int i = 1; i <= n; i++) {
       String id = "n" + i;
       ids.add(id);
@@ -101,26 +104,29 @@ final class ProcessCluster implements AutoCloseable {
     return Map.copyOf(clientEndpoints);
   }
 
-  /** Cuts both directions between {@code id} and every other member. */
+  /** Cuts both directions between {@code id} and every other member, all in one turn of the proxy loop. */
   void isolate(String id) {
-    for (String other : ids) {
-      if (!other.equals(id)) {
-        proxy(id, other).cut();
-        proxy(other, id).cut();
-      }
-    }
+    partition(List.of(id));
   }
 
-  /** Cuts both directions between every member of {@code side} and every member not in it. */
+  /**
+   * Cuts both directions between every member of {@code side} and every member not in it, all in one
+   * turn of the proxy loop (no byte crosses the partition once this returns, nor while it runs).
+   */
   void partition(Collection<String> side) {
+    List<LinkProxy> crossing = new ArrayList<>();
     for (String a : side) {
       for (String b : ids) {
         if (!side.contains(b)) {
-          proxy(a, b).cut();
-          proxy(b, a).cut();
+          crossing.add(proxy(a, b));
+          crossing.add(proxy(b, a));
         }
       }
     }
+    loop.call(() -> {
+      crossing.forEach(LinkProxy::cut);
+      return null;
+    });
   }
 
   /** Heals every link. */
@@ -267,5 +273,10 @@ final class ProcessCluster implements AutoCloseable {
       }
     }
     loop.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException exiting) {
+      // the hook is running or has run
+    }
   }
 }
