@@ -30,7 +30,7 @@ class FailoverCommandTest {
   @Test
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void aShortRunMeasuresAnIsolatedAndAKilledLeader() {
-    CliTest.Outcome o = CliTest.raftflow("failover", "--nodes", "3", "--clients", "2", "--count", "1", "--settle", "1",
+    CliTest.Outcome o = CliTest.raftflow("failover", "--nodes", "3", "--clients", "2", "--count", "1", "--settle", "0",
         "--hold-ms", "1500", "--faults", "isolate-leader,kill-leader");
     assertThat(o.code()).as("exit code; printed:%n%s%n%s", o.out(), o.err()).isZero();
     List<String> results = o.out().lines().filter(l -> l.startsWith("RESULT command=failover")).toList();
@@ -47,6 +47,7 @@ class FailoverCommandTest {
       assertThat(p50).as(kind + " unavailability").isBetween(1L, 30_000L);
       assertThat(Long.parseLong(k.get("max_ms"))).isEqualTo(p50);
       assertThat(Integer.parseInt(k.get("leader_changes_max"))).as(kind + " leader changes").isBetween(1, 3);
+      assertThat(Integer.parseInt(k.get("terms_raised_max"))).as(kind + " terms raised").isBetween(1, 10);
     }
     assertThat(o.out()).containsPattern("isolate-leader 1/1: n\\d \\(term \\d+\\) -> n\\d \\(term \\d+\\): unavailable \\d+ ms");
   }
