@@ -33,6 +33,7 @@ public final class RaftOptions {
   private final int maxCommandBytes;
   private final long promotionLagEntries;
   private final boolean leaseReads;
+  private final boolean followerReads;
   private final int leaseClockDriftPercent;
 
   private RaftOptions(Builder b) {
@@ -54,6 +55,7 @@ public final class RaftOptions {
     this.maxCommandBytes = b.maxCommandBytes;
     this.promotionLagEntries = b.promotionLagEntries;
     this.leaseReads = b.leaseReads;
+    this.followerReads = b.followerReads;
     this.leaseClockDriftPercent = b.leaseClockDriftPercent;
   }
 
@@ -85,6 +87,7 @@ public final class RaftOptions {
         .maxCommandBytes(maxCommandBytes)
         .promotionLagEntries(promotionLagEntries)
         .leaseReads(leaseReads)
+        .followerReads(followerReads)
         .leaseClockDriftPercent(leaseClockDriftPercent);
   }
 
@@ -177,6 +180,16 @@ public final class RaftOptions {
   }
 
   /**
+   * Follower reads (Raft thesis §6.4): {@code readIndex()} on a follower (or learner) asks the leader
+   * for a read point (a ReadIndex round there) and completes once this member has applied it, so
+   * reads spread over the members; without, it fails {@code NotLeaderException}. Every member must
+   * run a version that knows the read-index messages. Default false.
+   */
+  public boolean followerReads() {
+    return followerReads;
+  }
+
+  /**
    * How much faster (in percent) one member's clock may run than another's: the lease is the
    * election timeout shortened by this much. 0..50; default 10.
    */
@@ -246,7 +259,7 @@ public final class RaftOptions {
         + ", snapshotCatchUpEntries=" + snapshotCatchUpEntries
         + ", maxInflightMessages=" + maxInflightMessages + ", maxInflightBytes=" + maxInflightBytes
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
-        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + ", promotionLagEntries=" + promotionLagEntries + ", leaseReads=" + leaseReads + ", leaseClockDriftPercent=" + leaseClockDriftPercent + "}";
+        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + ", promotionLagEntries=" + promotionLagEntries + ", leaseReads=" + leaseReads + ", followerReads=" + followerReads + ", leaseClockDriftPercent=" + leaseClockDriftPercent + "}";
   }
 
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
@@ -269,6 +282,7 @@ public final class RaftOptions {
     private int maxCommandBytes = 1 << 20;
     private long promotionLagEntries = 1000;
     private boolean leaseReads;
+    private boolean followerReads;
     private int leaseClockDriftPercent = 10;
 
     private Builder() {}
@@ -360,6 +374,11 @@ public final class RaftOptions {
 
     public Builder leaseReads(boolean v) {
       this.leaseReads = v;
+      return this;
+    }
+
+    public Builder followerReads(boolean v) {
+      this.followerReads = v;
       return this;
     }
 

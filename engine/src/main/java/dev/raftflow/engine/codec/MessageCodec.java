@@ -7,6 +7,8 @@ import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.ReadIndexRequest;
+import dev.raftflow.engine.message.ReadIndexResponse;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.message.TimeoutNow;
@@ -41,6 +43,9 @@ public final class MessageCodec {
   static final byte T_INSTALL_SNAPSHOT = 5;
   static final byte T_SNAPSHOT_RESPONSE = 6;
   static final byte T_TIMEOUT_NOW = 7;
+  /** Follower reads: peers older than these types refuse them as unknown (only sent when enabled). */
+  static final byte T_READ_INDEX = 8;
+  static final byte T_READ_INDEX_RESPONSE = 9;
 
   private MessageCodec() {}
 
@@ -68,6 +73,10 @@ public final class MessageCodec {
     } else if (m instanceof SnapshotResponse s) {
       n += varLen(s.matchIndex()) + varLen(s.snapshotIndex()) + varLen(s.seq()) + varLen(s.offset())
           + varLen(s.nextOffset());
+    } else if (m instanceof ReadIndexRequest r) {
+      n += varLen(r.id());
+    } else if (m instanceof ReadIndexResponse r) {
+      n += varLen(r.id()) + varLen(r.index()) + 1;
     }
     return n;
   }
@@ -133,6 +142,12 @@ public final class MessageCodec {
       putVar(buf, s.seq());
       putVar(buf, s.offset());
       putVar(buf, s.nextOffset());
+    } else if (m instanceof ReadIndexRequest r) {
+      putVar(buf, r.id());
+    } else if (m instanceof ReadIndexResponse r) {
+      putVar(buf, r.id());
+      putVar(buf, r.index());
+      buf.put((byte) (r.ok() ? 1 : 0));
     }
   }
 
@@ -179,6 +194,9 @@ public final class MessageCodec {
           case T_SNAPSHOT_RESPONSE -> new SnapshotResponse(term, from, to, getVar(buf, "matchIndex"),
               getVar(buf, "snapshotIndex"), getVar(buf, "seq"), getVar(buf, "offset"), getVar(buf, "nextOffset"));
           case T_TIMEOUT_NOW -> new TimeoutNow(term, from, to);
+          case T_READ_INDEX -> new ReadIndexRequest(term, from, to, getVar(buf, "id"));
+          case T_READ_INDEX_RESPONSE -> new ReadIndexResponse(term, from, to, getVar(buf, "id"), getVar(buf, "index"),
+              getBool(buf, "ok"));
           default -> throw new MalformedMessageException("unknown message type " + type);
         };
     if (buf.hasRemaining()) {
@@ -244,6 +262,8 @@ public final class MessageCodec {
     if (m instanceof AppendResponse) return T_APPEND_RESPONSE;
     if (m instanceof InstallSnapshot) return T_INSTALL_SNAPSHOT;
     if (m instanceof TimeoutNow) return T_TIMEOUT_NOW;
+    if (m instanceof ReadIndexRequest) return T_READ_INDEX;
+    if (m instanceof ReadIndexResponse) return T_READ_INDEX_RESPONSE;
     return T_SNAPSHOT_RESPONSE;
   }
 

@@ -67,7 +67,7 @@ final class Leadership {
     if (options.leaderNoop()) {
       append(LogEntry.noop(log.lastIndex() + 1, term));
     }
-    reads.leaderStarted(log.lastIndex());
+    reads.leaderStarted(id, term, log.lastIndex());
     return maybeCommit(); // a single-member group commits alone
   }
 
@@ -139,10 +139,15 @@ final class Leadership {
 
   /** Queues read {@code readId} (see {@link RaftCore#requestRead}). */
   void requestRead(long readId) {
+    requestRemoteRead(null, readId);
+  }
+
+  /** Queues read {@code readId} of member {@code from} (null: this member's own), answered when confirmed. */
+  void requestRemoteRead(String from, long readId) {
     if (log.lastTerm() != term) {
       append(LogEntry.noop(log.lastIndex() + 1, term));
     }
-    reads.request(readId, log.commitIndex());
+    reads.request(from, readId, log.commitIndex());
     reads.confirm(tracker::quorumAckedRound, out); // a single-member group confirms alone
   }
 

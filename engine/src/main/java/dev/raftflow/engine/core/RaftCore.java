@@ -11,6 +11,8 @@ import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.ReadIndexRequest;
+import dev.raftflow.engine.message.ReadIndexResponse;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.message.TimeoutNow;
@@ -50,6 +52,7 @@ public final class RaftCore {
   private final SnapshotReceiver receiver = new SnapshotReceiver();
   private final LeadershipTransfer transfer = new LeadershipTransfer();
   private final BehindLeaderWatch behind = new BehindLeaderWatch();
+  private final FollowerReads followerReads = new FollowerReads();
   private int ticksSinceStart;
   // persistent state (Figure 2) besides the log, written through ready()
   private long term;
@@ -103,6 +106,7 @@ public final class RaftCore {
     }
     if (role != Role.LEADER) {
       behind.tick();
+      followerReads.tick(options.electionTicks(), out);
       if (elections.tick() && mayCampaign()) {
         if (options.preVote()) {
           preCampaign();
@@ -182,11 +186,16 @@ public final class RaftCore {
    * leader.
    */
   public boolean requestRead(long id) {
-    if (role != Role.LEADER) {
-      return false;
+    if (role == Role.LEADER) {
+      leadership.requestRead(id);
+      return true;
     }
-    leadership.requestRead(id);
-    return true;
+    if (options.followerReads() && role == Role.FOLLOWER && leaderId != null) {
+      followerReads.asked(id, leaderId, term);
+      out.send(new ReadIndexRequest(term, this.id, leaderId, id));
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -440,6 +449,7 @@ public final class RaftCore {
   }
 
   private void becomeFollower(long newTerm, String leader) {
+    followerReads.failAll(out);
     reset(newTerm);
     role = Role.FOLLOWER;
     leaderId = leader;
@@ -449,6 +459,7 @@ public final class RaftCore {
 
   /** Asks whether a majority would elect us in the next term, without raising our term. */
   private void preCampaign() {
+    followerReads.failAll(out);
     leaderId = null;
     elections.startPreCampaign(id);
     if (elections.preVoteResult(configs.voters()) == VoteResult.WON) {
@@ -462,6 +473,7 @@ public final class RaftCore {
 
   /** Stands for election in the next term; {@code transfer} when the leader handed over to us. */
   private void campaign(boolean transfer) {
+    followerReads.failAll(out);
     reset(term + 1);
     votedFor = id;
     role = Role.CANDIDATE;
@@ -478,6 +490,7 @@ public final class RaftCore {
   }
 
   private void becomeLeader() {
+    followerReads.failAll(out);
     role = Role.LEADER;
     leaderId = id;
     transfer.stop();
@@ -535,6 +548,10 @@ public final class RaftCore {
   }
 
   private void rejectStale(Message m) {
+    if (m instanceof ReadIndexRequest r) {
+      out.send(new ReadIndexResponse(term, id, r.from(), r.id(), 0, false)); // our newer term tells it
+      return;
+    }
     if (m instanceof AppendEntries a) {
       out.sendAfterWrite(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), 0, 0));
     } else if (m instanceof InstallSnapshot s) {
@@ -574,6 +591,10 @@ public final class RaftCore {
       installSnapshot(s);
     } else if (m instanceof TimeoutNow && mayCampaign()) {
       campaign(true); // the leader hands over: no timeout, no pre-vote
+    } else if (m instanceof ReadIndexRequest r) {
+      out.send(new ReadIndexResponse(term, id, r.from(), r.id(), 0, false)); // not the leader
+    } else if (m instanceof ReadIndexResponse r) {
+      followerReads.answered(r, out);
     }
   }
 
@@ -610,6 +631,8 @@ public final class RaftCore {
       leadOn = leadership.answered(r);
     } else if (m instanceof SnapshotResponse r) {
       leadOn = leadership.answered(r);
+    } else if (m instanceof ReadIndexRequest r) {
+      leadership.requestRemoteRead(r.from(), r.id()); // a follower's read: answered once a round confirms it
     }
     // two leaders in one term cannot happen: a leader never takes another's appends
     if (!leadOn) {

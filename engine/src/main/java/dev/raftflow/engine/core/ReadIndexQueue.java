@@ -1,5 +1,6 @@
 package dev.raftflow.engine.core;
 
+import dev.raftflow.engine.message.ReadIndexResponse;
 import java.util.ArrayDeque;
 import java.util.function.LongPredicate;
 
@@ -11,12 +12,15 @@ import java.util.function.LongPredicate;
  */
 final class ReadIndexQueue {
 
-  private record PendingRead(long id, long index, long round) {}
+  /** A read: this member's own ({@code from} null), or a follower's, answered by message. */
+  private record PendingRead(String from, long id, long index, long round) {}
 
   private final ArrayDeque<PendingRead> pending = new ArrayDeque<>();
   private long round;
   private boolean roundUnsent;
   private long leaderStartIndex;
+  private String self;
+  private long term;
 
   /** The latest read round started. */
   long round() {
@@ -32,18 +36,20 @@ final class ReadIndexQueue {
     roundUnsent = false;
   }
 
-  /** This member began leading; {@code index} is the first index of its term (its no-op). */
-  void leaderStarted(long index) {
+  /** This member ({@code self}) began leading {@code term}; {@code index} is the first index of its term (its no-op). */
+  void leaderStarted(String self, long term, long index) {
+    this.self = self;
+    this.term = term;
     leaderStartIndex = index;
   }
 
   /** Queues read {@code id}, given the commit index now; a new round starts unless one is unsent. */
-  void request(long id, long commitIndex) {
+  void request(String from, long id, long commitIndex) {
     if (!roundUnsent) {
       round++;
       roundUnsent = true;
     }
-    pending.addLast(new PendingRead(id, Math.max(commitIndex, leaderStartIndex), round));
+    pending.addLast(new PendingRead(from, id, Math.max(commitIndex, leaderStartIndex), round));
   }
 
   /** Confirms, in order, the reads whose round a quorum answered; reports each to {@code out}. */
@@ -51,14 +57,22 @@ final class ReadIndexQueue {
     PendingRead r;
     while ((r = pending.peekFirst()) != null && quorumAckedRound.test(r.round())) {
       pending.pollFirst();
-      out.readConfirmed(r.id(), r.index());
+      if (r.from() == null) {
+        out.readConfirmed(r.id(), r.index());
+      } else {
+        out.send(new ReadIndexResponse(term, self, r.from(), r.id(), r.index(), true));
+      }
     }
   }
 
   /** Leadership is lost: every pending read fails. */
   void failAll(Outputs out) {
     for (PendingRead r : pending) {
-      out.readFailed(r.id());
+      if (r.from() == null) {
+        out.readFailed(r.id());
+      } else {
+        out.send(new ReadIndexResponse(term, self, r.from(), r.id(), 0, false));
+      }
     }
     pending.clear();
     roundUnsent = false;

@@ -6,7 +6,8 @@ package dev.raftflow.engine.message;
  * deliver them late, twice, out of order, or not at all, and the core copes with all four.
  */
 public sealed interface Message
-    permits RequestVote, VoteResponse, AppendEntries, AppendResponse, InstallSnapshot, SnapshotResponse, TimeoutNow {
+    permits RequestVote, VoteResponse, AppendEntries, AppendResponse, InstallSnapshot, SnapshotResponse, TimeoutNow,
+        ReadIndexRequest, ReadIndexResponse {
 
   /** The sender's current term. */
   long term();
@@ -17,9 +18,9 @@ public sealed interface Message
   /** The receiver's node id. */
   String to();
 
-  /** True for a request (votes, appends, snapshots, TimeoutNow), false for a response. */
+  /** True for a request (votes, appends, snapshots, TimeoutNow, read index), false for a response. */
   default boolean isRequest() {
     return this instanceof RequestVote || this instanceof AppendEntries || this instanceof InstallSnapshot
-        || this instanceof TimeoutNow;
+        || this instanceof TimeoutNow || this instanceof ReadIndexRequest;
   }
 }

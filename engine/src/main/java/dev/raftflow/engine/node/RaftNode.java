@@ -239,8 +239,10 @@ public final class RaftNode implements AutoCloseable {
    * has heard from a majority after the call, and every entry up to that index has been handed to
    * the {@link #applied()} subscriber: state the service reads after that reflects every command
    * committed before the call. No log entry is written (but see {@link RaftOptions#leaderNoop()}).
-   * Fails with {@link NotLeaderException} (not the leader, or leadership lost before a majority
-   * confirmed it), {@link OverloadedException} (more than {@link RaftOptions#maxPendingProposals()}
+   * With {@link RaftOptions#followerReads()}, a follower asks its leader for the read point and
+   * completes once it has applied it; with {@link RaftOptions#leaseReads()}, a leader holding its
+   * lease answers without a round. Fails with {@link NotLeaderException} (not the leader and no
+   * follower reads, no leader known, or leadership lost before a majority confirmed it), {@link OverloadedException} (more than {@link RaftOptions#maxPendingProposals()}
    * reads outstanding) or {@link NodeClosedException}. Completes on the node's loop thread; like
    * {@link #submit}, it needs a subscriber to {@link #applied()} to move.
    */
@@ -249,7 +251,7 @@ public final class RaftNode implements AutoCloseable {
     NodeState s = loop.state();
     if (loop.closed) {
       done.completeExceptionally(new NodeClosedException(id));
-    } else if (s.role() != Role.LEADER) {
+    } else if (s.role() != Role.LEADER && !(options.followerReads() && s.leaderId() != null)) {
       done.completeExceptionally(new NotLeaderException(id, s.term(), s.leaderId()));
     } else if (outstandingReads.incrementAndGet() > options.maxPendingProposals()) {
       outstandingReads.decrementAndGet();

@@ -11,6 +11,8 @@ import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.message.SnapshotResponse;
+import dev.raftflow.engine.message.ReadIndexRequest;
+import dev.raftflow.engine.message.ReadIndexResponse;
 import dev.raftflow.engine.message.TimeoutNow;
 import dev.raftflow.engine.message.VoteResponse;
 import java.util.ArrayList;
@@ -108,7 +110,7 @@ class MessageCodecTest {
     long term = rnd.nextInt(3) == 0 ? Math.abs(rnd.nextLong()) : rnd.nextInt(1000);
     String from = "n" + rnd.nextInt(10);
     String to = "node-ü-" + rnd.nextInt(10);
-    return switch (rnd.nextInt(7)) {
+    return switch (rnd.nextInt(9)) {
       case 0 -> new RequestVote(term, from, to, rnd.nextInt(100000), rnd.nextInt(100), rnd.nextBoolean(), rnd.nextBoolean());
       case 1 -> new VoteResponse(term, from, to, rnd.nextBoolean());
       case 2 -> {
@@ -138,6 +140,8 @@ class MessageCodecTest {
         default -> SnapshotResponse.received(term, from, to, 1 + rnd.nextInt(100000), rnd.nextInt(1000), rnd.nextInt(1 << 20),
             rnd.nextInt(1 << 20));
       };
+      case 7 -> new ReadIndexRequest(term, from, to, rnd.nextLong() & Long.MAX_VALUE);
+      case 8 -> new ReadIndexResponse(term, from, to, rnd.nextInt(1000), rnd.nextInt(100000), rnd.nextBoolean());
       default -> new TimeoutNow(term, from, to);
     };
   }

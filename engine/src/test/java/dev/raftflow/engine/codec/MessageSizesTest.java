@@ -79,6 +79,8 @@ class MessageSizesTest {
         new VoteResponse(Long.MAX_VALUE, LONGEST_ID, LONGEST_ID, true, true),
         AppendResponse.rejected(Long.MAX_VALUE, LONGEST_ID, LONGEST_ID, HUGE, HUGE, HUGE, HUGE),
         new TimeoutNow(Long.MAX_VALUE, LONGEST_ID, LONGEST_ID),
+        new dev.raftflow.engine.message.ReadIndexRequest(Long.MAX_VALUE, LONGEST_ID, LONGEST_ID, HUGE),
+        new dev.raftflow.engine.message.ReadIndexResponse(Long.MAX_VALUE, LONGEST_ID, LONGEST_ID, HUGE, HUGE, true),
         new SnapshotResponse(Long.MAX_VALUE, LONGEST_ID, LONGEST_ID, HUGE, HUGE, HUGE, HUGE, HUGE));
     int largest = 0;
     for (Message m : worst) {

@@ -61,6 +61,8 @@ final class RandomizedSimulation {
 
   private final long seed;
   private final Random rnd;
+  /** Draws of the follower reads; null when they are off. */
+  private final Random followerReadRnd;
   private final int n;
   private final List<String> ids = new ArrayList<>();
   /** The voters the group starts with: all members, or with membership changes some of them. */
@@ -98,6 +100,7 @@ final class RandomizedSimulation {
   private long readsConfirmed;
   /** Followers that reported a leader insisting on entries their log lacks (lost answers look alike). */
   private long behindLeaderReports;
+  private long followerReadsAsked;
   private long readsFailed;
   private long transfersStarted;
   private long snapshotChunksSent;
@@ -111,7 +114,16 @@ final class RandomizedSimulation {
   }
 
   RandomizedSimulation(long seed, int n, boolean membershipChanges) {
+    this(seed, n, membershipChanges, false);
+  }
+
+  /**
+   * With {@code followerReads}, the members run with follower reads on and reads are also asked of
+   * followers (drawn from a random stream of their own, so the other draws stay as without).
+   */
+  RandomizedSimulation(long seed, int n, boolean membershipChanges, boolean followerReads) {
     this.seed = seed;
+    this.followerReadRnd = followerReads ? new Random(seed * 0x2545F4914F6CDD1DL + 11) : null;
     this.rnd = new Random(seed);
     this.n = n;
     for (int i = 0; i < n; i++) {
@@ -143,8 +155,9 @@ final class RandomizedSimulation {
         .build();
     // a removed member that missed its removal would depose leaders for ever without either pre-votes
     // or the leader lease that comes with CheckQuorum
-    this.options = membershipChanges && !drawn.preVote() && !drawn.checkQuorum()
+    RaftOptions chosen = membershipChanges && !drawn.preVote() && !drawn.checkQuorum()
         ? drawn.toBuilder().checkQuorum(true).build() : drawn;
+    this.options = followerReads ? chosen.toBuilder().followerReads(true).build() : chosen;
     this.members = new Member[n];
     this.group = new int[n];
     for (int i = 0; i < n; i++) {
@@ -235,6 +248,10 @@ final class RandomizedSimulation {
 
   long readsConfirmed() {
     return readsConfirmed;
+  }
+
+  long followerReadsAsked() {
+    return followerReadsAsked;
   }
 
   long behindLeaderReports() {
@@ -517,6 +534,24 @@ final class RandomizedSimulation {
           long readId = ++readIds;
           if (m.core.requestRead(readId)) {
             readsAsked.put(readId, maxCommitted);
+          }
+          m.afterInput();
+        }
+      }
+      if (followerReadRnd != null && followerReadRnd.nextInt(3) == 0) {
+        // a read asked of any member up: followers ask their leader for the read point
+        List<Member> up = new ArrayList<>();
+        for (Member m : members) {
+          if (!m.down) {
+            up.add(m);
+          }
+        }
+        if (!up.isEmpty()) {
+          Member m = up.get(followerReadRnd.nextInt(up.size()));
+          long readId = ++readIds;
+          if (m.core.requestRead(readId)) {
+            readsAsked.put(readId, maxCommitted);
+            followerReadsAsked++;
           }
           m.afterInput();
         }

@@ -157,4 +157,29 @@ class RandomizedSimulationTest {
       assertThat(installs).as("snapshots installed from a leader over the run").isPositive();
     }
   }
+
+  /**
+   * Follower reads: reads are also asked of followers, which get the read point from their leader;
+   * every confirmed read point must cover what was committed before it was asked, on every seed.
+   */
+  @Test
+  void followerReadsAreLinearizableOnEverySeed() {
+    List<Long> toRun = seedsToRun("raftflow.followerReadSeed", "raftflow.sim.followerReadSeeds", 300, new long[0]);
+    long confirmed = 0;
+    long asked = 0;
+    long start = System.nanoTime();
+    for (long seed : toRun) {
+      RandomizedSimulation sim = new RandomizedSimulation(seed, seed % 2 == 0 ? 3 : 5, false, true);
+      sim.run(8_000, 20_000);
+      confirmed += sim.readsConfirmed();
+      asked += sim.followerReadsAsked();
+      assertThat(sim.committedEntries()).as("seed %d commits something", seed).isPositive();
+    }
+    System.out.printf("randomized simulation with follower reads: %d seeds, %d reads asked of any member, %d reads "
+        + "confirmed, %.1f s%n", toRun.size(), asked, confirmed, (System.nanoTime() - start) / 1e9);
+    if (toRun.size() >= 100) {
+      assertThat(asked).isPositive();
+      assertThat(confirmed).isPositive();
+    }
+  }
 }

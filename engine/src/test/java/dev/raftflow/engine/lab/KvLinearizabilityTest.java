@@ -68,7 +68,12 @@ public class KvLinearizabilityTest extends LabTestBase {
   /** More checks of a subclass, on the cluster as the run left it. */
   protected void afterRun(LabCluster cfg) {}
 
-  private static void client(LabCluster cfg, int me, KvHistory history, boolean[] stop) {
+  /** Whether reads may go to any server (follower reads), not only to those that claim to lead. */
+  protected boolean readsFromAnyServer() {
+    return false;
+  }
+
+  private void client(LabCluster cfg, int me, KvHistory history, boolean[] stop) {
     int n = 0;
     int server = me % SERVERS;
     while (!stop[0]) {
@@ -79,7 +84,7 @@ public class KvLinearizabilityTest extends LabTestBase {
       Op op = null;
       server = cfg.randInt() % SERVERS; // any server that claims to lead, stale leaders included
       for (int attempt = 0; attempt < SERVERS && op == null && !stop[0]; attempt++, server = (server + 1) % SERVERS) {
-        if (!cfg.isAlive(server) || !cfg.state(server).isLeader()) {
+        if (!cfg.isAlive(server) || !(cfg.state(server).isLeader() || (kind == Kind.GET && readsFromAnyServer()))) {
           continue;
         }
         op = kind == Kind.GET ? get(cfg, me, server, key) : write(cfg, me, server, kind, key, value);

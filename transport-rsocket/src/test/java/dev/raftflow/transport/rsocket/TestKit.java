@@ -198,7 +198,11 @@ final class TestKit {
             data);
       }
       case 5 -> new SnapshotResponse(term, from, to, anyLong(r), anyLong(r), anyLong(r), anyLong(r), anyLong(r));
-      default -> new dev.raftflow.engine.message.TimeoutNow(term, from, to);
+      default -> switch (r.nextInt(3)) {
+        case 0 -> new dev.raftflow.engine.message.ReadIndexRequest(term, from, to, anyLong(r));
+        case 1 -> new dev.raftflow.engine.message.ReadIndexResponse(term, from, to, anyLong(r), anyLong(r), r.nextBoolean());
+        default -> new dev.raftflow.engine.message.TimeoutNow(term, from, to);
+      };
     };
   }
 }
