@@ -207,11 +207,12 @@ public final class ExactlyOnceService implements AutoCloseable {
   // ---------------------------------------------------------------- the apply stream (loop thread)
 
   private void onApply(ApplyEvent ev) {
+    Runnable answers = null;
     if (ev instanceof ApplyEvent.SnapshotInstalled s) {
       restore(s.data());
       lastSnapshotIndex = s.index();
     } else if (ev instanceof ApplyEvent.Entry e && e.isCommand()) {
-      applyEntry(e.index(), e.command());
+      answers = applyEntry(e.index(), e.command());
     }
     appliedIndex = ev.index();
     openSessions = table.size();
@@ -222,16 +223,20 @@ public final class ExactlyOnceService implements AutoCloseable {
         return null;
       });
     }
+    if (answers != null) {
+      answers.run(); // last: a caller who has its answer sees this entry applied
+    }
   }
 
-  private void applyEntry(long index, byte[] data) {
+  /** Applies one entry; what to tell its waiters, or null. */
+  private Runnable applyEntry(long index, byte[] data) {
     SessionCommand c;
     try {
       c = SessionCommand.decode(data);
     } catch (MalformedMessageException e) {
       foreign.incrementAndGet();
       LOG.warn("{}: entry {} is not a session entry, skipped: {}", node.id(), index, e.getMessage());
-      return;
+      return null;
     }
     SessionTable.Verdict v = table.apply(index, c);
     verdicts.accept(index, v);
@@ -247,12 +252,18 @@ public final class ExactlyOnceService implements AutoCloseable {
         failure = new IllegalStateException("the service failed applying entry " + index + ": " + e, e);
       }
       table.answered(a.session(), a.seq(), answer);
-      answer(new Key(a.session(), a.seq()), answer, failure);
-    } else if (v instanceof SessionTable.Verdict.Duplicate d) {
-      answer(new Key(d.session(), d.seq()), d.answer() == null ? EMPTY : d.answer(), null);
-    } else if (v instanceof SessionTable.Verdict.Refused r && r.seq() != 0) {
-      answer(new Key(r.session(), r.seq()), null, new SessionRefusedException(r.session(), r.seq(), r.reason()));
+      byte[] result = answer;
+      RuntimeException error = failure;
+      return () -> answer(new Key(a.session(), a.seq()), result, error);
     }
+    if (v instanceof SessionTable.Verdict.Duplicate d) {
+      return () -> answer(new Key(d.session(), d.seq()), d.answer() == null ? EMPTY : d.answer(), null);
+    }
+    if (v instanceof SessionTable.Verdict.Refused r && r.seq() != 0) {
+      return () -> answer(new Key(r.session(), r.seq()), null,
+          new SessionRefusedException(r.session(), r.seq(), r.reason()));
+    }
+    return null;
   }
 
   private byte[] snapshot() {

@@ -47,7 +47,7 @@ public final class LocalSession {
       seq = nextSeq.getAndIncrement();
       unanswered.add(seq);
     }
-    return Mono.defer(() -> service.submit(id, seq, ackedBelow(), command))
+    return Mono.defer(() -> service.submit(id, seq, Math.min(ackedBelow(), seq), command))
         .doOnSuccess(a -> delivered(seq))
         .doOnError(SessionRefusedException.class, e -> delivered(seq));
   }
