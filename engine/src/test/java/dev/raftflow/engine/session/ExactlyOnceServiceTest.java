@@ -40,7 +40,7 @@ class ExactlyOnceServiceTest {
       assertThat(CountingMachine.decode(second)).isEqualTo(2);
 
       g.net.reconnect(leader);
-      g.awaitApplied(g.nodes.get(next).state().commitIndex());
+      g.awaitApplied(g.services.get(next).appliedIndex());
       for (String id : SessionGroup.IDS) {
         assertThat(g.machines.get(id).appliedTimes("inc-1")).as(id + " applied inc-1").isEqualTo(1);
         assertThat(g.machines.get(id).value()).as(id + "'s counter").isEqualTo(2);
@@ -66,7 +66,7 @@ class ExactlyOnceServiceTest {
       assertThat(again).as("a second retry, same answer").isEqualTo(retried);
 
       g.transports.get(leader).deaf = false;
-      g.awaitApplied(g.nodes.get(next).state().commitIndex());
+      g.awaitApplied(g.services.get(next).appliedIndex());
       for (String id : SessionGroup.IDS) {
         assertThat(g.machines.get(id).appliedTimes("cut-off")).as(id + " applied the cut-off command").isEqualTo(1);
         assertThat(g.machines.get(id).value()).isEqualTo(2);
@@ -85,7 +85,7 @@ class ExactlyOnceServiceTest {
       for (int i = 2; i <= 10; i++) {
         session.submit(b("c-" + i)).block(WAIT);
       }
-      g.awaitApplied(g.nodes.get(leader).state().commitIndex());
+      g.awaitApplied(g.services.get(leader).appliedIndex());
       for (String id : SessionGroup.IDS) {
         g.stop(id);
       }
@@ -93,7 +93,7 @@ class ExactlyOnceServiceTest {
         g.start(id);
       }
       String now = g.awaitLeader(null);
-      g.awaitApplied(g.nodes.get(now).state().commitIndex());
+      SessionGroup.await(() -> g.machines.values().stream().allMatch(m -> m.value() == 10), "every member back at 10");
       for (String id : SessionGroup.IDS) {
         assertThat(g.machines.get(id).restores.get()).as(id + " started from its snapshot").isEqualTo(1);
         assertThat(g.machines.get(id).value()).as(id + "'s counter after the restart").isEqualTo(10);
@@ -104,7 +104,7 @@ class ExactlyOnceServiceTest {
       assertThatThrownBy(() -> g.services.get(now).submit(session.id(), 1, 1, b("c-1")).block(WAIT))
           .isInstanceOfSatisfying(SessionRefusedException.class,
               e -> assertThat(e.reason()).isEqualTo(SessionTable.Reason.ANSWER_FORGOTTEN));
-      g.awaitApplied(g.nodes.get(now).state().commitIndex());
+      g.awaitApplied(g.services.get(now).appliedIndex());
       for (String id : SessionGroup.IDS) {
         assertThat(g.machines.get(id).value()).as(id + ": no retry applied again").isEqualTo(10);
       }
@@ -134,7 +134,7 @@ class ExactlyOnceServiceTest {
               e -> assertThat(e.reason()).isEqualTo(SessionTable.Reason.UNKNOWN_SESSION));
       assertThat(busy.submit(b("busy-3")).block(WAIT)).isNotNull();
 
-      g.awaitApplied(g.nodes.get(leader).state().commitIndex());
+      g.awaitApplied(g.services.get(leader).appliedIndex());
       List<String> verdicts = g.verdicts.get(leader);
       assertThat(verdicts).anyMatch(v -> v.contains("Refused") && v.contains("UNKNOWN_SESSION"));
       for (String id : SessionGroup.IDS) {
