@@ -21,6 +21,12 @@ import java.util.TreeSet;
  * MEMBER_REMOVE id (UTF-8 bytes)   -> OK membership | NOT_LEADER leader:str | ERROR msg:str
  * MEMBERSHIP (empty)               -> OK membership
  * WATCH_LEADER (empty), a request-stream -> items term:long leader:str, no status byte
+ * SESSION_REGISTER (empty)         -> OK session:long | NOT_LEADER leader:str | OUTCOME_UNKNOWN leader:str msg:str
+ *                                     | OVERLOADED msg:str | ERROR msg:str
+ * SESSION_COMMAND session:long seq:long ackedBelow:long command bytes
+ *                                  -> OK answer bytes | SESSION_REFUSED reason:byte msg:str | NOT_LEADER leader:str
+ *                                     | OUTCOME_UNKNOWN leader:str msg:str | OVERLOADED msg:str | ERROR msg:str
+ * SESSION_CLOSE session:long       -> OK | NOT_LEADER leader:str | OUTCOME_UNKNOWN leader:str msg:str | ERROR msg:str
  * </pre>
  *
  * A proposal is answered once it is committed and applied on the member that took it. READ_INDEX is
@@ -36,6 +42,17 @@ import java.util.TreeSet;
  * without asking. Items respect the stream's request-n; a client slower than the changes gets the
  * latest. The stream completes when the member's node stops (a client subscribes again, after a
  * pause) and fails with an application error when the member has no node running.
+ *
+ * <p>The SESSION ops are served by members that run their service through the engine's exactly-once
+ * layer (others answer ERROR): a session is opened once (its id is the index of its registration
+ * entry), then each command carries the session, its number {@code seq} (from 1) and {@code
+ * ackedBelow}, the lowest number whose answer the client has not received (every answer below it
+ * may be forgotten). The group applies a (session, seq) at most once and answers every try with the
+ * first answer, so a client retries the same (session, seq) after a timeout, NOT_LEADER or
+ * OUTCOME_UNKNOWN until it gets OK or SESSION_REFUSED. SESSION_REFUSED: decided in log order, the
+ * same on every member; {@code reason} is {@link #REFUSED_UNKNOWN_SESSION} (never opened, closed, or
+ * expired: open another), {@link #REFUSED_ANSWER_FORGOTTEN} (the client acknowledged it already) or
+ * {@link #REFUSED_TOO_MANY_UNACKNOWLEDGED}. Closing an unknown session is OK.
  *
  * <p>Statuses say what became of the request. NOT_LEADER: the member is not the leader and the
  * request was not taken (for PROPOSE: it is not in the log), {@code leader} names the leader when
@@ -67,6 +84,12 @@ public final class ClientProtocol {
   public static final byte OP_MEMBERSHIP = 8;
   /** A request-stream of leader changes. */
   public static final byte OP_WATCH_LEADER = 9;
+  /** Opens an exactly-once session. */
+  public static final byte OP_SESSION_REGISTER = 10;
+  /** A command of a session, applied at most once. */
+  public static final byte OP_SESSION_COMMAND = 11;
+  /** Closes a session. */
+  public static final byte OP_SESSION_CLOSE = 12;
 
   public static final byte OK = 0;
   public static final byte NOT_LEADER = 1;
@@ -74,6 +97,13 @@ public final class ClientProtocol {
   public static final byte ERROR = 3;
   /** The request was taken but its outcome is unknown: it may still commit (body: leader:str msg:str). */
   public static final byte OUTCOME_UNKNOWN = 4;
+  /** A session's entry was refused in log order (body: reason:byte msg:str). */
+  public static final byte SESSION_REFUSED = 5;
+
+  /** SESSION_REFUSED reasons. */
+  public static final byte REFUSED_UNKNOWN_SESSION = 1;
+  public static final byte REFUSED_ANSWER_FORGOTTEN = 2;
+  public static final byte REFUSED_TOO_MANY_UNACKNOWLEDGED = 3;
 
   private ClientProtocol() {}
 
@@ -108,6 +138,36 @@ public final class ClientProtocol {
     ByteBuffer b = ByteBuffer.allocate(1 + strLength(leader) + strLength(msg));
     b.put(OUTCOME_UNKNOWN);
     putStr(b, leader);
+    putStr(b, msg);
+    return b.flip();
+  }
+
+  /** The body of SESSION_COMMAND. */
+  public static byte[] sessionCommand(long session, long seq, long ackedBelow, byte[] command) {
+    return ByteBuffer.allocate(24 + command.length).putLong(session).putLong(seq).putLong(ackedBelow).put(command)
+        .array();
+  }
+
+  /** The body of SESSION_CLOSE. */
+  public static byte[] sessionClose(long session) {
+    return ByteBuffer.allocate(8).putLong(session).array();
+  }
+
+  /** An OK reply carrying {@code data} as its whole body (SESSION_COMMAND's answer). */
+  public static ByteBuffer ok(byte[] data) {
+    return ByteBuffer.allocate(1 + data.length).put(OK).put(data).flip();
+  }
+
+  /** The OK reply to SESSION_REGISTER. */
+  public static ByteBuffer session(long session) {
+    return ByteBuffer.allocate(9).put(OK).putLong(session).flip();
+  }
+
+  /** The SESSION_REFUSED reply. */
+  public static ByteBuffer sessionRefused(byte reason, String message) {
+    byte[] msg = utf8(message);
+    ByteBuffer b = ByteBuffer.allocate(2 + strLength(msg));
+    b.put(SESSION_REFUSED).put(reason);
     putStr(b, msg);
     return b.flip();
   }

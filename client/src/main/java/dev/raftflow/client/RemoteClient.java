@@ -41,6 +41,10 @@ import reactor.util.retry.Retry;
  * may still commit), {@link OverloadedException}, or the base type with the member's message. A
  * connection failure fails it with the transport's exception, a {@link #propose(byte[], Duration)}
  * timeout with {@link TimeoutException}.
+ *
+ * <p><b>Exactly once.</b> {@link #openSession()} gives a {@link RemoteSession} whose commands the
+ * group applies at most once, however often they are retried; it retries them itself across
+ * timeouts and leader changes until an answer, a {@link SessionRefusedException} or its call timeout.
  */
 public final class RemoteClient implements AutoCloseable {
 
@@ -112,18 +116,27 @@ public final class RemoteClient implements AutoCloseable {
   }
 
   private Mono<Position> send(byte[] command, Duration timeout) {
+    return toLeader(ClientProtocol.OP_PROPOSE, command, timeout).map(b -> new Position(b.getLong(), b.getLong()));
+  }
+
+  /**
+   * Sends one request to the believed leader and moves the hint on the way the class comment says.
+   * Completes with the OK reply's body (after the status byte); fails with the refusal's {@link
+   * ClientException}, the transport's exception, or {@link TimeoutException} after {@code timeout}
+   * (null: none).
+   */
+  Mono<ByteBuffer> toLeader(byte op, byte[] body, Duration timeout) {
     return Mono.defer(() -> {
       String target = hint.get().leader();
       // a call the caller gives up on (timeout, cancel) counts as unanswered by the target
-      Mono<ByteBuffer> reply = channel(target).flatMap(ch -> ch.call(ClientProtocol.OP_PROPOSE, command,
-          () -> moveAwayFrom(target)));
+      Mono<ByteBuffer> reply = channel(target).flatMap(ch -> ch.call(op, body, () -> moveAwayFrom(target)));
       if (timeout != null) {
         reply = reply.timeout(timeout);
       }
       return reply.flatMap(b -> {
         byte status = b.get();
         if (status == ClientProtocol.OK) {
-          return Mono.just(new Position(b.getLong(), b.getLong()));
+          return Mono.just(b);
         }
         ClientException refusal = refusal(target, status, b);
         if (refusal instanceof NotLeaderException nl) {
@@ -143,6 +156,32 @@ public final class RemoteClient implements AutoCloseable {
     });
   }
 
+  // ---------------------------------------------------------------- exactly-once sessions
+
+  /**
+   * Opens an exactly-once session on the group (members serving sessions, see {@link
+   * ClientProtocol}) with calls of at most 10 s overall and tries of at most 2 s; see {@link
+   * #openSession(Duration, Duration)}.
+   */
+  public Mono<RemoteSession> openSession() {
+    return openSession(Duration.ofSeconds(10), Duration.ofSeconds(2));
+  }
+
+  /**
+   * Opens an exactly-once session: registers it on the leader, retrying across leader changes,
+   * within {@code callTimeout}. Each call of the session then gives up after {@code callTimeout},
+   * and a single try after {@code tryTimeout} (then it is sent again, to the next believed leader).
+   * A registration retried after an unknown outcome may leave an unused session behind; it expires.
+   *
+   * @throws IllegalArgumentException when a timeout is not positive or {@code tryTimeout} exceeds
+   *     {@code callTimeout}
+   */
+  public Mono<RemoteSession> openSession(Duration callTimeout, Duration tryTimeout) {
+    RemoteSession.checkTimeouts(callTimeout, tryTimeout);
+    return RemoteSession.retried(toLeader(ClientProtocol.OP_SESSION_REGISTER, new byte[0], tryTimeout), callTimeout)
+        .map(b -> new RemoteSession(this, b.getLong(), callTimeout, tryTimeout));
+  }
+
   /** The exception for a reply of {@code status} (not OK) from {@code member}, its body at {@code b}. */
   private static ClientException refusal(String member, byte status, ByteBuffer b) {
     switch (status) {
@@ -154,6 +193,10 @@ public final class RemoteClient implements AutoCloseable {
       }
       case ClientProtocol.OVERLOADED:
         return new OverloadedException(ClientProtocol.getStr(b));
+      case ClientProtocol.SESSION_REFUSED: {
+        SessionRefusedException.Reason reason = SessionRefusedException.of(b.get());
+        return new SessionRefusedException(member, reason, ClientProtocol.getStr(b));
+      }
       default:
         return new ClientException(member + ": " + ClientProtocol.getStr(b));
     }

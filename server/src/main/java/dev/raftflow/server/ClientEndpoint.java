@@ -9,6 +9,7 @@ import dev.raftflow.engine.NotLeaderException;
 import dev.raftflow.engine.OutcomeUnknownException;
 import dev.raftflow.engine.OverloadedException;
 import dev.raftflow.engine.node.RaftNode;
+import dev.raftflow.engine.session.ExactlyOnceService;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import io.rsocket.SocketAcceptor;
@@ -20,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.reactivestreams.Publisher;
@@ -32,8 +34,9 @@ import reactor.core.publisher.Mono;
  * request-channel (requests and replies tagged with an id, replies in completion order), and the
  * node's leader changes as a request-stream. An engine {@code NotLeaderException} is answered
  * NOT_LEADER, an {@code OutcomeUnknownException} (e.g. a proposal pending on a leader that stepped
- * down) OUTCOME_UNKNOWN, both naming the leader when known. Thread-safe; {@link #close()} releases
- * the port.
+ * down) OUTCOME_UNKNOWN, both naming the leader when known. Started with {@link
+ * #startWithSessions}, it also serves exactly-once sessions through the engine's {@code
+ * ExactlyOnceService}. Thread-safe; {@link #close()} releases the port.
  */
 public final class ClientEndpoint implements AutoCloseable {
 
@@ -56,6 +59,23 @@ public final class ClientEndpoint implements AutoCloseable {
    * command at an index, or null when unknown).
    */
   public static ClientEndpoint start(Supplier<RaftNode> node, LongFunction<byte[]> reader, String host, int port) {
+    return start(node, null, reader, host, port);
+  }
+
+  /**
+   * As {@link #start(Supplier, String, int)}, also serving the SESSION ops through {@code sessions()}
+   * (the exactly-once layer running on the node, looked up per request; null while there is none:
+   * those ops are then answered NOT_LEADER, so a client tries another member). An endpoint started
+   * without it answers the SESSION ops ERROR.
+   */
+  public static ClientEndpoint startWithSessions(Supplier<RaftNode> node, Supplier<ExactlyOnceService> sessions,
+      String host, int port) {
+    Objects.requireNonNull(sessions, "sessions");
+    return start(node, sessions, index -> null, host, port);
+  }
+
+  private static ClientEndpoint start(Supplier<RaftNode> node, Supplier<ExactlyOnceService> sessions,
+      LongFunction<byte[]> reader, String host, int port) {
     RSocket handler = new RSocket() {
       @Override
       public Mono<Payload> requestResponse(Payload payload) {
@@ -64,7 +84,7 @@ public final class ClientEndpoint implements AutoCloseable {
           byte op = req.get();
           byte[] body = new byte[req.remaining()];
           req.get(body);
-          return handle(node, reader, op, body).map(ClientEndpoint::reply);
+          return handle(node, sessions, reader, op, body).map(ClientEndpoint::reply);
         } catch (RuntimeException e) {
           return Mono.just(reply(ClientProtocol.failure(ClientProtocol.ERROR, "malformed request: " + e)));
         } finally {
@@ -111,7 +131,7 @@ public final class ClientEndpoint implements AutoCloseable {
           } finally {
             payload.release();
           }
-          return handle(node, reader, op, body).map(r -> {
+          return handle(node, sessions, reader, op, body).map(r -> {
             ByteBuffer out = ByteBuffer.allocate(8 + r.remaining());
             out.putLong(id).put(r).flip();
             return reply(out);
@@ -125,7 +145,12 @@ public final class ClientEndpoint implements AutoCloseable {
     return new ClientEndpoint(server);
   }
 
-  private static Mono<ByteBuffer> handle(Supplier<RaftNode> node, LongFunction<byte[]> reader, byte op, byte[] body) {
+  private static Mono<ByteBuffer> handle(Supplier<RaftNode> node, Supplier<ExactlyOnceService> sessions,
+      LongFunction<byte[]> reader, byte op, byte[] body) {
+    if (op == ClientProtocol.OP_SESSION_REGISTER || op == ClientProtocol.OP_SESSION_COMMAND
+        || op == ClientProtocol.OP_SESSION_CLOSE) {
+      return SessionOps.handle(sessions, op, body);
+    }
     RaftNode n = node.get();
     if (n == null) {
       return Mono.just(ClientProtocol.failure(ClientProtocol.ERROR, "node is restarting"));
@@ -187,7 +212,7 @@ public final class ClientEndpoint implements AutoCloseable {
     return ClientProtocol.membership(m.voters(), m.outgoingVoters(), m.learners());
   }
 
-  private static ByteBuffer failure(Throwable e) {
+  static ByteBuffer failure(Throwable e) {
     if (e instanceof NotLeaderException nl) {
       return ClientProtocol.failure(ClientProtocol.NOT_LEADER, nl.leaderId());
     }

@@ -17,8 +17,10 @@ import java.util.Objects;
  *
  * @param kind what the entry does
  * @param time the leader's clock when it took the entry, ms since the epoch
- * @param session the session (COMMAND, CLOSE): the index of its REGISTER entry; 0 for REGISTER
- * @param seq the command's number within its session, from 1 (COMMAND); 0 otherwise
+ * @param session the session (COMMAND, CLOSE): the index of its REGISTER entry; 0 for REGISTER and
+ *     for a command without a session ({@link #unsessioned}), which is applied every time it appears
+ * @param seq the command's number within its session, from 1 (COMMAND); for a command without a
+ *     session, a tag of the member that proposed it (to match the answer to its caller); 0 otherwise
  * @param ackedBelow every command of the session below this number has had its answer delivered,
  *     so the members may forget those answers (COMMAND); 0 otherwise
  * @param payload the service's command (COMMAND); empty otherwise
@@ -45,8 +47,11 @@ public record SessionCommand(Kind kind, long time, long session, long seq, long 
       throw new IllegalArgumentException("negative field in " + kind + ": time " + time + ", session " + session
           + ", seq " + seq + ", ackedBelow " + ackedBelow);
     }
-    if (kind == Kind.COMMAND && (session == 0 || seq == 0 || ackedBelow > seq)) {
-      throw new IllegalArgumentException("a command needs a session, a seq from 1 and ackedBelow <= seq, was session "
+    if (kind == Kind.COMMAND && session == 0 && ackedBelow != 0) {
+      throw new IllegalArgumentException("a command without a session has no ackedBelow, was " + ackedBelow);
+    }
+    if (kind == Kind.COMMAND && session != 0 && (seq == 0 || ackedBelow > seq)) {
+      throw new IllegalArgumentException("a session's command needs a seq from 1 and ackedBelow <= seq, was session "
           + session + ", seq " + seq + ", ackedBelow " + ackedBelow);
     }
     if (kind == Kind.CLOSE && session == 0) {
@@ -60,6 +65,19 @@ public record SessionCommand(Kind kind, long time, long session, long seq, long 
 
   public static SessionCommand command(long time, long session, long seq, long ackedBelow, byte[] payload) {
     return new SessionCommand(Kind.COMMAND, time, session, seq, ackedBelow, payload);
+  }
+
+  /**
+   * A command outside any session: applied each time it is in the log, no duplicate detection.
+   * {@code tag} only lets the member that proposed it find its caller again.
+   */
+  public static SessionCommand unsessioned(long time, long tag, byte[] payload) {
+    return new SessionCommand(Kind.COMMAND, time, 0, tag, 0, payload);
+  }
+
+  /** Whether this is a command outside any session. */
+  public boolean isUnsessioned() {
+    return kind == Kind.COMMAND && session == 0;
   }
 
   public static SessionCommand close(long time, long session) {

@@ -28,7 +28,10 @@ public final class SessionTable {
 
   /** What to do with an entry, decided in log order. */
   public sealed interface Verdict {
-    /** Apply the command, then record its answer with {@link #answered}. */
+    /**
+     * Apply the command, then record its answer with {@link #answered}. For a command without a
+     * session ({@code session} 0, {@code seq} its tag) there is nothing to record.
+     */
     record Apply(long session, long seq) implements Verdict {}
 
     /**
@@ -114,6 +117,9 @@ public final class SessionTable {
   }
 
   private Verdict command(SessionCommand c) {
+    if (c.isUnsessioned()) {
+      return new Verdict.Apply(0, c.seq()); // no session, no memory: applied every time
+    }
     Session s = sessions.get(c.session());
     if (s == null) {
       return new Verdict.Refused(c.session(), c.seq(), Reason.UNKNOWN_SESSION);
