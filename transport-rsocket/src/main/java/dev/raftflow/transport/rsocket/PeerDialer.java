@@ -29,10 +29,12 @@ final class PeerDialer {
   private final Duration connectTimeout;
   private final Duration keepAliveInterval;
   private final Duration keepAliveMaxLifetime;
+  private final WireVersions.Range versions;
   private final FrameLimit limit;
 
   PeerDialer(String clusterId, String nodeId, Optional<byte[]> secret, SslContext clientSsl, Duration connectTimeout,
-      Duration keepAliveInterval, Duration keepAliveMaxLifetime, FrameLimit limit) {
+      Duration keepAliveInterval, Duration keepAliveMaxLifetime, FrameLimit limit, WireVersions.Range versions) {
+    this.versions = versions;
     this.clusterId = clusterId;
     this.nodeId = nodeId;
     this.secret = secret;
@@ -59,7 +61,7 @@ final class PeerDialer {
     byte[] setup = SetupFrame.create(clusterId, nodeId, peerId, advertised, secret).encode();
     RSocketConnector c = RSocketConnector.create()
         .dataMimeType(SetupFrame.MIME_TYPE)
-        .setupPayload(DefaultPayload.create(setup))
+        .setupPayload(DefaultPayload.create(setup, WireVersions.encode(versions)))
         .keepAlive(keepAliveInterval, keepAliveMaxLifetime)
         .payloadDecoder(PayloadDecoder.ZERO_COPY)
         .maxInboundPayloadSize(limit.maxPayloadBytes());

@@ -93,6 +93,12 @@ public final class RSocketTransport implements Transport {
   private volatile boolean isolated;
   private volatile Set<String> blocked = Set.of();
   private volatile String lastRefusal;
+  /** What this transport speaks (normally {@link WireVersions#THIS_BUILD}). */
+  private final WireVersions.Range wireVersions;
+  /** Peer id -> the version agreed when it last dialed in: what may be sent to it (1 until then). */
+  private final Map<String, Integer> peerVersions = new ConcurrentHashMap<>();
+  /** Peers told once that a message of a newer version was not sent to them. */
+  private final Set<String> warnedOldPeers = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final reactor.core.publisher.Sinks.Empty<Void> terminated = reactor.core.publisher.Sinks.empty();
 
@@ -108,7 +114,8 @@ public final class RSocketTransport implements Transport {
         Math.min(b.maxBatchBytes, b.maxFrameBytes), b.maxBatchMessages, b.backoffMin, b.backoffMax,
         Math.max(b.backoffMax.toNanos(), Duration.ofSeconds(1).toNanos()), ByteBufAllocator.DEFAULT);
     this.dialer = new PeerDialer(b.clusterId, b.nodeId, secret, b.clientSsl, b.connectTimeout, b.keepAliveInterval,
-        b.keepAliveMaxLifetime, limit);
+        b.keepAliveMaxLifetime, limit, b.wireVersions);
+    this.wireVersions = b.wireVersions;
     this.inboundWindow = b.inboundWindow;
     this.inboundBufferCapacity = b.inboundBufferCapacity;
     this.acceptUnknownPeers = b.acceptUnknownPeers;
@@ -140,6 +147,16 @@ public final class RSocketTransport implements Transport {
       }
       if (isolated || closed.get() || blocked.contains(message.to())) {
         counters.droppedUnreachable.increment();
+        return;
+      }
+      int version = peerVersions.getOrDefault(message.to(), WireVersions.OLDEST);
+      if (!WireVersions.carries(version, message)) {
+        counters.droppedUnreachable.increment();
+        if (warnedOldPeers.add(message.to())) {
+          log.warn("{}: not sending {} to '{}': it speaks wire version {} (or has not dialed in yet), the message "
+              + "needs version 2; upgrade it to use follower reads (docs/compatibility.md)", nodeId,
+              message.getClass().getSimpleName(), message.to(), version);
+        }
         return;
       }
       int size = WireFormat.frameSize(message);
@@ -368,6 +385,12 @@ public final class RSocketTransport implements Transport {
         inbound.size());
   }
 
+  /** The reason {@code peerId} gave when it last refused this node's connection, or null. */
+  String refusalBy(String peerId) {
+    PeerLink l = links.get(peerId);
+    return l == null ? null : l.lastRefusal();
+  }
+
   /** The reason given for the most recent refused connection, or null. */
   public String lastRefusal() {
     return lastRefusal;
@@ -514,6 +537,19 @@ public final class RSocketTransport implements Transport {
       try {
         f = SetupFrame.decode(setup.getData());
         reason = refusal(f);
+        if (reason == null) {
+          WireVersions.Range theirs = WireVersions.decode(setup.hasMetadata() ? setup.getMetadata() : null);
+          Optional<Integer> agreed = wireVersions.agree(theirs);
+          if (agreed.isEmpty()) {
+            reason = "node '" + f.from() + "' speaks wire version " + theirs + ", this node speaks " + wireVersions
+                + ": no version in common; upgrade the older one (docs/compatibility.md)";
+          } else {
+            peerVersions.put(f.from(), agreed.get());
+            if (agreed.get() >= 2) {
+              warnedOldPeers.remove(f.from());
+            }
+          }
+        }
       } catch (IllegalArgumentException e) {
         reason = "unreadable setup frame: " + e.getMessage();
       }
@@ -631,6 +667,7 @@ public final class RSocketTransport implements Transport {
     private Duration connectTimeout = Duration.ofSeconds(2);
     private boolean acceptUnknownPeers;
     private InetSocketAddress advertise;
+    private WireVersions.Range wireVersions = WireVersions.THIS_BUILD;
 
     private Builder() {}
 
@@ -751,6 +788,15 @@ public final class RSocketTransport implements Transport {
       }
       this.keepAliveInterval = interval;
       this.keepAliveMaxLifetime = maxLifetime;
+      return this;
+    }
+
+    /**
+     * The wire versions this transport speaks (default: all this build speaks, {@link
+     * WireVersions#THIS_BUILD}). Narrower ranges stand in for older or newer builds in upgrade tests.
+     */
+    public Builder wireVersions(int min, int max) {
+      this.wireVersions = new WireVersions.Range(min, max);
       return this;
     }
 
