@@ -59,6 +59,8 @@ public final class RemoteClient implements AutoCloseable {
   private final String[] ids;
   private final Map<String, Mono<RSocket>> connections = new ConcurrentHashMap<>();
   private final Map<String, Mono<Channel>> channels = new ConcurrentHashMap<>();
+  /** The latest channel opened to each member, for failing its calls when another member leads. */
+  private final Map<String, Channel> liveChannels = new ConcurrentHashMap<>();
   private final AtomicReference<Hint> hint;
   /** Leader-stream subscriptions by member; null until the first call (written under this). */
   private volatile Map<String, Disposable> watches;
@@ -207,7 +209,8 @@ public final class RemoteClient implements AutoCloseable {
   /** A member's leader stream said {@code heard}: a newer term wins; in the same term it fills in a guess. */
   private void heard(LeaderHint heard) {
     String leader = heard.leaderId() != null && endpoints.containsKey(heard.leaderId()) ? heard.leaderId() : null;
-    hint.updateAndGet(h -> {
+    Hint before = hint.get();
+    Hint after = hint.updateAndGet(h -> {
       if (heard.term() > h.term()) {
         return new Hint(heard.term(), leader != null ? leader : h.leader(), leader != null);
       }
@@ -216,6 +219,25 @@ public final class RemoteClient implements AutoCloseable {
       }
       return h;
     });
+    boolean newlyPushed = !before.pushed() || before.term() < after.term() || !before.leader().equals(after.leader());
+    if (leader != null && after.pushed() && leader.equals(after.leader()) && newlyPushed) {
+      failCallsNotAt(leader, after.term());
+    }
+  }
+
+  /**
+   * A member announced {@code leader} for the newer {@code term}: calls still waiting on any other
+   * member were made to a leader that is no more; they fail at once as {@link
+   * OutcomeUnknownException} naming the new leader (each may still commit), instead of waiting for
+   * a timeout, so that callers retry there.
+   */
+  private void failCallsNotAt(String leader, long term) {
+    for (Map.Entry<String, Channel> e : liveChannels.entrySet()) {
+      if (!e.getKey().equals(leader)) {
+        e.getValue().failPending(() -> new OutcomeUnknownException(e.getKey(), leader,
+            leader + " leads the newer term " + term));
+      }
+    }
   }
 
   /** {@code from} refused, naming {@code leader} (or null): go there, if the hint still points at {@code from}. */
@@ -324,6 +346,16 @@ public final class RemoteClient implements AutoCloseable {
       pending.clear();
     }
 
+    /** Fails every call waiting now (the channel stays usable): each gets its own exception. */
+    void failPending(java.util.function.Supplier<? extends Throwable> why) {
+      for (Long id : pending.keySet()) {
+        MonoSink<ByteBuffer> sink = pending.remove(id);
+        if (sink != null) {
+          sink.error(why.get());
+        }
+      }
+    }
+
     boolean isBroken() {
       return failed != null;
     }
@@ -345,7 +377,11 @@ public final class RemoteClient implements AutoCloseable {
 
   private Mono<Channel> channel(String member) {
     Mono<Channel> cached = channels.computeIfAbsent(member,
-        id -> connection(id).map(Channel::new).cache(c -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO));
+        id -> connection(id).map(rs -> {
+          Channel c = new Channel(rs);
+          liveChannels.put(id, c);
+          return c;
+        }).cache(c -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO));
     return cached.flatMap(c -> {
       if (c.isBroken()) {
         channels.remove(member, cached);

@@ -43,9 +43,13 @@ class FailoverOverTheWireTest {
 
   @BeforeEach
   void start() {
+    start(OPTIONS);
+  }
+
+  private void start(RaftOptions options) {
     for (String id : IDS) {
       RaftNode n = RaftNode.builder().id(id).members(IDS).transport(net.transport(id))
-          .logStore(new MemoryLogStore()).options(OPTIONS).start();
+          .logStore(new MemoryLogStore()).options(options).start();
       n.applied().subscribe();
       nodes.put(id, n);
       ClientEndpoint e = ClientEndpoint.start(() -> n, "127.0.0.1", 0);
@@ -103,6 +107,36 @@ class FailoverOverTheWireTest {
       awaitWithin(ELECTION_TIMEOUT_MS / 2, () -> next.equals(client.leaderHint()), "the hint names " + next);
       assertThat(client.propose(bytes("after"), Duration.ofSeconds(5)).block(Duration.ofSeconds(6)).term())
           .isEqualTo(nodes.get(next).state().term());
+      net.reconnect(leader);
+    }
+  }
+
+  /**
+   * A leader cut off without CheckQuorum never steps down by itself: a proposal pending on it fails
+   * as outcome-unknown as soon as the client hears (pushed by another member) that a newer leader
+   * was elected, not at the client's timeout.
+   */
+  @Test
+  void aProposalPendingOnADeposedLeaderFailsWhenTheNewLeaderIsPushed() {
+    stop();
+    start(OPTIONS.toBuilder().checkQuorum(false).build());
+    String leader = awaitLeader(null);
+    try (RemoteClient client = new RemoteClient(followerFirst(leader))) {
+      client.state(client.leaderHint()).block(Duration.ofSeconds(5));
+      awaitWithin(ELECTION_TIMEOUT_MS, () -> leader.equals(client.leaderHint()), "the hint names " + leader);
+      assertThat(client.propose(bytes("before"), Duration.ofSeconds(5)).block(Duration.ofSeconds(6))).isNotNull();
+
+      net.isolate(leader); // it takes the proposal and waits for ever: it still believes it leads
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> client.propose(bytes("cut off"), Duration.ofSeconds(20)).block(Duration.ofSeconds(21)))
+          .isInstanceOfSatisfying(OutcomeUnknownException.class, e -> {
+            assertThat(e.member()).isEqualTo(leader);
+            assertThat(e.leaderId()).isNotEqualTo(leader).isNotNull();
+          });
+      assertThat(System.nanoTime() - start).as("failed when the new leader was pushed, not at the 20 s timeout")
+          .isLessThan(TimeUnit.MILLISECONDS.toNanos(4 * ELECTION_TIMEOUT_MS));
+      assertThat(nodes.get(leader).state().isLeader()).as("the old leader still believes it leads").isTrue();
+      assertThat(client.propose(bytes("after"), Duration.ofSeconds(5)).block(Duration.ofSeconds(6))).isNotNull();
       net.reconnect(leader);
     }
   }
