@@ -36,6 +36,14 @@ final class QueueLog implements AutoCloseable {
   private final IndexArray positions = new IndexArray(); // Raft index -> queue index
   private ExcerptAppender appender;
   private ExcerptTailer reader;
+  /**
+   * The batch record last read, decoded: entries are read in runs (applied again after a restart,
+   * sent to a follower catching up), so the next read is usually in it. Queue indexes are never
+   * reused, so a record's decoding stays valid.
+   */
+  private long cachedQueueIndex = NONE;
+  private java.util.List<LogEntry> cachedEntries;
+  private long cachedFirst;
   private long lastQueueIndex = NONE;
   private long cycleBytes;
 
@@ -212,11 +220,24 @@ final class QueueLog implements AutoCloseable {
       throw new IllegalStateException(whyNot.get());
     }
     long qi = positions.get(index);
+    if (qi == cachedQueueIndex && index >= cachedFirst && index < cachedFirst + cachedEntries.size()) {
+      return cachedEntries.get((int) (index - cachedFirst));
+    }
     if (!reader.moveToIndex(qi)) {
       throw new IllegalStateException("queue index " + describe(qi) + " of entry " + index + " is unreadable");
     }
     try (DocumentContext dc = reader.readingDocument()) {
-      return Records.readEntry(new DocumentView(dc.wire().bytes()), index, new CRC32C());
+      Bytes<?> b = dc.wire().bytes();
+      byte[] raw = new byte[(int) b.readRemaining()];
+      b.read(raw);
+      if (!(Records.decode(raw, new CRC32C()) instanceof Records.Batch batch)
+          || index < batch.firstIndex() || index >= batch.firstIndex() + batch.entries().size()) {
+        throw new Records.CorruptRecordException("queue index " + describe(qi) + " does not hold entry " + index);
+      }
+      cachedQueueIndex = qi;
+      cachedFirst = batch.firstIndex();
+      cachedEntries = batch.entries();
+      return cachedEntries.get((int) (index - cachedFirst));
     } catch (Records.CorruptRecordException e) {
       throw new IllegalStateException("entry " + index + " is damaged: " + e.getMessage());
     }
