@@ -1,8 +1,9 @@
 package dev.raftflow.engine;
 
 /**
- * Counters of one node since it started, read with {@link RaftNode#metrics()} from any thread. Each
- * counter only grows; two calls a second apart give rates. The counters are read one by one, so a
+ * Counters of one node since it started, read with {@link
+ * dev.raftflow.engine.node.RaftNode#metrics()} from any thread. Each counter only grows; two calls
+ * a second apart give rates. The counters are read one by one, so a
  * picture taken while the node works may mix counts of neighbouring loop turns.
  *
  * @param proposalsAccepted commands this node appended to its log as leader
@@ -20,7 +21,8 @@ package dev.raftflow.engine;
  * @param snapshotsTaken snapshots the service handed to this node
  * @param snapshotChunksSent InstallSnapshot chunks sent as leader
  * @param snapshotsInstalled snapshots installed from a leader
- * @param readsConfirmed linearizable reads ({@link RaftNode#readIndex()}) confirmed by a majority
+ * @param readsConfirmed linearizable reads ({@link dev.raftflow.engine.node.RaftNode#readIndex()})
+ *     confirmed by a majority
  * @param readsFailed reads failed because leadership was lost before they were confirmed
  * @param readsByLease reads answered under the leader's lease, without a round ({@link
  *     RaftOptions#leaseReads()}); not counted in {@code readsConfirmed}

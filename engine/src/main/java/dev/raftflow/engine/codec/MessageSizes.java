@@ -87,7 +87,7 @@ public final class MessageSizes {
    * carries encoded messages of at most {@code maxMessageBytes} ({@code Transport#maxMessageBytes()}),
    * so that the transport never has to drop one for its size. The bounds are worst cases from
    * {@link MessageSizes}: an AppendEntries of {@link RaftOptions#maxEntriesPerMessage()} entries and {@link
-   * #maxBytesPerMessage()} bytes of data, one entry of {@link RaftOptions#maxCommandBytes()} (or a
+   * RaftOptions#maxBytesPerMessage()} bytes of data, one entry of {@link RaftOptions#maxCommandBytes()} (or a
    * configuration entry of up to {@link MessageSizes#MEMBERSHIP_ALLOWANCE_BYTES}) alone, and an
    * InstallSnapshot of {@link RaftOptions#snapshotChunkBytes()} with a membership of up to that allowance.
    *

@@ -13,7 +13,6 @@ package dev.raftflow.engine.message;
  * @param data the chunk's bytes, {@code offset + data.length <= totalBytes}
  * @param membership the group's configuration as of {@code lastIncludedIndex} (every chunk carries
  *     it), or null when the leader's snapshot has none recorded
- * @throws IllegalArgumentException when the offsets do not fit together
  */
 public record InstallSnapshot(
     long term, String from, String to, long lastIncludedIndex, long lastIncludedTerm, long seq, long offset,
@@ -22,6 +21,11 @@ public record InstallSnapshot(
   /** The largest snapshot: it is held in one array once received. */
   public static final long MAX_TOTAL_BYTES = Integer.MAX_VALUE - 8;
 
+  /**
+   * Checks that the chunk fits its snapshot.
+   *
+   * @throws IllegalArgumentException when the offsets do not fit together
+   */
   public InstallSnapshot {
     if (offset < 0 || totalBytes < 0 || totalBytes > MAX_TOTAL_BYTES || offset > totalBytes - data.length) {
       throw new IllegalArgumentException("snapshot chunk of " + data.length + " bytes at offset " + offset
