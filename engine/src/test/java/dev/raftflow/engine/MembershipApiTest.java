@@ -20,8 +20,12 @@ import org.junit.jupiter.api.Test;
 /** Membership changes through the embedding API, on a real group over the in-memory transport. */
 class MembershipApiTest {
 
+  /**
+   * Elections after 1-2 s: the tests hold leader references across steps, and shorter timeouts let
+   * a loaded host's pauses move the leadership under them.
+   */
   private static final RaftOptions STEADY = RaftOptions.builder()
-      .tickInterval(Duration.ofMillis(10)).heartbeatTicks(3).electionTicks(30).build();
+      .tickInterval(Duration.ofMillis(10)).heartbeatTicks(10).electionTicks(100).build();
 
   private final MemoryNetwork net = new MemoryNetwork();
   private final List<RaftNode> nodes = new ArrayList<>();

@@ -397,6 +397,7 @@ final class NodeLoop {
     if (!rd.write().isEmpty()) {
       writes.write(rd.write(), rd.messagesAfterWrite(), this::enqueue, this::send, core::persisted);
     }
+    publishState(); // before callers hear of their entries: state() then shows at least their commit
     apply.deliver(core, waiters::applied);
     waiters.readsApplied(core.appliedIndex());
     if (waiters.awaitsBeyond(core.commitIndex()) && !core.committedMembership().contains(id)) {

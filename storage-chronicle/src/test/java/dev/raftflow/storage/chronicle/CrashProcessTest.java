@@ -53,7 +53,12 @@ class CrashProcessTest {
       String ready = lines.poll(60, TimeUnit.SECONDS);
       assertThat(ready).as(why + " round " + round + ": child recovered").isNotNull().startsWith("READY");
       assertThat(Long.parseLong(ready.split(" ")[1])).as(why + " child sees every acknowledged entry").isGreaterThanOrEqualTo(lastAcked);
-      // Let it run a random while (the kill point), then SIGKILL.
+      // Once it has acknowledged something (a loaded host may take a while), let it run a random
+      // while (the kill point), then SIGKILL.
+      long firstAckBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (lines.stream().noneMatch(l -> l.startsWith("ACK ")) && System.nanoTime() < firstAckBy) {
+        Thread.sleep(5);
+      }
       Thread.sleep(100 + rnd.nextInt(600));
       p.destroyForcibly(); // SIGKILL on Unix
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
