@@ -97,6 +97,17 @@ final class Leadership {
     return replicator.chunksSent();
   }
 
+  /** Each follower's match index and messages in flight, as {@code id -> [match, inflight]}. */
+  java.util.Map<String, long[]> followerProgress() {
+    java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
+    for (Progress pr : tracker.all()) {
+      if (!pr.id().equals(id)) {
+        out.put(pr.id(), new long[] {pr.match(), pr.inflights().count()});
+      }
+    }
+    return out;
+  }
+
   /** One tick: CheckQuorum, then the heartbeat. Returns false when cut off from a quorum (step down). */
   boolean tick() {
     for (Progress pr : tracker.all()) {

@@ -429,6 +429,14 @@ public final class RaftCore {
   }
 
   /** Leader only: the progress of each follower, for diagnostics. */
+  /**
+   * As leader, each follower's (and learner's) match index and AppendEntries in flight, as {@code id
+   * -> [match, inflight]}; empty on a member that does not lead. A new map each call.
+   */
+  public java.util.Map<String, long[]> followerProgress() {
+    return role == Role.LEADER ? leadership.followerProgress() : java.util.Map.of();
+  }
+
   public String progressSummary() {
     return leadership.toString();
   }

@@ -67,6 +67,28 @@ final class NodeCounters {
     readsFailed += n;
   }
 
+  /** The leader's view of its followers, refreshed every tick; empty on a member that does not lead. */
+  private volatile java.util.List<FollowerProgress> followers = java.util.List.of();
+
+  java.util.List<FollowerProgress> followers() {
+    return followers;
+  }
+
+  /** Once a tick: copies the core's view of its followers (nothing to copy unless it leads). */
+  void publishFollowers(RaftCore core) {
+    java.util.Map<String, long[]> progress = core.followerProgress();
+    if (progress.isEmpty()) {
+      if (!followers.isEmpty()) {
+        followers = java.util.List.of();
+      }
+      return;
+    }
+    long last = core.lastIndex();
+    java.util.List<FollowerProgress> out = new java.util.ArrayList<>(progress.size());
+    progress.forEach((id, p) -> out.add(new FollowerProgress(id, p[0], Math.max(0, last - p[0]), (int) p[1])));
+    followers = java.util.List.copyOf(out);
+  }
+
   void snapshotTaken() {
     snapshotsTaken++;
   }

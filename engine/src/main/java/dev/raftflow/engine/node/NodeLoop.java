@@ -153,6 +153,7 @@ final class NodeLoop {
     try {
       core.tick();
       renewLease();
+      counters.publishFollowers(core);
       flush();
     } catch (RuntimeException e) {
       fail(e);

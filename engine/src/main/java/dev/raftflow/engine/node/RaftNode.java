@@ -390,6 +390,14 @@ public final class RaftNode implements AutoCloseable {
 
   // ---------------------------------------------------------------- life cycle and metrics
 
+  /**
+   * As leader, how each follower and learner stands (match index, lag in entries, appends in flight),
+   * as of the last tick; empty on a member that does not lead. Any thread.
+   */
+  public java.util.List<FollowerProgress> followers() {
+    return counters.followers();
+  }
+
   /** This node's counters since it started (see {@link NodeMetrics}); any thread. */
   public NodeMetrics metrics() {
     return counters.snapshot();

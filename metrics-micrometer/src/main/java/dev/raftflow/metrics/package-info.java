@@ -1,0 +1,6 @@
+/**
+ * Micrometer meters for raftflow: {@link dev.raftflow.metrics.RaftNodeMeters} for a node and {@link
+ * dev.raftflow.metrics.RSocketTransportMeters} for its transport. An optional module: the engine
+ * itself depends on no metrics library. Every meter is described in docs/metrics.md.
+ */
+package dev.raftflow.metrics;
