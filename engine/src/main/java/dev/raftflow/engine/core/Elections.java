@@ -36,6 +36,21 @@ final class Elections {
     timeout = options.electionTicks() + random.nextInt(options.electionTicks());
   }
 
+  /**
+   * Starts the timeout of a campaign (pre-vote or vote) that has just begun: if it has not won by
+   * then, this member tries again. Drawn in [electionTicks / 2, electionTicks): shorter than a
+   * follower's, because it only runs out when the campaign failed (mostly a split vote: two members
+   * timed out within a round trip of each other), and then the group has no leader. Safety does not
+   * depend on it (members that hear a leader refuse votes for a whole election timeout), and
+   * liveness does not suffer: followers reset their timer only for a leader or a vote they grant,
+   * so a candidate that cannot win cannot hold them back.
+   */
+  private void resetCampaignTimer() {
+    int half = Math.max(1, options.electionTicks() / 2);
+    elapsed = 0;
+    timeout = half + random.nextInt(half);
+  }
+
   /** One tick; true once the election timeout has passed. */
   boolean tick() {
     return ++elapsed >= timeout;
@@ -57,7 +72,7 @@ final class Elections {
     preCampaigning = true;
     preVotes.clear();
     preVotes.record(self, true);
-    resetTimer();
+    resetCampaignTimer();
   }
 
   boolean preCampaigning() {
@@ -70,7 +85,7 @@ final class Elections {
     preCampaigning = false;
     votes.clear();
     votes.record(self, true);
-    resetTimer();
+    resetCampaignTimer();
   }
 
   VoteResult preVote(String voter, boolean granted, JointConfig voters) {

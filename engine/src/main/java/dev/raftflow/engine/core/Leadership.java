@@ -238,7 +238,7 @@ final class Leadership {
     if (pr.ackReadRound(r.readRound(), reads.round())) {
       reads.confirm(tracker::quorumAckedRound, out); // it follows us in this term (older terms were refused)
     }
-    if (replicator.appendAnswered(pr, r)) {
+    if (replicator.appendAnswered(pr, r, reads)) {
       maybeSendTimeoutNow(pr);
     }
     return !(r.success() && r.matchIndex() <= log.lastIndex()) || maybeCommit();

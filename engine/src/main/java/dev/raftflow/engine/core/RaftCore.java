@@ -151,7 +151,11 @@ public final class RaftCore {
     } else {
       if (m.term() > term) {
         boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
-        becomeFollower(m.term(), fromLeader ? m.from() : null);
+        // a vote request of a newer term makes us follow that term, but restarts our election
+        // timer only if we grant it (Figure 2): a candidate that cannot win must not hold back the
+        // members that could
+        boolean keepTimer = m instanceof RequestVote && role == Role.FOLLOWER;
+        becomeFollower(m.term(), fromLeader ? m.from() : null, !keepTimer);
       }
       if (m instanceof RequestVote v) {
         handleRequestVote(v);
@@ -457,12 +461,18 @@ public final class RaftCore {
   }
 
   private void becomeFollower(long newTerm, String leader) {
+    becomeFollower(newTerm, leader, true);
+  }
+
+  private void becomeFollower(long newTerm, String leader, boolean resetTimer) {
     followerReads.failAll(out);
     reset(newTerm);
     role = Role.FOLLOWER;
     leaderId = leader;
     compactLog();
-    elections.resetTimer();
+    if (resetTimer) {
+      elections.resetTimer();
+    }
   }
 
   /** Asks whether a majority would elect us in the next term, without raising our term. */

@@ -43,6 +43,18 @@ final class ReadIndexQueue {
     leaderStartIndex = index;
   }
 
+  /**
+   * Starts a new round if none is unsent and returns it: appends sent from now on carry it, so an
+   * answer echoing it (or a later one) answers an append sent after this call.
+   */
+  long freshRound() {
+    if (!roundUnsent) {
+      round++;
+      roundUnsent = true;
+    }
+    return round;
+  }
+
   /** Queues read {@code id}, given the commit index now; a new round starts unless one is unsent. */
   void request(String from, long id, long commitIndex) {
     if (!roundUnsent) {

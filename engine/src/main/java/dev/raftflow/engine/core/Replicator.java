@@ -186,7 +186,7 @@ final class Replicator {
    * Takes an AppendEntries answer into the follower's progress (it is marked active by the caller).
    * Returns true when its match advanced.
    */
-  boolean appendAnswered(Progress pr, AppendResponse r) {
+  boolean appendAnswered(Progress pr, AppendResponse r, ReadIndexQueue rounds) {
     if (r.success()) {
       if (r.matchIndex() > log.lastIndex()) {
         return false; // cannot match what we never had: a confused peer; ignore
@@ -197,7 +197,12 @@ final class Replicator {
       return advanced;
     }
     if (contradictsMatch(pr, r)) {
-      if (pr.lostEntriesSeen(LOST_ENTRIES_REJECTIONS, options.electionTicks())) {
+      // The first such answer may be an old one (late, or duplicated): only answers to appends
+      // sent after it, fenced by a fresh read round they echo, count as evidence.
+      if (!pr.lostEntriesSuspected()) {
+        pr.suspectLostEntries(rounds.freshRound());
+      } else if (r.readRound() >= pr.lostEntriesRound()
+          && pr.lostEntriesSeen(LOST_ENTRIES_REJECTIONS, options.electionTicks())) {
         long followerLast = r.conflictTerm() == 0 ? r.conflictIndex() - 1 : r.rejectedIndex();
         out.report(new Outcome.FollowerLostEntries(pr.id(), pr.match(), followerLast, term));
         pr.matchLost(Math.min(followerLast + 1, log.lastIndex() + 1));

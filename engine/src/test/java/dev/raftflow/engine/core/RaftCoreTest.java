@@ -881,12 +881,15 @@ class RaftCoreTest {
     // b restarts from an older copy of its directory that ends at index 1: it rejects the heartbeats
     int reportedAtTick = -1;
     List<Outcome.FollowerLostEntries> reports = new ArrayList<>();
+    long round = 0; // b answers each append it gets, echoing its read round
     for (int tick = 1; tick <= 30 && reports.isEmpty(); tick++) {
       a.tick();
-      durable(a);
-      a.step(AppendResponse.rejected(1, "b", "a", 4, 0, 2));
+      round = Math.max(round, roundSentTo(durable(a), "b"));
+      a.step(AppendResponse.rejected(1, "b", "a", 4, 0, 2, round));
       a.step(AppendResponse.accepted(1, "c", "a", 4));
-      List<Outcome.FollowerLostEntries> now = durable(a).outcomes(Outcome.FollowerLostEntries.class);
+      Ready after = durable(a);
+      round = Math.max(round, roundSentTo(after, "b"));
+      List<Outcome.FollowerLostEntries> now = after.outcomes(Outcome.FollowerLostEntries.class);
       if (!now.isEmpty() && reportedAtTick < 0) {
         reportedAtTick = tick;
       }
@@ -904,6 +907,32 @@ class RaftCoreTest {
     a.step(AppendResponse.accepted(1, "b", "a", 4));
     a.step(AppendResponse.accepted(1, "c", "a", 4));
     assertThat(a.commitIndex()).isEqualTo(4);
+  }
+
+  /** The highest read round of the appends {@code rd} sends to {@code to} (0 when none). */
+  private static long roundSentTo(Ready rd, String to) {
+    long round = 0;
+    for (Message m : answers(rd)) {
+      if (m instanceof AppendEntries e && e.to().equals(to)) {
+        round = Math.max(round, e.readRound());
+      }
+    }
+    return round;
+  }
+
+  @Test
+  void oldRejectionsDuplicatedAndLateAreNotEvidence() {
+    RaftCore a = leaderWithFourAcknowledged();
+    List<Outcome.FollowerLostEntries> reports = new ArrayList<>();
+    for (int tick = 1; tick <= 40; tick++) {
+      a.tick();
+      durable(a);
+      // the same old rejection (round 0, sent before b held entry 4), delivered again and again
+      a.step(AppendResponse.rejected(1, "b", "a", 4, 0, 2, 0));
+      a.step(AppendResponse.accepted(1, "c", "a", 4));
+      reports.addAll(durable(a).outcomes(Outcome.FollowerLostEntries.class));
+    }
+    assertThat(reports).isEmpty();
   }
 
   @Test

@@ -42,6 +42,8 @@ public final class Progress {
   private long readRoundAcked;
   /** Current rejections in a row saying the follower's log ends (or differs) at or below match. */
   private int lostRejections;
+  /** The read round fencing the evidence of lost entries: 0 when nothing is suspected. */
+  private long lostEntriesRound;
   private int ticksSinceLostSeen;
   private boolean lostReported;
 
@@ -271,6 +273,23 @@ public final class Progress {
   /** A success or a rejection consistent with match: the evidence of lost entries starts over. */
   public void lostEntriesCleared() {
     lostRejections = 0;
+    lostEntriesRound = 0;
+  }
+
+  /** Whether an answer contradicting match came, and evidence is being gathered. */
+  public boolean lostEntriesSuspected() {
+    return lostEntriesRound > 0;
+  }
+
+  /** An answer contradicted match: from now on only answers echoing {@code round} or later count. */
+  public void suspectLostEntries(long round) {
+    lostEntriesRound = round;
+    lostRejections = 0;
+  }
+
+  /** The read round an answer must echo to count as evidence of lost entries. */
+  public long lostEntriesRound() {
+    return lostEntriesRound;
   }
 
   /**
