@@ -287,25 +287,9 @@ final class Records {
     HardState hs = batchHeader(b, crc);
     long first = b.getLong(FIRST_INDEX_AT);
     int count = b.getInt(COUNT_AT);
-    byte[] rec = b.array();
     for (int k = 0; k < count; k++) {
-      long index = first + k;
-      int start = b.position();
-      long term = b.getLong();
-      byte code = b.get();
-      int len = b.getInt();
-      if (len < 0 || len > b.remaining() - 4) {
-        throw new CorruptRecordException("entry " + index + ": length " + len + " but " + (b.remaining() - 4)
-            + " bytes left");
-      }
-      int end = b.position() + len;
-      crc.reset();
-      crc.update(rec, start, end - start);
-      if ((int) crc.getValue() != b.getInt(end)) {
-        throw new CorruptRecordException("checksum mismatch in entry " + index);
-      }
-      sink.entry(index, term, EntryType.fromCode(code));
-      b.position(end + 4);
+      EntryAt e = verifyEntry(b, first + k, crc);
+      sink.entry(first + k, e.term(), e.type());
     }
     if (b.hasRemaining()) {
       throw new CorruptRecordException(b.remaining() + " trailing bytes");
@@ -313,8 +297,14 @@ final class Records {
     return new ScannedBatch(hs, first, count);
   }
 
-  /** Decodes the entry at {@code b}'s position (index {@code index}), verifying its checksum. */
-  private static LogEntry entry(ByteBuffer b, long index, CRC32C crc) throws CorruptRecordException {
+  /** A verified entry in a record's bytes: its term, type, and where its data lies. */
+  private record EntryAt(long term, EntryType type, int dataAt, int length) {}
+
+  /**
+   * Verifies the entry at {@code b}'s position (index {@code index}: length and checksum) and leaves
+   * {@code b} after it.
+   */
+  private static EntryAt verifyEntry(ByteBuffer b, long index, CRC32C crc) throws CorruptRecordException {
     int start = b.position();
     long term = b.getLong();
     byte code = b.get();
@@ -323,17 +313,23 @@ final class Records {
       throw new CorruptRecordException("entry " + index + ": length " + len + " but " + (b.remaining() - 4)
           + " bytes left");
     }
-    int end = b.position() + len;
+    int dataAt = b.position();
+    int end = dataAt + len;
     crc.reset();
     crc.update(b.array(), start, end - start);
     if ((int) crc.getValue() != b.getInt(end)) {
       throw new CorruptRecordException("checksum mismatch in entry " + index);
     }
-    EntryType et = EntryType.fromCode(code);
-    byte[] data = new byte[len];
-    b.get(data);
+    EntryType type = EntryType.fromCode(code);
     b.position(end + 4);
-    return new LogEntry(index, term, et, data);
+    return new EntryAt(term, type, dataAt, len);
+  }
+
+  /** Decodes the entry at {@code b}'s position (index {@code index}), verifying its checksum. */
+  private static LogEntry entry(ByteBuffer b, long index, CRC32C crc) throws CorruptRecordException {
+    EntryAt e = verifyEntry(b, index, crc);
+    byte[] data = java.util.Arrays.copyOfRange(b.array(), e.dataAt(), e.dataAt() + e.length());
+    return new LogEntry(index, e.term(), e.type(), data);
   }
 
   /**
