@@ -39,7 +39,7 @@ final class LogRecovery {
    * What recovery found: the state to hand to the node, the snapshot file sequence to continue
    * from, the snapshot's index (0 when none) and the queue index of the last good record.
    */
-  record Recovered(PersistentState state, long snapshotSeq, long baseIndex, long lastGood, TermRuns terms) {}
+  record Recovered(PersistentState state, long snapshotSeq, long baseIndex, long lastGood, IndexRuns terms) {}
 
   private final StoreDirectory dir;
   private final QueueLog log;
@@ -58,12 +58,12 @@ final class LogRecovery {
 
   Recovered run() throws IOException {
     SingleChronicleQueue queue = log.queue();
-    IndexArray positions = log.positions();
+    IndexRuns positions = log.positions();
     HardState hard = HardState.INITIAL;
     long acked = ack.queueIndex();
     // the entries stay in the queue: recovery keeps their terms (as runs) and where the few
     // configuration entries are, and verifies every one of them
-    TermRuns terms = new TermRuns();
+    IndexRuns terms = new IndexRuns();
     ConfigIndexes configs = new ConfigIndexes();
     BatchScratch scratch = new BatchScratch();
     Records.SnapshotMark mark = null;
@@ -207,7 +207,7 @@ final class LogRecovery {
   }
 
   /** Reads the snapshot the log installed and checks that the log and the snapshot fit together. */
-  private Recovered finish(HardState hard, Records.SnapshotMark mark, TermRuns terms, ConfigIndexes configs,
+  private Recovered finish(HardState hard, Records.SnapshotMark mark, IndexRuns terms, ConfigIndexes configs,
       long lastGood) throws IOException {
     boolean empty = log.positions().size() == 0;
     long first = terms.firstIndex();

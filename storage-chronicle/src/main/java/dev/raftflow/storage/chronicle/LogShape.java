@@ -13,11 +13,11 @@ import java.util.List;
  * <p>Used on the node's event loop only; not thread-safe.
  */
 final class LogShape {
-  private final TermRuns terms;
+  private final IndexRuns terms;
   private long baseIndex;
 
   /** Starts from what recovery found: the terms of the entries after {@code baseIndex}. */
-  LogShape(TermRuns recovered, long baseIndex) {
+  LogShape(IndexRuns recovered, long baseIndex) {
     this.baseIndex = baseIndex;
     this.terms = recovered;
   }

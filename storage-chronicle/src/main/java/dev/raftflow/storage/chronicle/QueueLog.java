@@ -33,7 +33,7 @@ final class QueueLog implements AutoCloseable {
   private final CycleClock clock;
   private final CycleFiles files;
   private final long segmentBytes;
-  private final IndexArray positions = new IndexArray(); // Raft index -> queue index
+  private final IndexRuns positions = new IndexRuns(); // Raft index -> queue index, a run per batch
   private ExcerptAppender appender;
   private ExcerptTailer reader;
   /**
@@ -81,7 +81,7 @@ final class QueueLog implements AutoCloseable {
   }
 
   /** Raft index to queue index; recovery fills it, appends keep it. */
-  IndexArray positions() {
+  IndexRuns positions() {
     return positions;
   }
 

@@ -10,11 +10,11 @@ import dev.raftflow.engine.spi.StoredEntries;
  * through {@link QueueLog#read}.
  */
 final class RecoveredEntries implements StoredEntries {
-  private final TermRuns terms;
+  private final IndexRuns terms;
   private final long[] configs;
   private final QueueLog log;
 
-  RecoveredEntries(TermRuns terms, long[] configs, QueueLog log) {
+  RecoveredEntries(IndexRuns terms, long[] configs, QueueLog log) {
     this.terms = terms;
     this.configs = configs;
     this.log = log;

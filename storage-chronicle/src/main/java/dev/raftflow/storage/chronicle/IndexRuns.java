@@ -3,12 +3,13 @@ package dev.raftflow.storage.chronicle;
 import java.util.Arrays;
 
 /**
- * The terms of consecutive Raft indexes {@code first..last}, kept as runs (the first index of each
- * run of equal terms and that term): a few longs per term change instead of one per entry. Same
- * operations as {@link IndexArray}; {@link #get} is a binary search. Not thread-safe; {@link #copy()}
+ * A long value for each of the consecutive Raft indexes {@code first..last}, kept as runs (the
+ * first index of each run of equal values, and the value): the terms of the entries (a run per
+ * term) or the queue index of the record holding each entry (a run per batch), in a few longs per
+ * run instead of one per entry. {@link #get} is a binary search. Not thread-safe; {@link #copy()}
  * gives an independent one.
  */
-final class TermRuns {
+final class IndexRuns {
   private long[] starts = new long[16];
   private long[] terms = new long[16];
   private int runs;
@@ -48,7 +49,7 @@ final class TermRuns {
     return i >= 0 ? i : -i - 2;
   }
 
-  /** Appends the term of Raft index {@code lastIndex() + 1}. */
+  /** Appends the value of Raft index {@code lastIndex() + 1}. */
   void add(long term) {
     last++;
     if (runs > 0 && terms[runs - 1] == term) {
@@ -90,13 +91,18 @@ final class TermRuns {
     first = index + 1;
   }
 
+  /** Indexes held. */
+  int size() {
+    return (int) (last - first + 1);
+  }
+
   /** Number of runs (for tests). */
   int runs() {
     return runs;
   }
 
-  TermRuns copy() {
-    TermRuns c = new TermRuns();
+  IndexRuns copy() {
+    IndexRuns c = new IndexRuns();
     c.starts = Arrays.copyOf(starts, Math.max(runs, 1));
     c.terms = Arrays.copyOf(terms, Math.max(runs, 1));
     c.runs = runs;
