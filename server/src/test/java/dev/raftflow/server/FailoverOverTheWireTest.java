@@ -153,37 +153,19 @@ class FailoverOverTheWireTest {
     return m;
   }
 
-  /** A node other than {@code not} that leads, once one does (within 15 s). */
   private String awaitLeader(String not) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (true) {
-      for (RaftNode n : nodes.values()) {
-        if (!n.id().equals(not) && !n.isClosed() && n.state().isLeader()) {
-          return n.id();
-        }
-      }
-      assertThat(System.nanoTime()).as("a leader within 15 s").isLessThan(deadline);
-      pause(2);
-    }
+    return TestWaits.awaitLeader(nodes.values(), not, 15);
   }
 
   private static void awaitWithin(long ms, BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(what + " within " + ms + " ms").isLessThan(deadline);
-      pause(2);
-    }
+    TestWaits.awaitWithin(ms, condition, what);
   }
 
   private static void pause(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
+    TestWaits.pause(ms);
   }
 
   private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    return TestWaits.bytes(s);
   }
 }
