@@ -11,12 +11,14 @@ import io.rsocket.util.DefaultPayload;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
@@ -44,6 +46,10 @@ public final class KvClient implements AutoCloseable {
   private final Duration callTimeout;
   private final Duration tryTimeout;
   private final Map<String, Mono<RSocket>> connections = new ConcurrentHashMap<>();
+  /** Member ids in order, for moving on to the next one. */
+  private final String[] ids;
+  /** The member that last served a read as leader, or null: where reads without {@code readFrom} start. */
+  private final AtomicReference<String> readLeader = new AtomicReference<>();
   /** The session writes use; replaced when it expires. Guarded by this. */
   private Mono<RemoteSession> session;
   private volatile boolean closed;
@@ -77,6 +83,8 @@ public final class KvClient implements AutoCloseable {
           + callTimeout + ", try " + tryTimeout);
     }
     this.endpoints = Map.copyOf(endpoints);
+    this.ids = this.endpoints.keySet().toArray(new String[0]);
+    Arrays.sort(ids);
     this.remote = new RemoteClient(endpoints);
     this.readFrom = readFrom;
     this.callTimeout = callTimeout;
@@ -171,7 +179,9 @@ public final class KvClient implements AutoCloseable {
   /** Sends a read to the read member or the leader, following redirects, until an answer or the call timeout. */
   private Mono<ByteBuffer> read(byte[] request) {
     return Mono.defer(() -> {
-      String[] target = {readFrom}; // this call's next member: a redirect's, else the leader hint
+      // this call's next member: the read member, else the last leader seen, else the writes' leader hint
+      String start = readFrom != null ? readFrom : readLeader.get();
+      String[] target = {start != null ? start : remote.leaderHint()};
       return oneRead(request, target).retryWhen(Retry.backoff(Long.MAX_VALUE, RETRY_MIN).maxBackoff(RETRY_MAX)
               .filter(e -> e instanceof Retriable))
           .timeout(callTimeout, Mono.error(() -> new TimeoutException("no member answered the read within " + callTimeout)));
@@ -180,15 +190,20 @@ public final class KvClient implements AutoCloseable {
 
   private Mono<ByteBuffer> oneRead(byte[] request, String[] target) {
     return Mono.defer(() -> {
-      String member = target[0] != null ? target[0] : remote.leaderHint();
+      String member = target[0];
       return call(member, request).timeout(tryTimeout).flatMap(b -> {
         byte status = b.get();
         if (status == ClientProtocol.OK) {
+          if (readFrom == null) {
+            readLeader.set(member);
+          }
           return Mono.just(b);
         }
         String text = ClientProtocol.getStr(b);
         if (status == ClientProtocol.NOT_LEADER) {
-          target[0] = text != null && endpoints.containsKey(text) ? text : null;
+          boolean named = text != null && endpoints.containsKey(text) && !text.equals(member);
+          target[0] = named ? text : next(member);
+          readLeader.compareAndSet(member, null);
           return Mono.error(new Retriable(member + " cannot serve the read now"));
         }
         if (status == ClientProtocol.OVERLOADED) {
@@ -196,11 +211,22 @@ public final class KvClient implements AutoCloseable {
         }
         return Mono.error(new KvException(member + ": " + text));
       }).onErrorMap(e -> !(e instanceof KvException) && !(e instanceof Retriable), e -> {
-        connections.remove(member);
-        target[0] = null; // connection trouble or a slow member: follow the leader hint
+        if (!(e instanceof TimeoutException)) { // a broken connection: the next try dials again
+          Mono<RSocket> broken = connections.remove(member);
+          if (broken != null) {
+            broken.subscribe(RSocket::dispose, ignored -> {});
+          }
+        }
+        target[0] = next(member); // connection trouble or a slow member: try the next one
+        readLeader.compareAndSet(member, null);
         return new Retriable(member + " did not answer: " + e);
       });
     });
+  }
+
+  private String next(String member) {
+    int i = Arrays.binarySearch(ids, member);
+    return ids[(i + 1) % ids.length];
   }
 
   /** A try that another member, or the same one later, may answer. */

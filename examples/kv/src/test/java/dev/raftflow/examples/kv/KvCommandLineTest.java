@@ -122,6 +122,14 @@ class KvCommandLineTest {
   }
 
   @Test
+  void theServerHelpListsNodesFlagsAndItsOwn() {
+    Run help = kv("server", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("--peers", "--data-dir", "--secret-file", "--election-ticks", "--lease-reads",
+        "--follower-reads", "--snapshot-every");
+  }
+
+  @Test
   void noAnswerIsAFailureWithoutAStackTrace() throws Exception {
     int port;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
