@@ -196,7 +196,7 @@ public class NodeCommand implements Callable<Integer> {
     try {
       return run(spec.commandLine().getOut(), err);
     } catch (Exception e) {
-      return Failures.report(err, "node", e, verbose);
+      return Failures.report(err, spec.name(), e, verbose); // "node", or a subclass's name
     } finally {
       stopped.countDown();
     }

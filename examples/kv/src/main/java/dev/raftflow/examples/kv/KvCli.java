@@ -90,6 +90,9 @@ public final class KvCli implements Callable<Integer> {
       }
       String id = p.substring(0, eq);
       String host = p.substring(eq + 1, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1); // [::1]
+      }
       int port;
       try {
         port = Integer.parseInt(p.substring(colon + 1));

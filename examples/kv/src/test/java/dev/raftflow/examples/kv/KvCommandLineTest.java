@@ -144,7 +144,7 @@ class KvCommandLineTest {
   @Test
   void endpointsParseInOrderAndRefuseDuplicates() {
     assertThat(KvCli.parseEndpoints("n1=127.0.0.1:7001, n2=localhost:7002").keySet()).containsExactly("n1", "n2");
-    assertThat(KvCli.parseEndpoints("n1=[::1]:7001").get("n1").getPort()).isEqualTo(7001);
+    assertThat(KvCli.parseEndpoints("n1=[::1]:7001").get("n1").getHostString()).isEqualTo("::1");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> KvCli.parseEndpoints("n1=a:1,n1=b:2"))
         .hasMessageContaining("listed twice");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> KvCli.parseEndpoints("n1=a:99999"))
