@@ -3,6 +3,7 @@ package dev.raftflow.examples.kv;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftflow.client.ClientProtocol;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.memory.MemoryLogStore;
 import dev.raftflow.engine.memory.MemoryNetwork;
@@ -13,6 +14,7 @@ import dev.raftflow.engine.session.SessionSettings;
 import dev.raftflow.engine.session.StateMachine;
 import dev.raftflow.engine.spi.Transport;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Flux;
@@ -171,6 +174,33 @@ class KvClusterTest {
     for (String id : IDS) {
       assertThat(maps.get(id).range(null, null, 10_000)).as(id + "'s map").isEqualTo(expected);
       assertThat(counts.get(id).applies.get()).as(id + " applied each write once").isEqualTo(writes);
+    }
+  }
+
+  @Test
+  void aFollowerWithoutFollowerReadsNamesTheLeaderAndTheClientFollowsIt() {
+    start(ReadMode.READ_INDEX);
+    String leader = awaitLeader(null);
+    String follower = IDS.stream().filter(i -> !i.equals(leader)).findFirst().get();
+    await(() -> leader.equals(nodes.get(follower).state().leaderId()), follower + " knows the leader");
+
+    ByteBuffer body = ByteBuffer.wrap(KvReads.getRequest("k"));
+    body.get();
+    ByteBuffer refused = KvEndpoint.read(nodes.get(follower), maps.get(follower), KvReads.OP_GET, body)
+        .block(Duration.ofSeconds(10));
+    assertThat(refused.get()).isEqualTo(ClientProtocol.NOT_LEADER);
+    assertThat(ClientProtocol.getStr(refused)).isEqualTo(leader);
+
+    ByteBuffer malformed = KvEndpoint.read(nodes.get(leader), maps.get(leader), KvReads.OP_RANGE,
+        ByteBuffer.wrap(new byte[] {1})).block(Duration.ofSeconds(10));
+    assertThat(malformed.get()).isEqualTo(ClientProtocol.ERROR);
+    assertThat(ClientProtocol.getStr(malformed)).startsWith("malformed read");
+
+    try (KvClient client = new KvClient(addresses, follower, Duration.ofSeconds(10), Duration.ofSeconds(2))) {
+      client.put("k", bytes("v")).block(Duration.ofSeconds(15));
+      assertThat(client.get("k").block(Duration.ofSeconds(15))).hasValueSatisfying(
+          v -> assertThat(new String(v, UTF_8)).isEqualTo("v"));
+      assertThat(client.range(null, null, 10).block(Duration.ofSeconds(15))).containsExactly(new KvEntry("k", bytes("v")));
     }
   }
 

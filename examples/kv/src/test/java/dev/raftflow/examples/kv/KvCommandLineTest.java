@@ -1,10 +1,14 @@
 package dev.raftflow.examples.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -47,7 +51,7 @@ class KvCommandLineTest {
         "--listen", "127.0.0.1:0", "--data-dir", dir.resolve("n1").toString(), "--durability", "os-cache",
         "--lease-reads", "--tick-ms", "10"));
     try {
-      assertThat(server.awaitServing(java.time.Duration.ofSeconds(30))).as("serving; out: " + serverOut).isTrue();
+      assertThat(server.awaitServing(Duration.ofSeconds(30))).as("serving; out: " + serverOut).isTrue();
       String client = awaitReady(serverOut, exit);
       String endpoints = "n1=" + client;
 
@@ -132,7 +136,7 @@ class KvCommandLineTest {
   @Test
   void noAnswerIsAFailureWithoutAStackTrace() throws Exception {
     int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort(); // closed below: nothing listens there
     }
     Run r = kv("--endpoints", "n1=127.0.0.1:" + port, "--timeout-ms", "1500", "get", "a");
@@ -145,9 +149,9 @@ class KvCommandLineTest {
   void endpointsParseInOrderAndRefuseDuplicates() {
     assertThat(KvCli.parseEndpoints("n1=127.0.0.1:7001, n2=localhost:7002").keySet()).containsExactly("n1", "n2");
     assertThat(KvCli.parseEndpoints("n1=[::1]:7001").get("n1").getHostString()).isEqualTo("::1");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> KvCli.parseEndpoints("n1=a:1,n1=b:2"))
+    assertThatThrownBy(() -> KvCli.parseEndpoints("n1=a:1,n1=b:2"))
         .hasMessageContaining("listed twice");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> KvCli.parseEndpoints("n1=a:99999"))
+    assertThatThrownBy(() -> KvCli.parseEndpoints("n1=a:99999"))
         .hasMessageContaining("not 1..65535");
   }
 }
