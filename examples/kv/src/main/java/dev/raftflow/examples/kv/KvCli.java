@@ -49,7 +49,7 @@ public final class KvCli implements Callable<Integer> {
       + "default: the leader).")
   String readFrom;
 
-  @Option(names = "--timeout-ms", defaultValue = "10000", description = "Give up a call after this long, retries "
+  @Option(names = "--timeout-ms", defaultValue = "20000", description = "Give up a call after this long, retries "
       + "included (default ${DEFAULT-VALUE}).")
   long timeoutMs;
 
@@ -144,7 +144,9 @@ public final class KvCli implements Callable<Integer> {
     while (t.getMessage() == null && t.getCause() != null) {
       t = t.getCause();
     }
-    String text = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    String text = t instanceof TimeoutException
+        ? "no member answered within " + timeoutMs + " ms (a write may still have been applied)"
+        : t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
     err.println("kv: " + (code == USAGE ? "" : "failed: ") + text);
     if (verbose) {
       e.printStackTrace(err);
