@@ -50,10 +50,16 @@ import picocli.CommandLine.Spec;
  * Snapshots hold the count and the book. A removed member stays in the transport's peers (it is
  * never sent to once out of the configuration, and its messages are the engine's to judge), so the
  * same id can be added again.
+ *
+ * <p><b>Extending.</b> A service with its own state machine (the KV example's {@code kv-server})
+ * subclasses this command to take the same flags and startup: {@link #customize(RaftOptions)}
+ * adjusts the options after the flags are checked, {@link #serve(RaftNode, InetSocketAddress)}
+ * replaces the counter and the client endpoint. A subclass's own flags are flags only (a {@code
+ * --config} file holds the keys above).
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = "Run one member of a multi-process cluster.")
-public final class NodeCommand implements Callable<Integer> {
+public class NodeCommand implements Callable<Integer> {
 
   /** The state machine snapshots its count and address book every this many entries. */
   static final long SNAPSHOT_EVERY = 50_000;
@@ -160,6 +166,21 @@ public final class NodeCommand implements Callable<Integer> {
   /** The running node and its transport, once started (for tests in this JVM). */
   private volatile RaftNode running;
   private volatile RSocketTransport runningTransport;
+  /** The address book of the running node (run's thread; read by the default {@link #serve}). */
+  private AddressBook book;
+
+  /**
+   * What serves clients on a running node, from {@link #serve}: the address printed in {@code
+   * READY}, closed (before the node) when the command stops.
+   */
+  public interface Serving extends AutoCloseable {
+    /** Where clients connect. */
+    InetSocketAddress address();
+
+    /** Stops serving and releases the port; must not throw. */
+    @Override
+    void close();
+  }
 
   public NodeCommand() {
     this(Clock.systemUTC());
@@ -175,7 +196,7 @@ public final class NodeCommand implements Callable<Integer> {
     try {
       return run(spec.commandLine().getOut(), err);
     } catch (Exception e) {
-      return Failures.report(err, "node", e, verbose);
+      return Failures.report(err, spec.name(), e, verbose); // "node", or a subclass's name
     } finally {
       stopped.countDown();
     }
@@ -192,7 +213,7 @@ public final class NodeCommand implements Callable<Integer> {
   }
 
   /** Asks a running node to stop (as SIGTERM does) and waits until it has, at most 15 s. */
-  void stop() throws InterruptedException {
+  protected void stop() throws InterruptedException {
     stopRequested.countDown();
     stopped.await(15, TimeUnit.SECONDS);
   }
@@ -228,6 +249,11 @@ public final class NodeCommand implements Callable<Integer> {
     boolean joiners = cf.bool("allow-joiners", allowJoiners, false);
     boolean unsafe = cf.bool("insecure", insecure, false);
     RaftOptions options = raftOptions(cf);
+    try {
+      options = customize(options);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("options: " + e.getMessage(), e);
+    }
     if (joining && peerMap.isEmpty()) {
       throw new UsageException("--join needs --peers listing the group's current members");
     }
@@ -274,41 +300,16 @@ public final class NodeCommand implements Callable<Integer> {
       transport.close();
       throw e;
     }
-    AddressBook book = new AddressBook(id, transport::addPeer);
+    AddressBook addressBook = new AddressBook(id, transport::addPeer);
     RaftNode node = RaftNode.builder().id(id).members(members).joining(joining).transport(transport)
-        .logStore(preloading(store, book)).options(options).start();
+        .logStore(preloading(store, addressBook)).options(options).start();
     running = node;
     runningTransport = transport;
 
-    AtomicLong commands = new AtomicLong();
-    ConcurrentSkipListMap<Long, byte[]> recorded = new ConcurrentSkipListMap<>();
-    node.applied().subscribe(ev -> {
-      if (ev instanceof ApplyEvent.Entry e) {
-        if (e.isCommand()) {
-          if (AddressBook.isCommand(e.command())) {
-            book.apply(e.command());
-          } else {
-            commands.incrementAndGet();
-          }
-          if (recordCommands) {
-            recorded.put(e.index(), e.command());
-          }
-        }
-        if (e.index() % SNAPSHOT_EVERY == 0 && !recordCommands) {
-          byte[] addresses = book.encode();
-          node.snapshot(e.index(), ByteBuffer.allocate(8 + addresses.length).putLong(commands.get()).put(addresses).array());
-        }
-      } else if (ev instanceof ApplyEvent.SnapshotInstalled s) {
-        ByteBuffer b = ByteBuffer.wrap(s.data());
-        commands.set(b.getLong());
-        if (b.hasRemaining()) { // snapshots before the address book hold the count only
-          book.restore(b);
-        }
-      }
-    }, error -> System.err.println("apply stream ended: " + error));
-    ClientEndpoint endpoint;
+    book = addressBook;
+    Serving endpoint;
     try {
-      endpoint = ClientEndpoint.start(() -> node, recorded::get, clientBind.getHostString(), clientBind.getPort());
+      endpoint = serve(node, clientBind);
     } catch (RuntimeException e) {
       node.close();
       node.onClose().block(Duration.ofSeconds(10));
@@ -353,6 +354,64 @@ public final class NodeCommand implements Callable<Integer> {
       return Failures.FAILED;
     }
     return 0;
+  }
+
+  /**
+   * The options the node runs with, given those from the flags and file (already checked): this
+   * command returns them as they are; a subclass may add its own. An {@link IllegalArgumentException}
+   * is reported as a usage error.
+   */
+  protected RaftOptions customize(RaftOptions options) {
+    return options;
+  }
+
+  /**
+   * Starts the service on {@code node} (just started; nothing has taken its {@link
+   * RaftNode#applied()} yet) and serves clients at {@code clientBind}. This command counts the
+   * applied commands, keeps the address book and serves the {@link ClientEndpoint}; a subclass
+   * replaces all of it. A failure is reported as "cannot listen for clients" after the node is closed.
+   */
+  protected Serving serve(RaftNode node, InetSocketAddress clientBind) {
+    AddressBook book = this.book;
+    AtomicLong commands = new AtomicLong();
+    ConcurrentSkipListMap<Long, byte[]> recorded = new ConcurrentSkipListMap<>();
+    node.applied().subscribe(ev -> {
+      if (ev instanceof ApplyEvent.Entry e) {
+        if (e.isCommand()) {
+          if (AddressBook.isCommand(e.command())) {
+            book.apply(e.command());
+          } else {
+            commands.incrementAndGet();
+          }
+          if (recordCommands) {
+            recorded.put(e.index(), e.command());
+          }
+        }
+        if (e.index() % SNAPSHOT_EVERY == 0 && !recordCommands) {
+          byte[] addresses = book.encode();
+          node.snapshot(e.index(), ByteBuffer.allocate(8 + addresses.length).putLong(commands.get()).put(addresses).array());
+        }
+      } else if (ev instanceof ApplyEvent.SnapshotInstalled s) {
+        ByteBuffer b = ByteBuffer.wrap(s.data());
+        commands.set(b.getLong());
+        if (b.hasRemaining()) { // snapshots before the address book hold the count only
+          book.restore(b);
+        }
+      }
+    }, error -> System.err.println("apply stream ended: " + error));
+    ClientEndpoint endpoint = ClientEndpoint.start(() -> node, recorded::get, clientBind.getHostString(),
+        clientBind.getPort());
+    return new Serving() {
+      @Override
+      public InetSocketAddress address() {
+        return endpoint.address();
+      }
+
+      @Override
+      public void close() {
+        endpoint.close();
+      }
+    };
   }
 
   /** The timing options from flags and file, checked here so that a bad one stops the node before it starts. */
