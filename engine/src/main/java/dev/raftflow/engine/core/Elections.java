@@ -4,6 +4,8 @@ import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.core.quorum.JointConfig;
 import dev.raftflow.engine.core.quorum.VoteResult;
 import dev.raftflow.engine.core.tracker.VoteTally;
+import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.engine.message.VoteResponse;
 import java.util.Random;
 
 /**
@@ -18,6 +20,7 @@ final class Elections {
   private final RaftOptions options;
   private final Random random;
   private int elapsed;
+  private int ticksSinceStart;
   private int timeout;
   private final VoteTally votes = new VoteTally();
   private final VoteTally preVotes = new VoteTally();
@@ -60,6 +63,35 @@ final class Elections {
   void leaderHeard() {
     elapsed = 0;
     preCampaigning = false;
+  }
+
+  /**
+   * The answer of {@code self}, in {@code term}, to pre-vote {@code v}: granted when it is for a
+   * later term, the candidate's log is {@code upToDate}, and no leader is heard from.
+   */
+  VoteResponse answerPreVote(RequestVote v, long term, String self, boolean upToDate, boolean leading, String leaderId) {
+    boolean grant = v.term() > term && upToDate && !(leading || leaderRecentlyHeard(leaderId));
+    return new VoteResponse(grant ? v.term() : term, self, v.from(), grant, true);
+  }
+
+  /** One tick of the member's clock, whatever its role. */
+  void clockTicked() {
+    if (ticksSinceStart < Integer.MAX_VALUE) {
+      ticksSinceStart++;
+    }
+  }
+
+  /**
+   * With CheckQuorum on, whether this member leads, or heard from a leader within the last election
+   * timeout: a vote request of a newer term is then ignored (term and vote unchanged), so a member
+   * that cannot hear the leader, or that was removed without learning it, cannot depose a leader a
+   * majority still follows. With lease reads, a member that just started refuses votes for an
+   * election timeout too: it may have heard a leader just before it went down and forgotten it, and
+   * that leader may still serve reads under its lease.
+   */
+  boolean inLeaderLease(boolean leading, String leaderId) {
+    boolean startingUp = options.leaseReads() && ticksSinceStart < options.electionTicks();
+    return options.checkQuorum() && (leading || leaderRecentlyHeard(leaderId) || startingUp);
   }
 
   /** Whether {@code leaderId} (when known) was heard from within the last election timeout. */

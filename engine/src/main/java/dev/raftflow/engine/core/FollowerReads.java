@@ -1,5 +1,6 @@
 package dev.raftflow.engine.core;
 
+import dev.raftflow.engine.message.ReadIndexRequest;
 import dev.raftflow.engine.message.ReadIndexResponse;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -17,8 +18,15 @@ final class FollowerReads {
 
   private final Map<Long, Asked> pending = new LinkedHashMap<>();
 
-  void asked(long id, String leader, long term) {
+  /** Asks {@code leader}, leading {@code term}, for the read point of read {@code id} of member {@code self}. */
+  void ask(long id, String self, String leader, long term, Outputs out) {
     pending.put(id, new Asked(leader, term, 0));
+    out.send(new ReadIndexRequest(term, self, leader, id));
+  }
+
+  /** Refuses a read-index request this member cannot serve (it does not lead {@code term}). */
+  static void refuse(ReadIndexRequest r, long term, String self, Outputs out) {
+    out.send(new ReadIndexResponse(term, self, r.from(), r.id(), 0, false));
   }
 
   /** The leader's answer: confirms or fails the read it is about, if it is still waiting for that leader. */

@@ -6,6 +6,7 @@ import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.EntryType;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Snapshot;
 import java.util.ArrayList;
@@ -141,6 +142,29 @@ final class MemberLog {
     long lastNew = prev + entries.size();
     commitTo(Math.min(a.leaderCommit(), lastNew));
     return new Appended(AppendResponse.accepted(term, self, a.from(), lastNew, a.readRound()), configChanged);
+  }
+
+  /**
+   * Takes a leader's snapshot chunk {@code s} (as {@code self} in {@code term}), answering it:
+   * already covered by the commit index, held so far, or installed once complete. Returns true when
+   * it installed the snapshot (the configuration may have changed).
+   */
+  boolean takeChunk(InstallSnapshot s, SnapshotReceiver receiver, String self, long term) {
+    long index = s.lastIncludedIndex();
+    if (index <= commitIndex) {
+      // already covered: everything up to our commit index matches the leader
+      receiver.caughtUp(commitIndex);
+      out.sendAfterWrite(SnapshotResponse.installed(term, self, s.from(), commitIndex));
+      return false;
+    }
+    SnapshotReceiver.Progress p = receiver.accept(s, term);
+    if (p.complete() == null) {
+      out.send(SnapshotResponse.received(term, self, s.from(), index, s.seq(), s.offset(), p.held()));
+      return false;
+    }
+    install(s, p.complete());
+    out.sendAfterWrite(SnapshotResponse.installed(term, self, s.from(), index));
+    return true;
   }
 
   /**

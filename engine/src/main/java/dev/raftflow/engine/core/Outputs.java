@@ -1,7 +1,14 @@
 package dev.raftflow.engine.core;
 
+import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.AppendResponse;
+import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.ReadIndexRequest;
+import dev.raftflow.engine.message.RequestVote;
+import dev.raftflow.engine.message.SnapshotResponse;
+import dev.raftflow.engine.message.VoteResponse;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.Snapshot;
@@ -43,6 +50,22 @@ final class Outputs {
   /** Entries from {@code index} on are new or replaced. */
   void writeEntriesFrom(long index) {
     writeFrom = Math.min(writeFrom, index);
+  }
+
+  /**
+   * Answers {@code m}, of a term older than {@code term}, as {@code self}: requests are refused with
+   * our term, which tells the sender; stale responses are dropped.
+   */
+  void refuseStale(Message m, long term, String self) {
+    if (m instanceof ReadIndexRequest r) {
+      FollowerReads.refuse(r, term, self, this);
+    } else if (m instanceof AppendEntries a) {
+      sendAfterWrite(AppendResponse.rejected(term, self, a.from(), a.prevLogIndex(), 0, 0));
+    } else if (m instanceof InstallSnapshot s) {
+      sendAfterWrite(SnapshotResponse.refused(term, self, s.from()));
+    } else if (m instanceof RequestVote v) {
+      sendAfterWrite(new VoteResponse(term, self, v.from(), false));
+    }
   }
 
   void report(Outcome o) {

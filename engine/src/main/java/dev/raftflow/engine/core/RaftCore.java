@@ -53,7 +53,6 @@ public final class RaftCore {
   private final LeadershipTransfer transfer = new LeadershipTransfer();
   private final BehindLeaderWatch behind = new BehindLeaderWatch();
   private final FollowerReads followerReads = new FollowerReads();
-  private int ticksSinceStart;
   // persistent state (Figure 2) besides the log, written through ready()
   private long term;
   private String votedFor;
@@ -96,9 +95,7 @@ public final class RaftCore {
 
   /** One tick of the logical clock: drives heartbeats and election timeouts. */
   public void tick() {
-    if (ticksSinceStart < Integer.MAX_VALUE) {
-      ticksSinceStart++;
-    }
+    elections.clockTicked();
     transfer.tick(role == Role.LEADER, options.electionTicks());
     long stalled = gate.tick(WRITE_STALL_TIMEOUTS * options.electionTicks());
     if (stalled > 0) {
@@ -136,7 +133,8 @@ public final class RaftCore {
       return false;
     }
     if (m instanceof RequestVote v && v.preVote()) {
-      handlePreVote(v); // changes neither term nor vote
+      boolean upToDate = log.entries().isUpToDate(v.lastLogIndex(), v.lastLogTerm());
+      out.send(elections.answerPreVote(v, term, id, upToDate, role == Role.LEADER, leaderId)); // no state changes
     } else if (m instanceof VoteResponse v && v.preVote()) {
       if (v.term() > term && !v.granted()) {
         becomeFollower(v.term(), null); // the voter is ahead of us
@@ -144,10 +142,11 @@ public final class RaftCore {
           && elections.preVote(v.from(), v.granted(), configs.voters()) == VoteResult.WON) {
         campaign(false);
       }
-    } else if (m instanceof RequestVote v && v.term() > term && !v.transfer() && inLeaderLease()) {
+    } else if (m instanceof RequestVote v && v.term() > term && !v.transfer()
+        && elections.inLeaderLease(role == Role.LEADER, leaderId)) {
       // a leader is heard from: this candidate is cut off from it or removed (thesis §4.2.3)
     } else if (m.term() < term) {
-      rejectStale(m);
+      out.refuseStale(m, term, id);
     } else {
       if (m.term() > term) {
         boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
@@ -195,8 +194,7 @@ public final class RaftCore {
       return true;
     }
     if (options.followerReads() && role == Role.FOLLOWER && leaderId != null) {
-      followerReads.asked(id, leaderId, term);
-      out.send(new ReadIndexRequest(term, this.id, leaderId, id));
+      followerReads.ask(id, this.id, leaderId, term, out);
       return true;
     }
     return false;
@@ -518,25 +516,6 @@ public final class RaftCore {
     }
   }
 
-  /**
-   * With CheckQuorum on, whether this member leads, or heard from a leader within the last election
-   * timeout: a vote request of a newer term is then ignored (term and vote unchanged), so a member
-   * that cannot hear the leader, or that was removed without learning it, cannot depose a leader a
-   * majority still follows. A candidate the leader handed over to is answered anyway.
-   */
-  private boolean inLeaderLease() {
-    return options.checkQuorum() && (role == Role.LEADER || elections.leaderRecentlyHeard(leaderId) || startingUp());
-  }
-
-  /**
-   * With lease reads, a member that just started refuses votes for an election timeout: it may have
-   * heard a leader just before it went down and forgotten it, and that leader may still serve reads
-   * under its lease.
-   */
-  private boolean startingUp() {
-    return options.leaseReads() && ticksSinceStart < options.electionTicks();
-  }
-
   /** Follows the configuration in force after it changed (appended, rolled back or compacted). */
   private void configChanged() {
     if (role == Role.LEADER) {
@@ -545,12 +524,6 @@ public final class RaftCore {
   }
 
   // ------------------------------------------------------------------ votes
-
-  private void handlePreVote(RequestVote v) {
-    boolean leaderAlive = role == Role.LEADER || elections.leaderRecentlyHeard(leaderId);
-    boolean grant = v.term() > term && log.entries().isUpToDate(v.lastLogIndex(), v.lastLogTerm()) && !leaderAlive;
-    out.send(new VoteResponse(grant ? v.term() : term, id, v.from(), grant, true));
-  }
 
   private void handleRequestVote(RequestVote v) {
     boolean free = votedFor == null || votedFor.equals(v.from());
@@ -563,21 +536,6 @@ public final class RaftCore {
       elections.resetTimer();
     }
     out.sendAfterWrite(new VoteResponse(term, id, v.from(), grant));
-  }
-
-  private void rejectStale(Message m) {
-    if (m instanceof ReadIndexRequest r) {
-      out.send(new ReadIndexResponse(term, id, r.from(), r.id(), 0, false)); // our newer term tells it
-      return;
-    }
-    if (m instanceof AppendEntries a) {
-      out.sendAfterWrite(AppendResponse.rejected(term, id, a.from(), a.prevLogIndex(), 0, 0));
-    } else if (m instanceof InstallSnapshot s) {
-      out.sendAfterWrite(SnapshotResponse.refused(term, id, s.from()));
-    } else if (m instanceof RequestVote v) {
-      out.sendAfterWrite(new VoteResponse(term, id, v.from(), false));
-    }
-    // stale responses are dropped
   }
 
   // ------------------------------------------------------------------ step functions per role
@@ -610,7 +568,7 @@ public final class RaftCore {
     } else if (m instanceof TimeoutNow && mayCampaign()) {
       campaign(true); // the leader hands over: no timeout, no pre-vote
     } else if (m instanceof ReadIndexRequest r) {
-      out.send(new ReadIndexResponse(term, id, r.from(), r.id(), 0, false)); // not the leader
+      FollowerReads.refuse(r, term, id, out); // not the leader
     } else if (m instanceof ReadIndexResponse r) {
       followerReads.answered(r, out);
     }
@@ -625,22 +583,10 @@ public final class RaftCore {
   }
 
   private void installSnapshot(InstallSnapshot s) {
-    long index = s.lastIncludedIndex();
-    if (index <= log.commitIndex()) {
-      // already covered: everything up to our commit index matches the leader
-      receiver.caughtUp(log.commitIndex());
-      out.sendAfterWrite(SnapshotResponse.installed(term, id, s.from(), log.commitIndex()));
-      return;
+    if (log.takeChunk(s, receiver, id, term)) {
+      configChanged();
+      snapshotsInstalled++;
     }
-    SnapshotReceiver.Progress p = receiver.accept(s, term);
-    if (p.complete() == null) {
-      out.send(SnapshotResponse.received(term, id, s.from(), index, s.seq(), s.offset(), p.held()));
-      return;
-    }
-    log.install(s, p.complete());
-    configChanged();
-    snapshotsInstalled++;
-    out.sendAfterWrite(SnapshotResponse.installed(term, id, s.from(), index));
   }
 
   private void stepLeader(Message m) {
