@@ -118,15 +118,10 @@ class WireVersionsTest {
       for (String id : ids) {
         nodes.put(id, start(id, ids, ts.get(id), stores.get(id), options));
       }
-      RaftNode leader = awaitLeader(nodes);
-      if (!leader.id().equals("n1")) {
-        leader.transferLeadership("n1").get(10, TimeUnit.SECONDS);
-      }
-      nodes.get("n1").submit(new byte[] {1}).block(WAIT);
+      leadAndCommit(nodes, "n1", (byte) 1);
       assertThat(nodes.get("n2").readIndex().get(10, TimeUnit.SECONDS)).as("a follower read on new members").isPositive();
 
-      nodes.get("n1").transferLeadership("n3").get(10, TimeUnit.SECONDS); // the old member leads
-      nodes.get("n3").submit(new byte[] {2}).block(WAIT);
+      leadAndCommit(nodes, "n3", (byte) 2); // the old member leads
       assertThatThrownBy(() -> nodes.get("n2").readIndex().get(10, TimeUnit.SECONDS))
           .as("the old leader cannot be asked: the read fails").isInstanceOf(ExecutionException.class);
       nodes.get("n3").submit(new byte[] {3}).block(WAIT); // and the group goes on
@@ -143,11 +138,7 @@ class WireVersionsTest {
       }
       ts.put("n3", upgraded);
       nodes.put("n3", start("n3", ids, upgraded, stores.get("n3").copy(), options));
-      RaftNode now = awaitLeader(nodes);
-      if (!now.id().equals("n3")) {
-        now.transferLeadership("n3").get(10, TimeUnit.SECONDS);
-      }
-      nodes.get("n3").submit(new byte[] {4}).block(WAIT);
+      leadAndCommit(nodes, "n3", (byte) 4);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       Long read = null;
       while (read == null && System.nanoTime() < deadline) {
@@ -161,6 +152,30 @@ class WireVersionsTest {
     } finally {
       nodes.values().forEach(RaftNode::close);
       ts.values().forEach(RSocketTransport::close);
+    }
+  }
+
+  /**
+   * Makes {@code id} the leader (moving the leadership there) and commits a command through it,
+   * trying again if the leadership moves on its own meanwhile (the first election may still be
+   * settling).
+   */
+  private static void leadAndCommit(Map<String, RaftNode> nodes, String id, byte command) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        RaftNode leader = awaitLeader(nodes);
+        if (!leader.id().equals(id)) {
+          leader.transferLeadership(id).get(10, TimeUnit.SECONDS);
+        }
+        nodes.get(id).submit(new byte[] {command}).block(WAIT);
+        return;
+      } catch (ExecutionException | RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(id + " did not lead and commit within 60 s", e);
+        }
+        Thread.sleep(50);
+      }
     }
   }
 
