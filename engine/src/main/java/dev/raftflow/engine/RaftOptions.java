@@ -35,6 +35,7 @@ public final class RaftOptions {
   private final boolean leaseReads;
   private final boolean followerReads;
   private final int leaseClockDriftPercent;
+  private final boolean quiesce;
 
   private RaftOptions(Builder b) {
     this.tickInterval = b.tickInterval;
@@ -57,6 +58,7 @@ public final class RaftOptions {
     this.leaseReads = b.leaseReads;
     this.followerReads = b.followerReads;
     this.leaseClockDriftPercent = b.leaseClockDriftPercent;
+    this.quiesce = b.quiesce;
   }
 
   public static RaftOptions defaults() {
@@ -88,7 +90,8 @@ public final class RaftOptions {
         .promotionLagEntries(promotionLagEntries)
         .leaseReads(leaseReads)
         .followerReads(followerReads)
-        .leaseClockDriftPercent(leaseClockDriftPercent);
+        .leaseClockDriftPercent(leaseClockDriftPercent)
+        .quiesce(quiesce);
   }
 
   /** Length of one tick of the core's logical clock. Default 10 ms. */
@@ -190,6 +193,19 @@ public final class RaftOptions {
   }
 
   /**
+   * Idle groups go quiet (multi-raft): a leader whose followers all hold every entry, durably and
+   * committed, with no read, transfer or membership change under way, stops its heartbeats after an
+   * election timeout of such calm and tells its followers ({@code Quiesce}); they stop their
+   * election clocks. A quiet member costs no ticks. Any message, proposal or read wakes it; a
+   * follower is also woken by its host when the leader's host stops answering (see {@code RaftHost}),
+   * so a quiet group without such a host notices a dead leader only when something wakes it. Every
+   * member must run a version (and a transport) that knows the {@code Quiesce} message. Default false.
+   */
+  public boolean quiesce() {
+    return quiesce;
+  }
+
+  /**
    * How much faster (in percent) one member's clock may run than another's: the lease is the
    * election timeout shortened by this much. 0..50; default 10.
    */
@@ -259,7 +275,7 @@ public final class RaftOptions {
         + ", snapshotCatchUpEntries=" + snapshotCatchUpEntries
         + ", maxInflightMessages=" + maxInflightMessages + ", maxInflightBytes=" + maxInflightBytes
         + ", maxPendingProposals=" + maxPendingProposals + ", leaderNoop=" + leaderNoop
-        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + ", promotionLagEntries=" + promotionLagEntries + ", leaseReads=" + leaseReads + ", followerReads=" + followerReads + ", leaseClockDriftPercent=" + leaseClockDriftPercent + "}";
+        + ", inboundPrefetch=" + inboundPrefetch + ", maxUnappliedEntries=" + maxUnappliedEntries + ", checkQuorum=" + checkQuorum + ", preVote=" + preVote + ", maxCommandBytes=" + maxCommandBytes + ", promotionLagEntries=" + promotionLagEntries + ", leaseReads=" + leaseReads + ", followerReads=" + followerReads + ", leaseClockDriftPercent=" + leaseClockDriftPercent + ", quiesce=" + quiesce + "}";
   }
 
   /** Builder of {@link RaftOptions}; {@link #build()} validates. */
@@ -283,6 +299,7 @@ public final class RaftOptions {
     private long promotionLagEntries = 1000;
     private boolean leaseReads;
     private boolean followerReads;
+    private boolean quiesce;
     private int leaseClockDriftPercent = 10;
 
     private Builder() {}
@@ -374,6 +391,12 @@ public final class RaftOptions {
 
     public Builder leaseReads(boolean v) {
       this.leaseReads = v;
+      return this;
+    }
+
+    /** See {@link RaftOptions#quiesce()}. */
+    public Builder quiesce(boolean v) {
+      this.quiesce = v;
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.raftflow.engine.codec;
 
 import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.Quiesce;
 import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.EntryType;
 import dev.raftflow.engine.Membership;
@@ -46,6 +47,8 @@ public final class MessageCodec {
   /** Follower reads: peers older than these types refuse them as unknown (only sent when enabled). */
   static final byte T_READ_INDEX = 8;
   static final byte T_READ_INDEX_RESPONSE = 9;
+  /** Quiescence of idle groups (multi-raft): sent only to peers whose wire version carries it. */
+  static final byte T_QUIESCE = 10;
 
   private MessageCodec() {}
 
@@ -77,6 +80,8 @@ public final class MessageCodec {
       n += varLen(r.id());
     } else if (m instanceof ReadIndexResponse r) {
       n += varLen(r.id()) + varLen(r.index()) + 1;
+    } else if (m instanceof Quiesce q) {
+      n += varLen(q.lastIndex()) + varLen(q.lastTerm()) + varLen(q.commit());
     }
     return n;
   }
@@ -148,6 +153,10 @@ public final class MessageCodec {
       putVar(buf, r.id());
       putVar(buf, r.index());
       buf.put((byte) (r.ok() ? 1 : 0));
+    } else if (m instanceof Quiesce q) {
+      putVar(buf, q.lastIndex());
+      putVar(buf, q.lastTerm());
+      putVar(buf, q.commit());
     }
   }
 
@@ -194,6 +203,8 @@ public final class MessageCodec {
           case T_SNAPSHOT_RESPONSE -> new SnapshotResponse(term, from, to, getVar(buf, "matchIndex"),
               getVar(buf, "snapshotIndex"), getVar(buf, "seq"), getVar(buf, "offset"), getVar(buf, "nextOffset"));
           case T_TIMEOUT_NOW -> new TimeoutNow(term, from, to);
+          case T_QUIESCE -> new Quiesce(term, from, to, getVar(buf, "lastIndex"), getVar(buf, "lastTerm"),
+              getVar(buf, "commit"));
           case T_READ_INDEX -> new ReadIndexRequest(term, from, to, getVar(buf, "id"));
           case T_READ_INDEX_RESPONSE -> new ReadIndexResponse(term, from, to, getVar(buf, "id"), getVar(buf, "index"),
               getBool(buf, "ok"));
@@ -264,6 +275,7 @@ public final class MessageCodec {
     if (m instanceof TimeoutNow) return T_TIMEOUT_NOW;
     if (m instanceof ReadIndexRequest) return T_READ_INDEX;
     if (m instanceof ReadIndexResponse) return T_READ_INDEX_RESPONSE;
+    if (m instanceof Quiesce) return T_QUIESCE;
     return T_SNAPSHOT_RESPONSE;
   }
 

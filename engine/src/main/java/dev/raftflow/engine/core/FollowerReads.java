@@ -24,6 +24,11 @@ final class FollowerReads {
     out.send(new ReadIndexRequest(term, self, leader, id));
   }
 
+  /** Whether no read waits for the leader's answer. */
+  boolean isEmpty() {
+    return pending.isEmpty();
+  }
+
   /** Refuses a read-index request this member cannot serve (it does not lead {@code term}). */
   static void refuse(ReadIndexRequest r, long term, String self, Outputs out) {
     out.send(new ReadIndexResponse(term, self, r.from(), r.id(), 0, false));

@@ -7,6 +7,8 @@ import dev.raftflow.engine.core.tracker.Progress;
 import dev.raftflow.engine.core.tracker.ProgressTracker;
 import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.Quiesce;
 import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.message.TimeoutNow;
 import java.util.HashSet;
@@ -124,6 +126,54 @@ final class Leadership {
       heartbeat();
     }
     return true;
+  }
+
+  /**
+   * Whether nothing is left to do but heartbeats: every member (this one included) holds the whole
+   * log durably, it is all committed, every follower answered within an election timeout and has
+   * nothing in flight, and no read, transfer or membership change is under way.
+   */
+  boolean idle() {
+    long last = log.lastIndex();
+    if (log.commitIndex() != last || transfer.isActive() || change != null || !reads.isEmpty()
+        || configs.current().isJoint() || configs.isPending(log.commitIndex()) || log.durableIndex() != last) {
+      return false;
+    }
+    for (Progress pr : tracker.all()) {
+      if (pr.match() != last || pr.state() != Progress.State.REPLICATE || pr.inflights().count() > 0
+          || !pr.heardWithin(options.electionTicks())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code m} acknowledges what its sender was known to hold already (a late answer to a heartbeat). */
+  boolean isPlainAck(Message m) {
+    Progress pr = m instanceof AppendResponse r && r.success() && r.term() == term ? tracker.get(r.from()) : null;
+    return pr != null && pr.match() >= ((AppendResponse) m).matchIndex();
+  }
+
+  /** Goes quiet: tells every follower, which stops its election clock if its log matches. */
+  void quiesce() {
+    long last = log.lastIndex();
+    for (Progress pr : tracker.all()) {
+      if (!pr.id().equals(id)) {
+        out.send(new Quiesce(term, id, pr.id(), last, log.lastTerm(), log.commitIndex()));
+      }
+    }
+  }
+
+  /**
+   * Wakes from quiet: heartbeats at the next tick, and CheckQuorum starts a fresh election timeout
+   * counting only answers heard from now on.
+   */
+  void woke() {
+    heartbeatElapsed = Math.max(0, options.heartbeatTicks() - 1);
+    quorumCheckElapsed = 0;
+    for (Progress pr : tracker.all()) {
+      pr.takeActive();
+    }
   }
 
   private void heartbeat() {

@@ -5,6 +5,7 @@ import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.Quiesce;
 import dev.raftflow.engine.message.ReadIndexRequest;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.message.SnapshotResponse;
@@ -61,6 +62,8 @@ final class Outputs {
       FollowerReads.refuse(r, term, self, this);
     } else if (m instanceof AppendEntries a) {
       sendAfterWrite(AppendResponse.rejected(term, self, a.from(), a.prevLogIndex(), 0, 0));
+    } else if (m instanceof Quiesce q) {
+      sendAfterWrite(AppendResponse.rejected(term, self, q.from(), q.lastIndex(), 0, 0)); // tells it the term
     } else if (m instanceof InstallSnapshot s) {
       sendAfterWrite(SnapshotResponse.refused(term, self, s.from()));
     } else if (m instanceof RequestVote v) {

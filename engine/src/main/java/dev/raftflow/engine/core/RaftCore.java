@@ -11,6 +11,7 @@ import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.Quiesce;
 import dev.raftflow.engine.message.ReadIndexRequest;
 import dev.raftflow.engine.message.ReadIndexResponse;
 import dev.raftflow.engine.message.RequestVote;
@@ -24,17 +25,13 @@ import java.util.Random;
 /**
  * The Raft state machine of one member, pure and deterministic: no threads, locks, clock or I/O.
  * It dispatches one input at a time ({@link #tick()}, {@link #step(Message)}, {@link #propose(List)},
- * {@link #persisted(long)}, {@link #snapshotTaken(long, byte[])}, ...) to the step function of its
- * role, and keeps the rest of its state in units that own it: the log ({@link MemberLog}), the
- * configurations ({@link ConfigHistory}), the election clock ({@link Elections}), what a leader
- * does ({@link Leadership}: followers' progress, replication, commits, reads, membership changes),
- * leadership transfer ({@link LeadershipTransfer}), snapshot reception ({@link SnapshotReceiver})
- * and the writes not yet durable ({@link DurabilityGate}). The driver collects
- * what must happen next with {@link #ready()} and {@link #takeApply(int)}; the contract is in {@code
- * docs/design.md}.
- *
- * <p>Randomness (election timeouts) comes only from the injected {@link Random}, so a run is a
- * function of its inputs and seed. Not thread-safe: one driver thread at a time.
+ * {@link #persisted(long)}, ...) to the step function of its role, and keeps the rest of its state in
+ * units that own it: the log ({@link MemberLog}), configurations ({@link ConfigHistory}), the election
+ * clock ({@link Elections}), what a leader does ({@link Leadership}), leadership transfer, snapshot
+ * reception, unsynced writes ({@link DurabilityGate}) and idleness ({@link Quiescence}). The driver
+ * collects what must happen next with {@link #ready()} and {@link #takeApply(int)}; the contract is
+ * in {@code docs/design.md}. Randomness (election timeouts) comes only from the injected {@link
+ * Random}, so a run is a function of its inputs and seed. Not thread-safe: one driver at a time.
  */
 public final class RaftCore {
 
@@ -53,6 +50,7 @@ public final class RaftCore {
   private final LeadershipTransfer transfer = new LeadershipTransfer();
   private final BehindLeaderWatch behind = new BehindLeaderWatch();
   private final FollowerReads followerReads = new FollowerReads();
+  private final Quiescence quiescence;
   // persistent state (Figure 2) besides the log, written through ready()
   private long term;
   private String votedFor;
@@ -89,12 +87,16 @@ public final class RaftCore {
     this.log = new MemberLog(restored, serviceApplied, configs, out);
     this.leadership = new Leadership(id, options, log, configs, out, transfer);
     this.elections = new Elections(options, random);
+    this.quiescence = new Quiescence(options.quiesce(), options.electionTicks());
   }
 
   // ------------------------------------------------------------------ inputs
 
   /** One tick of the logical clock: drives heartbeats and election timeouts. */
   public void tick() {
+    if (quiescence.quiet()) {
+      return;
+    }
     elections.clockTicked();
     transfer.tick(role == Role.LEADER, options.electionTicks());
     long stalled = gate.tick(WRITE_STALL_TIMEOUTS * options.electionTicks());
@@ -115,7 +117,31 @@ public final class RaftCore {
     }
     if (!leadership.tick()) {
       becomeFollower(term, null); // cut off from a majority: stop accepting proposals
+    } else if (quiescence.leaderTicked(!gate.anyPending() && leadership.idle())) {
+      leadership.quiesce();
+      quiescence.goQuiet();
     }
+  }
+
+  /** Wakes a quiet member (a leader heartbeats at the next tick); its host calls it when the leader's host is lost. */
+  public void wake() {
+    if (quiescence.wake()) {
+      if (role == Role.LEADER) {
+        leadership.woke();
+      } else {
+        elections.resetTimer();
+      }
+    }
+  }
+
+  /** Whether this member is quiet: its ticks do nothing until something wakes it. */
+  public boolean quiet() {
+    return quiescence.quiet();
+  }
+
+  /** How many times this member went quiet. */
+  public long timesQuiet() {
+    return quiescence.times();
   }
 
   /**
@@ -131,6 +157,9 @@ public final class RaftCore {
     if (!id.equals(m.to()) || id.equals(m.from()) || (answer && !configs.knows(m.from()))) {
       messagesRefused++;
       return false;
+    }
+    if (quiescence.quiet() && !(m instanceof Quiesce) && !(role == Role.LEADER && leadership.isPlainAck(m))) {
+      wake();
     }
     if (m instanceof RequestVote v && v.preVote()) {
       boolean upToDate = log.entries().isUpToDate(v.lastLogIndex(), v.lastLogTerm());
@@ -149,7 +178,7 @@ public final class RaftCore {
       out.refuseStale(m, term, id);
     } else {
       if (m.term() > term) {
-        boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot;
+        boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot || m instanceof Quiesce;
         // a vote request of a newer term makes us follow that term, but restarts our election
         // timer only if we grant it (Figure 2): a candidate that cannot win must not hold back the
         // members that could
@@ -175,6 +204,7 @@ public final class RaftCore {
    * leadership over.
    */
   public long propose(List<byte[]> commands) {
+    wake();
     return role == Role.LEADER ? leadership.propose(commands) : -1;
   }
 
@@ -189,6 +219,7 @@ public final class RaftCore {
    * leader.
    */
   public boolean requestRead(long id) {
+    wake();
     if (role == Role.LEADER) {
       leadership.requestRead(id);
       return true;
@@ -208,6 +239,7 @@ public final class RaftCore {
    * not the leader or {@code target} is not another voter.
    */
   public boolean transferLeadership(String target) {
+    wake();
     return role == Role.LEADER && leadership.transferTo(target);
   }
 
@@ -236,6 +268,7 @@ public final class RaftCore {
     if (target.isJoint()) {
       throw new IllegalArgumentException("a target membership cannot be joint: " + target);
     }
+    wake();
     return role == Role.LEADER && !transfer.isActive() ? leadership.proposeMembership(target, force) : -1;
   }
 
@@ -430,7 +463,6 @@ public final class RaftCore {
     return log.entries().entry(index);
   }
 
-  /** Leader only: the progress of each follower, for diagnostics. */
   /**
    * As leader, each follower's (and learner's) match index and AppendEntries in flight, as {@code id
    * -> [match, inflight]}; empty on a member that does not lead. A new map each call.
@@ -562,9 +594,20 @@ public final class RaftCore {
         out.report(new Outcome.LogBehindLeader(a.from(), a.prevLogIndex(), log.lastIndex(), term));
       }
       out.sendAfterWrite(r.response());
+    } else if (m instanceof Quiesce q && quiescence.followerMayGoQuiet(q, log, followerReads.isEmpty(), gate)) {
+      followLeader(q.from());
+      log.appendFromLeader(q.asHeartbeat(), id, term); // commits up to the leader's commit; nothing to answer
+      receiver.caughtUp(log.commitIndex());
+      quiescence.goQuiet();
+    } else if (m instanceof Quiesce q) {
+      wake(); // it cannot: it answers as to a heartbeat, which wakes the leader
+      stepFollower(q.asHeartbeat());
     } else if (m instanceof InstallSnapshot s) {
       followLeader(s.from());
-      installSnapshot(s);
+      if (log.takeChunk(s, receiver, id, term)) {
+        configChanged();
+        snapshotsInstalled++;
+      }
     } else if (m instanceof TimeoutNow && mayCampaign()) {
       campaign(true); // the leader hands over: no timeout, no pre-vote
     } else if (m instanceof ReadIndexRequest r) {
@@ -580,13 +623,6 @@ public final class RaftCore {
     }
     leaderId = leader;
     elections.leaderHeard();
-  }
-
-  private void installSnapshot(InstallSnapshot s) {
-    if (log.takeChunk(s, receiver, id, term)) {
-      configChanged();
-      snapshotsInstalled++;
-    }
   }
 
   private void stepLeader(Message m) {

@@ -22,6 +22,11 @@ final class ReadIndexQueue {
   private String self;
   private long term;
 
+  /** Whether no read waits and no round is left to send. */
+  boolean isEmpty() {
+    return pending.isEmpty() && !roundUnsent;
+  }
+
   /** The latest read round started. */
   long round() {
     return round;

@@ -63,7 +63,9 @@ public final class MemoryTransport implements Transport {
   public void close() {
     if (!closed) {
       closed = true;
-      network.remove(id, this);
+      if (network != null) {
+        network.remove(id, this);
+      }
       inbound.tryEmitComplete();
     }
   }

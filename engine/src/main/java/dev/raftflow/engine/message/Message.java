@@ -7,7 +7,7 @@ package dev.raftflow.engine.message;
  */
 public sealed interface Message
     permits RequestVote, VoteResponse, AppendEntries, AppendResponse, InstallSnapshot, SnapshotResponse, TimeoutNow,
-        ReadIndexRequest, ReadIndexResponse {
+        ReadIndexRequest, ReadIndexResponse, Quiesce {
 
   /** The sender's current term. */
   long term();
@@ -18,9 +18,9 @@ public sealed interface Message
   /** The receiver's node id. */
   String to();
 
-  /** True for a request (votes, appends, snapshots, TimeoutNow, read index), false for a response. */
+  /** True for a request (votes, appends, snapshots, TimeoutNow, read index, Quiesce), false for a response. */
   default boolean isRequest() {
     return this instanceof RequestVote || this instanceof AppendEntries || this instanceof InstallSnapshot
-        || this instanceof TimeoutNow || this instanceof ReadIndexRequest;
+        || this instanceof TimeoutNow || this instanceof ReadIndexRequest || this instanceof Quiesce;
   }
 }

@@ -50,4 +50,7 @@ sealed interface NodeEvent {
   enum Close implements NodeEvent {
     INSTANCE
   }
+
+  /** The host asks a quiet follower of {@code leader} to wake: the leader's host stopped answering. */
+  record WakeIfLeader(String leader) implements NodeEvent {}
 }

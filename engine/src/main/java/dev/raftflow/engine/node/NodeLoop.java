@@ -64,6 +64,7 @@ final class NodeLoop {
   private final AtomicInteger wip = new AtomicInteger();
   private volatile NodeState state;
   private volatile Membership membership;
+  private volatile boolean quiet;
   volatile boolean closed;
   /** Whether the apply stream has a subscriber (guarded by this loop's monitor for subscribing). */
   volatile boolean applySubscribed;
@@ -79,10 +80,13 @@ final class NodeLoop {
   private Leadership leadership;
   /** The read lease when {@link RaftOptions#leaseReads()}; null otherwise. */
   private final ReadLease lease;
+  /** Whether its host ticks this loop ({@link #hostTick()}) instead of a timer of its own. */
+  private final boolean hostTicked;
 
   NodeLoop(String id, RaftOptions options, Transport transport, LogStore store, RaftCore core, Scheduler scheduler,
-      Scheduler ownedScheduler, NodeCounters counters, java.util.function.LongSupplier nanoClock) {
+      Scheduler ownedScheduler, NodeCounters counters, java.util.function.LongSupplier nanoClock, boolean hostTicked) {
     this.id = id;
+    this.hostTicked = hostTicked;
     this.options = options;
     this.transport = transport;
     this.store = store;
@@ -102,7 +106,24 @@ final class NodeLoop {
 
   void start() {
     transport.inbound().subscribe(new InboundSubscriber());
-    scheduleTick();
+    if (!hostTicked) {
+      scheduleTick();
+    }
+  }
+
+  /** Whether the core is quiet ({@link RaftOptions#quiesce()}), as of the last turn. */
+  boolean quiet() {
+    return quiet;
+  }
+
+  /**
+   * One tick from the host that shares this loop's thread (called on it): nothing when the core is
+   * quiet, so an idle group costs one check per tick.
+   */
+  void hostTick() {
+    if (!terminated && !core.quiet()) {
+      tickOnce();
+    }
   }
 
   NodeState state() {
@@ -150,6 +171,13 @@ final class NodeLoop {
     if (terminated) {
       return;
     }
+    tickOnce();
+    if (!terminated) {
+      scheduleTick();
+    }
+  }
+
+  private void tickOnce() {
     try {
       core.tick();
       renewLease();
@@ -157,9 +185,6 @@ final class NodeLoop {
       flush();
     } catch (RuntimeException e) {
       fail(e);
-    }
-    if (!terminated) {
-      scheduleTick();
     }
   }
 
@@ -278,6 +303,10 @@ final class NodeLoop {
       }
     } else if (e instanceof NodeEvent.ApplyDemand d) {
       apply.request(d.n());
+    } else if (e instanceof NodeEvent.WakeIfLeader w) {
+      if (core.quiet() && w.leader().equals(core.leaderId())) {
+        core.wake();
+      }
     } else if (e == NodeEvent.Close.INSTANCE) {
       terminate(null);
     }
@@ -405,6 +434,7 @@ final class NodeLoop {
       waiters.removedFromGroup(core.commitIndex());
     }
     publishState();
+    quiet = core.quiet();
     counters.publish(core, writes.size());
   }
 

@@ -412,6 +412,19 @@ public final class RaftNode implements AutoCloseable {
     return loop.closed;
   }
 
+  /**
+   * Whether this member is quiet ({@link RaftOptions#quiesce()}): its group is idle and it spends no
+   * ticks until a message, proposal or read wakes it. As of the loop's last turn; any thread.
+   */
+  public boolean isQuiet() {
+    return loop.quiet();
+  }
+
+  /** The loop, for the host that ticks it. */
+  NodeLoop loop() {
+    return loop;
+  }
+
   /** Completes once the node has stopped and released its transport and store. */
   public Mono<Void> onClose() {
     return loop.onClose();

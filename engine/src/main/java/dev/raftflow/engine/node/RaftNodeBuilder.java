@@ -29,6 +29,7 @@ public final class RaftNodeBuilder {
   private java.util.function.LongSupplier nanoClock = System::nanoTime;
   private Random random;
   private long appliedIndex;
+  private boolean hostTicked;
 
   RaftNodeBuilder() {}
 
@@ -109,6 +110,12 @@ public final class RaftNodeBuilder {
     return this;
   }
 
+  /** Its host ticks the node on the loop's thread instead of a timer of its own ({@link RaftHost}). */
+  RaftNodeBuilder hostTicked() {
+    this.hostTicked = true;
+    return this;
+  }
+
   /**
    * Validates, recovers from the store, and starts the loop.
    *
@@ -146,7 +153,7 @@ public final class RaftNodeBuilder {
     RaftCore core = new RaftCore(id, members, options, random != null ? random : new Random(), restored, appliedIndex);
     NodeCounters counters = new NodeCounters();
     NodeLoop loop = new NodeLoop(id, options, transport, store, core, scheduler != null ? scheduler : owned, owned,
-        counters, nanoClock);
+        counters, nanoClock, hostTicked);
     RaftNode node = new RaftNode(id, members, options, maxCommandBytes, counters, loop);
     loop.start();
     return node;

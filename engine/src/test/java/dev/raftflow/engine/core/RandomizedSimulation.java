@@ -63,6 +63,11 @@ final class RandomizedSimulation {
   private final Random rnd;
   /** Draws of the follower reads; null when they are off. */
   private final Random followerReadRnd;
+  /** Draws of the client pauses when idle groups go quiet; null when they do not. */
+  private final Random quietRnd;
+  private long wokenByLiveness;
+  /** Per member: since when (ms) it has been cut off from the leader it follows quietly, or -1. */
+  private long[] cutOffSince;
   private final int n;
   private final List<String> ids = new ArrayList<>();
   /** The voters the group starts with: all members, or with membership changes some of them. */
@@ -127,7 +132,18 @@ final class RandomizedSimulation {
    * followers (drawn from a random stream of their own, so the other draws stay as without).
    */
   RandomizedSimulation(long seed, int n, boolean membershipChanges, boolean followerReads) {
+    this(seed, n, membershipChanges, followerReads, false);
+  }
+
+  /**
+   * With {@code quiesce}, idle groups go quiet ({@link RaftOptions#quiesce()}): the clients pause now
+   * and then for long enough, and a host-liveness oracle wakes a quiet follower cut off from its
+   * leader (partitioned from it or the leader down) for an election timeout, as {@code RaftHost}
+   * does when a peer host stops answering. Its draws come from a stream of their own.
+   */
+  RandomizedSimulation(long seed, int n, boolean membershipChanges, boolean followerReads, boolean quiesce) {
     this.seed = seed;
+    this.quietRnd = quiesce ? new Random(seed * 0x2545F4914F6CDD1DL + 17) : null;
     this.followerReadRnd = followerReads ? new Random(seed * 0x2545F4914F6CDD1DL + 11) : null;
     this.rnd = new Random(seed);
     this.n = n;
@@ -162,7 +178,10 @@ final class RandomizedSimulation {
     // or the leader lease that comes with CheckQuorum
     RaftOptions chosen = membershipChanges && !drawn.preVote() && !drawn.checkQuorum()
         ? drawn.toBuilder().checkQuorum(true).build() : drawn;
-    this.options = followerReads ? chosen.toBuilder().followerReads(true).build() : chosen;
+    RaftOptions withReads = followerReads ? chosen.toBuilder().followerReads(true).build() : chosen;
+    this.options = quiesce ? withReads.toBuilder().quiesce(true).build() : withReads;
+    this.cutOffSince = new long[n];
+    Arrays.fill(cutOffSince, -1);
     this.members = new Member[n];
     this.group = new int[n];
     for (int i = 0; i < n; i++) {
@@ -181,6 +200,9 @@ final class RandomizedSimulation {
   void run(long faultyMs, long healMs) {
     schedule(0, new Chaos());
     schedule(1, new Client());
+    if (quietRnd != null) {
+      schedule(TICK_MS * options.heartbeatTicks(), new Liveness());
+    }
     runUntil(faultyMs);
     heal();
     long before = maxCommitted;
@@ -561,8 +583,52 @@ final class RandomizedSimulation {
           m.afterInput();
         }
       }
-      schedule(1 + rnd.nextInt(30), this);
+      if (quietRnd != null && quietRnd.nextInt(15) == 0) {
+        schedule(300 + quietRnd.nextInt(700), this); // a pause long enough for the group to go quiet
+      } else {
+        schedule(1 + rnd.nextInt(30), this);
+      }
     }
+  }
+
+  /**
+   * The hosts' liveness checks, as an oracle: a quiet follower that cannot reach the leader it
+   * follows (another side of a partition, or the leader down) for an election timeout is woken.
+   */
+  private final class Liveness implements Runnable {
+    @Override
+    public void run() {
+      long downAfter = TICK_MS * options.electionTicks();
+      for (Member m : members) {
+        String leaderId = m.down ? null : m.core.leaderId();
+        int l = leaderId == null ? -1 : ids.indexOf(leaderId);
+        boolean cut = m.core.quiet() && l >= 0 && l != m.index && (members[l].down || group[l] != group[m.index]);
+        if (!cut) {
+          cutOffSince[m.index] = -1;
+        } else if (cutOffSince[m.index] < 0) {
+          cutOffSince[m.index] = now;
+        } else if (now - cutOffSince[m.index] >= downAfter) {
+          cutOffSince[m.index] = -1;
+          m.core.wake();
+          wokenByLiveness++;
+          m.afterInput();
+        }
+      }
+      schedule(TICK_MS * options.heartbeatTicks(), this);
+    }
+  }
+
+  /** How many times members went quiet (summed over their current incarnations). */
+  long timesQuiet() {
+    long t = 0;
+    for (Member m : members) {
+      t += m.timesQuietBefore + (m.core == null ? 0 : m.core.timesQuiet());
+    }
+    return t;
+  }
+
+  long wokenByLiveness() {
+    return wokenByLiveness;
   }
 
   private Member leader() {
@@ -602,6 +668,7 @@ final class RandomizedSimulation {
     long lastTerm;
     int appliedSinceSnapshot;
     final int snapshotEvery;
+    long timesQuietBefore;
 
     Member(int index) {
       this.index = index;
@@ -613,6 +680,7 @@ final class RandomizedSimulation {
       down = false;
       incarnation++;
       writes.clear();
+      timesQuietBefore += core == null ? 0 : core.timesQuiet();
       core = new RaftCore(id, initialVoters, options, new Random(rnd.nextLong()), store.load());
       appliedIndex = 0;
       stateHash = 0;

@@ -170,6 +170,39 @@ class RandomizedSimulationTest {
   }
 
   /**
+   * Idle groups go quiet: clients pause now and then, leaders and followers stop their clocks, and a
+   * liveness oracle (the host's reachability) wakes quiet followers cut off from their leader. The
+   * same safety checks after every event, and the group must recover after the heal. {@code
+   * -Draftflow.sim.quiesceSeeds=N} (default 300) seeds, with membership changes on every third one;
+   * {@code -Draftflow.quiesceSeed=S} replays one.
+   */
+  @Test
+  void safetyHoldsAndTheGroupRecoversWithQuietGroups() {
+    List<Long> toRun = seedsToRun("raftflow.quiesceSeed", "raftflow.sim.quiesceSeeds", 300, new long[0]);
+    long quiet = 0;
+    long woken = 0;
+    long committed = 0;
+    long events = 0;
+    long start = System.nanoTime();
+    for (long seed : toRun) {
+      RandomizedSimulation sim = new RandomizedSimulation(seed, seed % 2 == 0 ? 3 : 5, seed % 3 == 0, false, true);
+      sim.run(8_000, 20_000);
+      quiet += sim.timesQuiet();
+      woken += sim.wokenByLiveness();
+      committed += sim.committedEntries();
+      events += sim.events();
+      assertThat(sim.committedEntries()).as("seed %d commits something", seed).isPositive();
+    }
+    System.out.printf("randomized simulation with quiet groups: %d seeds, %d events, %d committed entries, members "
+        + "went quiet %d times, %d woken by the liveness oracle, %.1f s%n", toRun.size(), events, committed, quiet,
+        woken, (System.nanoTime() - start) / 1e9);
+    if (toRun.size() >= 100) {
+      assertThat(quiet).as("members that went quiet over the run").isGreaterThan(toRun.size());
+      assertThat(woken).as("quiet followers woken because their leader was cut off").isPositive();
+    }
+  }
+
+  /**
    * Follower reads: reads are also asked of followers, which get the read point from their leader;
    * every confirmed read point must cover what was committed before it was asked, on every seed.
    */

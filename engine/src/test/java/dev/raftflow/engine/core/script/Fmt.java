@@ -8,6 +8,7 @@ import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.Quiesce;
 import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.message.VoteResponse;
@@ -25,7 +26,7 @@ final class Fmt {
 
   private Fmt() {}
 
-  /** The short type name scripts filter on: App, AppResp, Vote, VoteResp, PreVote, PreVoteResp, Snap, SnapResp, TimeoutNow. */
+  /** The short type name scripts filter on: App, AppResp, Vote, VoteResp, PreVote, PreVoteResp, Snap, SnapResp, TimeoutNow, Quiesce. */
   static String type(Message m) {
     if (m instanceof AppendEntries) {
       return "App";
@@ -39,6 +40,8 @@ final class Fmt {
       return "Snap";
     } else if (m instanceof SnapshotResponse) {
       return "SnapResp";
+    } else if (m instanceof Quiesce) {
+      return "Quiesce";
     }
     return "TimeoutNow";
   }
@@ -72,6 +75,8 @@ final class Fmt {
       }
     } else if (m instanceof VoteResponse v) {
       b.append(v.granted() ? " granted" : " rejected");
+    } else if (m instanceof Quiesce q) {
+      b.append(" last=").append(q.lastIndex()).append('/').append(q.lastTerm()).append(" commit=").append(q.commit());
     } else if (m instanceof InstallSnapshot s) {
       b.append(" snap=").append(s.lastIncludedIndex()).append('/').append(s.lastIncludedTerm())
           .append(" seq=").append(s.seq()).append(" bytes=").append(s.offset()).append('+').append(s.data().length)

@@ -69,6 +69,11 @@ final class ScriptCluster {
           m.tick();
         }
       }
+      case "wake" -> {
+        ScriptMember m = member(a.word(0));
+        a.done(1);
+        m.wake();
+      }
       case "campaign" -> {
         ScriptMember m = member(a.word(0));
         a.done(1);
@@ -202,6 +207,7 @@ final class ScriptCluster {
     b.preVote(a.boolOpt("preVote", false));
     b.checkQuorum(a.boolOpt("checkQuorum", false));
     b.leaderNoop(a.boolOpt("leaderNoop", true));
+    b.quiesce(a.boolOpt("quiesce", false));
     b.maxInflightMessages((int) a.intOpt("maxInflightMessages", 8));
     b.maxEntriesPerMessage((int) a.intOpt("maxEntriesPerMessage", 512));
     b.snapshotChunkBytes((int) a.intOpt("snapshotChunkBytes", 1 << 20));

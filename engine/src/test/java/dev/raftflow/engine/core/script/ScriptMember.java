@@ -88,6 +88,12 @@ final class ScriptMember {
     afterInput();
   }
 
+  /** As its host does when the leader's host stops answering. */
+  void wake() {
+    core.wake();
+    afterInput();
+  }
+
   /**
    * Ticks until the member starts a (pre-)campaign: its role becomes CANDIDATE or LEADER, or it asks
    * for (pre-)votes. Returns the ticks taken.
@@ -268,7 +274,8 @@ final class ScriptMember {
         + " durable=" + core.durableIndex() + (core.snapshotIndex() > 0 ? " snap=" + core.snapshotIndex() : "")
         + " conf=" + Fmt.membership(core.membership()) + "@" + core.membershipIndex()
         + (writes.isEmpty() ? "" : " pending-writes=" + writes.size())
-        + (core.leadTransferee() == null ? "" : " transferring-to=" + core.leadTransferee()));
+        + (core.leadTransferee() == null ? "" : " transferring-to=" + core.leadTransferee())
+        + (core.quiet() ? " quiet" : ""));
     if (core.role() == Role.LEADER) {
       String summary = core.progressSummary(); // [b{REPLICATE match=3 next=4 inflight=0}, c{...}]
       String inner = summary.substring(1, summary.length() - 1);

@@ -1,0 +1,301 @@
+package dev.raftflow.engine.node;
+
+import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.engine.spi.HostLogStore;
+import dev.raftflow.engine.spi.HostTransport;
+import dev.raftflow.engine.spi.LogStore;
+import dev.raftflow.engine.spi.Transport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+
+/**
+ * One process's share of many Raft groups (multi-raft): it owns the process's {@link HostTransport}
+ * (one endpoint, one connection per peer host), its {@link HostLogStore} (one durable log for every
+ * group), a pool of event-loop threads, and the groups. Each group started here is a {@link
+ * RaftNode} with the usual API, pinned to one loop thread for its whole life; a group's member on
+ * this host has the host's id.
+ *
+ * <p>Idle groups go quiet by default ({@link RaftOptions#quiesce()}): one timer per loop ticks every
+ * group on it, and a quiet group costs one check per tick. When a peer host stops answering, the
+ * host wakes its quiet followers of groups led from there, so they elect a new leader.
+ *
+ * <p>Threading: every method is thread-safe. Errors: starting a group that runs here already, or with
+ * a tick interval other than the host's, fails {@link IllegalArgumentException}; a closed host fails
+ * {@link IllegalStateException}.
+ */
+public final class RaftHost implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RaftHost.class);
+
+  private final String id;
+  private final HostTransport transport;
+  private final HostLogStore store;
+  private final RaftOptions defaults;
+  private final HostLoop[] loops;
+  private final Random random;
+  private final Map<String, Group> groups = new ConcurrentHashMap<>();
+  private final Disposable reachability;
+  private volatile boolean closed;
+
+  private record Group(RaftNode node, HostLoop loop) {}
+
+  private RaftHost(Builder b) {
+    this.transport = b.transport;
+    this.store = b.store;
+    this.id = transport.hostId();
+    this.defaults = b.options;
+    this.random = b.random;
+    this.loops = new HostLoop[b.loops];
+    for (int i = 0; i < loops.length; i++) {
+      loops[i] = new HostLoop("raftflow-" + id + "-loop-" + i, defaults.tickInterval());
+    }
+    Duration tick = defaults.tickInterval();
+    this.reachability = transport
+        .reachability(tick.multipliedBy(defaults.heartbeatTicks()), tick.multipliedBy(defaults.electionTicks()))
+        .subscribe(r -> {
+          if (!r.reachable()) {
+            wakeFollowersOf(r.hostId());
+          }
+        }, e -> LOG.error("{}: the peer hosts' reachability stream failed; quiet groups wake only on traffic", id, e));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** This host's id: the member id of each of its groups' members. */
+  public String id() {
+    return id;
+  }
+
+  /** The options groups start with unless given their own. */
+  public RaftOptions defaultOptions() {
+    return defaults;
+  }
+
+  /** How many loop threads the groups share. */
+  public int loopCount() {
+    return loops.length;
+  }
+
+  /** Starts group {@code groupId} here with the host's default options; see {@link #startGroup(String, List, RaftOptions)}. */
+  public RaftNode startGroup(String groupId, List<String> members) {
+    return startGroup(groupId, members, defaults);
+  }
+
+  /**
+   * Starts group {@code groupId}'s member on this host, recovering what the host's store holds for
+   * it: {@code members} are host ids, this one among them (as for {@link RaftNodeBuilder#members}).
+   * The group is pinned to the loop with the fewest groups.
+   *
+   * @throws IllegalArgumentException when the group runs here already, for an invalid setting, or
+   *     when {@code options} tick at another interval than the host
+   * @throws IllegalStateException when the host is closed or the group's stored data is damaged
+   */
+  public RaftNode startGroup(String groupId, List<String> members, RaftOptions options) {
+    return start(groupId, members, options, false);
+  }
+
+  /**
+   * Starts a member of running group {@code groupId} on this host that is not in it yet: {@code
+   * voters} are its current voters; add this host on the leader ({@link RaftNode#addLearner}).
+   */
+  public RaftNode joinGroup(String groupId, List<String> voters, RaftOptions options) {
+    return start(groupId, voters, options, true);
+  }
+
+  private synchronized RaftNode start(String groupId, List<String> members, RaftOptions options, boolean joining) {
+    Objects.requireNonNull(groupId, "groupId");
+    Objects.requireNonNull(options, "options");
+    if (closed) {
+      throw new IllegalStateException("host " + id + " is closed");
+    }
+    Group running = groups.get(groupId);
+    if (running != null && !running.node().isClosed()) {
+      throw new IllegalArgumentException("group " + groupId + " already runs on host " + id);
+    }
+    if (!options.tickInterval().equals(defaults.tickInterval())) {
+      throw new IllegalArgumentException("group " + groupId + " ticks every " + options.tickInterval()
+          + " but host " + id + " ticks its groups every " + defaults.tickInterval());
+    }
+    HostLoop loop = loops[0];
+    for (HostLoop l : loops) {
+      if (l.size() < loop.size()) {
+        loop = l;
+      }
+    }
+    Transport t = transport.openGroup(groupId);
+    LogStore s;
+    try {
+      s = store.openGroup(groupId);
+    } catch (RuntimeException e) {
+      t.close();
+      throw e;
+    }
+    RaftNode node;
+    try {
+      node = RaftNode.builder().id(id).members(members).joining(joining).transport(t).logStore(s).options(options)
+          .scheduler(loop.scheduler()).random(new Random(random.nextLong())).hostTicked().start();
+    } catch (RuntimeException e) {
+      t.close();
+      s.close();
+      throw e;
+    }
+    HostLoop pinned = loop;
+    pinned.add(node.loop());
+    groups.put(groupId, new Group(node, pinned));
+    node.onClose().subscribe(null, null, () -> {
+      pinned.remove(node.loop());
+      groups.remove(groupId, new Group(node, pinned));
+    });
+    return node;
+  }
+
+  /** Group {@code groupId}'s member here, while it runs. */
+  public Optional<RaftNode> group(String groupId) {
+    Group g = groups.get(groupId);
+    return g == null || g.node().isClosed() ? Optional.empty() : Optional.of(g.node());
+  }
+
+  /** The groups running here. */
+  public Set<String> groups() {
+    return new TreeSet<>(groups.keySet());
+  }
+
+  /**
+   * Stops group {@code groupId}'s member here and keeps its data. A leader first hands leadership to
+   * another voter (waiting at most an election timeout), so the group's quiet followers need not
+   * wait for this host to fail. Completes once the member has closed; at once when it is not running.
+   */
+  public CompletableFuture<Void> stopGroup(String groupId) {
+    Group g = groups.get(groupId);
+    if (g == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    RaftNode node = g.node();
+    CompletableFuture<Void> handedOver = CompletableFuture.completedFuture(null);
+    String successor = node.membership().voters().stream().filter(v -> !v.equals(id)).findFirst().orElse(null);
+    if (node.state().role() == dev.raftflow.engine.Role.LEADER && successor != null) {
+      Duration timeout = node.options().tickInterval().multipliedBy(node.options().electionTicks());
+      handedOver = node.transferLeadership(successor).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .exceptionally(e -> null); // closing anyway: the others elect a leader once they notice
+    }
+    return handedOver.thenCompose(v -> {
+      node.close();
+      return node.onClose().toFuture();
+    });
+  }
+
+  /** Stops group {@code groupId}'s member here ({@link #stopGroup}) and deletes its data from the host's store. */
+  public CompletableFuture<Void> removeGroup(String groupId) {
+    return stopGroup(groupId).thenRun(() -> store.deleteGroup(groupId));
+  }
+
+  private void wakeFollowersOf(String peerHost) {
+    int woken = 0;
+    for (Group g : groups.values()) {
+      RaftNode n = g.node();
+      if (n.isQuiet() && peerHost.equals(n.state().leaderId())) {
+        n.loop().enqueue(new NodeEvent.WakeIfLeader(peerHost));
+        woken++;
+      }
+    }
+    if (woken > 0) {
+      LOG.info("{}: host {} stopped answering: woke {} quiet group(s) it led", id, peerHost, woken);
+    }
+  }
+
+  /** Closes every group, then the transport and the store, and stops the loops. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    reachability.dispose();
+    for (Group g : groups.values()) {
+      g.node().close();
+    }
+    for (Group g : groups.values()) {
+      g.node().onClose().block(Duration.ofSeconds(10));
+    }
+    transport.close();
+    store.close();
+    for (HostLoop l : loops) {
+      l.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RaftHost[" + id + ", " + groups.size() + " groups on " + loops.length + " loops]";
+  }
+
+  /** Builds a {@link RaftHost}: {@link #transport} and {@link #logStore} are required. Not thread-safe. */
+  public static final class Builder {
+    private HostTransport transport;
+    private HostLogStore store;
+    private RaftOptions options = RaftOptions.builder().quiesce(true).build();
+    private int loops = Runtime.getRuntime().availableProcessors();
+    private Random random = new Random();
+
+    private Builder() {}
+
+    /** The process's transport (required); the host closes it when it closes. */
+    public Builder transport(HostTransport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    /** The process's store (required); the host closes it when it closes. */
+    public Builder logStore(HostLogStore store) {
+      this.store = store;
+      return this;
+    }
+
+    /** The options groups start with by default; their tick interval is the host's. Default: defaults with quiescence on. */
+    public Builder options(RaftOptions options) {
+      this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /** Loop threads; default one per available processor. */
+    public Builder loops(int loops) {
+      if (loops < 1) {
+        throw new IllegalArgumentException("loops must be at least 1, was " + loops);
+      }
+      this.loops = loops;
+      return this;
+    }
+
+    /** Seeds the groups' election timeouts (reproducible runs). */
+    public Builder random(Random random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    public RaftHost build() {
+      if (transport == null) {
+        throw new IllegalArgumentException("transport is required");
+      }
+      if (store == null) {
+        throw new IllegalArgumentException("logStore is required");
+      }
+      return new RaftHost(this);
+    }
+  }
+}
