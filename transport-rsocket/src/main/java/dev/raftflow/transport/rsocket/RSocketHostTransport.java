@@ -272,6 +272,12 @@ public final class RSocketHostTransport implements HostTransport {
     return l != null && l.state() == PeerLink.State.CONNECTED;
   }
 
+  /** RSocket credit {@code peerId} has granted this host and this host has not used yet. */
+  public long credit(String peerId) {
+    PeerLink l = links.get(peerId);
+    return l == null ? 0 : l.credit();
+  }
+
   /** The groups open here (a copy). */
   public Set<String> openGroups() {
     return Set.copyOf(groups.keySet());
@@ -391,28 +397,30 @@ public final class RSocketHostTransport implements HostTransport {
       }
     }
 
-    /** Takes an inbound message into this group's buffer. */
+    /** Takes an inbound message into this group's buffer (counted first: the buffer may hand it on at once). */
     void deliver(Message m, String fromHost) {
-      if (groupClosed.get() || !buffer.offer(m, NO_CREDIT)) {
-        if (groupClosed.get()) {
-          notOpen(groupId, fromHost);
-        } else {
-          stats.droppedBufferFull.increment();
-          droppedGroupBufferFull.increment();
-        }
-        return;
-      }
       stats.received.increment();
       receivedMessages.increment();
+      if (!groupClosed.get() && buffer.offer(m, NO_CREDIT)) {
+        return;
+      }
+      stats.received.decrement();
+      receivedMessages.decrement();
+      if (groupClosed.get()) {
+        notOpen(groupId, fromHost);
+      } else {
+        stats.droppedBufferFull.increment();
+        droppedGroupBufferFull.increment();
+      }
     }
   }
 
   private void notOpen(String groupId, String fromHost) {
-    droppedUnknownGroup.increment();
     GroupCounters g = countersOf(groupId, false);
     if (g != null) {
       g.droppedNotOpen.increment();
     }
+    droppedUnknownGroup.increment();
     long next = nextUnknownGroupWarn.get();
     long now = System.nanoTime();
     if (now - next >= 0 && nextUnknownGroupWarn.compareAndSet(next, now + UNKNOWN_GROUP_WARN_NANOS)) {
