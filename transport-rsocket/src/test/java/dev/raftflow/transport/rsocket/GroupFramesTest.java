@@ -14,10 +14,16 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** The group-tagged framing: what is packed together, the group table, and malformed frames. */
 class GroupFramesTest {
+
+  @AfterAll
+  static void noLeaks() {
+    LeakRecorder.assertNoLeaks();
+  }
 
   private static final ByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
 

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.Disposable;
@@ -32,6 +33,11 @@ import reactor.core.Disposable;
 /** The host transport between live hosts on 127.0.0.1: many groups over one connection per host pair. */
 @Timeout(60)
 class RSocketHostTransportTest {
+
+  @AfterAll
+  static void noLeaks() {
+    LeakRecorder.assertNoLeaks();
+  }
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -251,9 +257,9 @@ class RSocketHostTransportTest {
     Map<String, RSocketHostTransport> hs = hosts(ids, b -> b);
     RSocketHostTransport restarted = null;
     LinkedBlockingQueue<HostReachability> events = new LinkedBlockingQueue<>();
-    Disposable watch = hs.get("h1").reachability(Duration.ofMillis(50), Duration.ofMillis(500)).subscribe(events::add);
+    Disposable watch = hs.get("h1").reachability(Duration.ofMillis(50), Duration.ofSeconds(1)).subscribe(events::add);
     try {
-      assertThatThrownBy(() -> hs.get("h1").reachability(Duration.ofMillis(50), Duration.ofMillis(500)).blockFirst())
+      assertThatThrownBy(() -> hs.get("h1").reachability(Duration.ofMillis(50), Duration.ofSeconds(1)).blockFirst())
           .isInstanceOf(IllegalStateException.class);
       await("h1 pings h2", WAIT, () -> hs.get("h1").metrics().pingsSent() > 2 && hs.get("h2").metrics().sentFrames() > 2);
       assertThat(events.poll(700, TimeUnit.MILLISECONDS)).as("a silent but live host answers the pings").isNull();
