@@ -13,14 +13,26 @@ import dev.raftflow.engine.message.RequestVote;
 import dev.raftflow.engine.spi.HostTransport.HostReachability;
 import dev.raftflow.engine.spi.Transport;
 import dev.raftflow.transport.rsocket.TestKit.Inbox;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.transport.netty.client.TcpClientTransport;
+import io.rsocket.util.ByteBufPayload;
+import io.rsocket.util.DefaultPayload;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +41,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 
 /** The host transport between live hosts on 127.0.0.1: many groups over one connection per host pair. */
 @Timeout(60)
@@ -384,6 +397,83 @@ class RSocketHostTransportTest {
     } finally {
       single.close();
       host.close();
+    }
+  }
+
+  /** A group-tagged frame carrying {@code m} for {@code group}, as a host would send it. */
+  private static byte[] groupFrame(String group, Message m) {
+    LinkSettings settings = new LinkSettings("x", 1 << 20, 100, 64 * 1024, 256, Duration.ofMillis(1),
+        Duration.ofMillis(1), 1, UnpooledByteBufAllocator.DEFAULT);
+    OutboundFrames.Builder b = GroupFrames.INSTANCE.builder(settings);
+    b.start(new PeerLink.Queued(m, group, GroupFrames.singleFrameSize(GroupFrames.groupIdBytes(group).length,
+        MessageCodec.encodedSize(m)), (byte) 0));
+    ByteBuf buf = b.build(UnpooledByteBufAllocator.DEFAULT);
+    byte[] out = new byte[buf.readableBytes()];
+    buf.readBytes(out);
+    buf.release();
+    return out;
+  }
+
+  @Test
+  void badFramesCloseOnlyTheirConnectionAndTheHostKeepsServing() {
+    Map<String, RSocketHostTransport> hs = hosts(List.of("h1", "h2", "h3"), b -> b);
+    try {
+      connectAll(hs);
+      RSocketHostTransport h1 = hs.get("h1");
+      Inbox atG = inbox(h1.openGroup("g"));
+      Transport fromH3 = hs.get("h3").openGroup("g");
+      byte[] valid = groupFrame("g", vote(7, "h2", "h1"));
+      List<byte[]> bad = List.of(
+          WireFormat.encodeMessage(vote(8, "h2", "h1")), // the single-group format
+          groupFrame("g", vote(9, "h3", "h1")), // claims another sender
+          groupFrame("g", vote(10, "h2", "h3")), // addressed to another host
+          Arrays.copyOf(valid, valid.length - 1)); // truncated
+      for (int i = 0; i < bad.size(); i++) {
+        byte[] setup = SetupFrame.create("test", "h2", "h1", Optional.empty()).encode();
+        RSocket raw = RSocketConnector.create()
+            .dataMimeType(SetupFrame.MIME_TYPE)
+            .setupPayload(DefaultPayload.create(setup, WireVersions.encode(WireVersions.HOSTS)))
+            .connect(TcpClientTransport.create(h1.localAddress()))
+            .block(WAIT);
+        byte[] wrong = bad.get(i);
+        Flux<Payload> frames = Flux.just(0, 1, 2).map(k -> switch (k) {
+          case 0 -> ByteBufPayload.create(GroupFrames.INSTANCE.hello(ByteBufAllocator.DEFAULT, "h2"));
+          case 1 -> ByteBufPayload.create(valid);
+          default -> ByteBufPayload.create(wrong);
+        });
+        long rejected = h1.metrics().rejectedFrames();
+        raw.requestChannel(frames).subscribe(Payload::release, e -> { });
+        int round = i;
+        await("bad frame " + i + " rejected", WAIT, () -> h1.metrics().rejectedFrames() == rejected + 1);
+        await("its connection closed", WAIT, raw::isDisposed);
+        assertThat(atG.take().term()).as("the valid frame before it was delivered").isEqualTo(7);
+        fromH3.send(vote(100 + round, "h3", "h1"));
+        assertThat(atG.take().term()).as("another host is still served").isEqualTo(100 + round);
+      }
+    } finally {
+      closeAll(hs);
+    }
+  }
+
+  @Test
+  void aHostWithoutTheSharedSecretIsRefused() throws Exception {
+    byte[] secret = "0123456789abcdef-secret".getBytes(StandardCharsets.UTF_8);
+    RSocketHostTransport guarded = builder("h1", List.of("h1", "h2")).sharedSecret(secret).start();
+    RSocketHostTransport stranger = builder("h2", List.of("h1", "h2")).start();
+    try {
+      stranger.peerAddress("h1", guarded.localAddress());
+      Inbox at = inbox(guarded.openGroup("g"));
+      Transport out = stranger.openGroup("g");
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (guarded.lastRefusal() == null && System.nanoTime() < deadline) {
+        out.send(vote(1, "h2", "h1"));
+        Thread.sleep(20);
+      }
+      assertThat(guarded.lastRefusal()).isEqualTo("no shared-secret proof presented");
+      assertThat(at.poll(Duration.ofMillis(200))).isNull();
+    } finally {
+      guarded.close();
+      stranger.close();
     }
   }
 }
