@@ -2,6 +2,7 @@ package dev.raftflow.transport.rsocket;
 
 import dev.raftflow.engine.codec.MalformedMessageException;
 import dev.raftflow.engine.message.Message;
+import io.netty.buffer.ByteBuf;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import java.util.List;
@@ -15,9 +16,11 @@ import reactor.core.publisher.Sinks;
 
 /**
  * The receiving end of one peer's request-channel. It grants the peer a window of {@code window}
- * messages of RSocket credit (REQUEST_N) and returns credit only as the node takes messages out of
- * the {@link InboundBuffer}, in batches of half a window, so credit on the wire tracks the node's
- * own demand.
+ * frames of RSocket credit (REQUEST_N) and returns it, in batches of half a window, as its {@link
+ * Delivery} says a frame is done with: for {@link RSocketTransport}, only as the node takes the
+ * frame's messages out of the {@link InboundBuffer}, so credit on the wire tracks the node's own
+ * demand; for {@link RSocketHostTransport}, once the frame's messages are in their groups' bounded
+ * buffers (or dropped), so one stalled group never holds the connection's credit.
  *
  * <p>Every payload is decoded and released at once (zero-copy decoding: nothing retains the Netty
  * buffer). A malformed frame, a hello or message claiming another sender, or a message addressed to
@@ -29,7 +32,7 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
   private static final Logger log = LoggerFactory.getLogger(InboundChannel.class);
 
   private final String nodeId;
-  private final InboundBuffer inbound;
+  private final Delivery delivery;
   private final TransportCounters counters;
   private final Consumer<InboundChannel> onEnded;
   private final String peerId;
@@ -47,8 +50,18 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
    */
   InboundChannel(String nodeId, InboundBuffer inbound, TransportCounters counters, Consumer<InboundChannel> onEnded,
       String peerId, RSocket connection, int window) {
+    this(nodeId, new SingleGroupDelivery(nodeId, inbound), counters, onEnded, peerId, connection, window);
+  }
+
+  /**
+   * @param nodeId this node's id (logs)
+   * @param delivery what is done with each frame
+   * @param onEnded told once the peer's stream ends (completes or fails)
+   */
+  InboundChannel(String nodeId, Delivery delivery, TransportCounters counters, Consumer<InboundChannel> onEnded,
+      String peerId, RSocket connection, int window) {
     this.nodeId = nodeId;
-    this.inbound = inbound;
+    this.delivery = delivery;
     this.counters = counters;
     this.onEnded = onEnded;
     this.peerId = peerId;
@@ -76,38 +89,75 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
       if (stopped) {
         return;
       }
-      WireFormat.Frame f = WireFormat.decode(p.sliceData());
-      if (f.kind() == WireFormat.KIND_HELLO) {
-        if (!f.helloFrom().equals(peerId)) {
-          reject("hello from '" + f.helloFrom() + "' on a connection set up by '" + peerId + "'");
-          return;
-        }
-        consumed();
-        return;
-      }
-      List<Message> ms = f.messages();
-      for (Message m : ms) {
-        if (!m.from().equals(peerId)) {
-          reject(m.getClass().getSimpleName() + " claims sender '" + m.from() + "' on a connection set up by '" + peerId + "'");
-          return;
-        }
-        if (!m.to().equals(nodeId)) {
-          reject(m.getClass().getSimpleName() + " addressed to '" + m.to() + "', this node is '" + nodeId + "'");
-          return;
-        }
-      }
-      // one frame = one credit, returned when the node has taken every message of it
-      InboundBuffer.Source source = ms.size() == 1 ? this : new BatchSource(ms.size());
-      for (Message m : ms) {
-        if (!inbound.offer(m, source)) {
-          source.consumed(); // dropped (buffer full or closing): keep the window honest
-        }
+      String refusal = delivery.deliver(p.sliceData(), this);
+      if (refusal != null) {
+        reject(refusal);
       }
     } catch (MalformedMessageException | IllegalArgumentException e) {
       reject("malformed frame: " + e.getMessage());
     } finally {
       p.release();
     }
+  }
+
+  /**
+   * What a channel does with each frame: decode it (without retaining the buffer), check it and
+   * hand its messages on, making sure every frame's credit comes back through {@link #consumed}
+   * (at once, or through the sources it gives the buffers). Returns why the frame is rejected
+   * (the connection is then closed), or null. May throw {@link MalformedMessageException}.
+   */
+  interface Delivery {
+    String deliver(ByteBuf data, InboundChannel channel);
+  }
+
+  /** {@link RSocketTransport}'s delivery: {@link WireFormat} frames into one {@link InboundBuffer}. */
+  private static final class SingleGroupDelivery implements Delivery {
+    private final String nodeId;
+    private final InboundBuffer inbound;
+
+    SingleGroupDelivery(String nodeId, InboundBuffer inbound) {
+      this.nodeId = nodeId;
+      this.inbound = inbound;
+    }
+
+    @Override
+    public String deliver(ByteBuf data, InboundChannel ch) {
+      WireFormat.Frame f = WireFormat.decode(data);
+      String peerId = ch.peerId();
+      if (f.kind() == WireFormat.KIND_HELLO) {
+        if (!f.helloFrom().equals(peerId)) {
+          return "hello from '" + f.helloFrom() + "' on a connection set up by '" + peerId + "'";
+        }
+        ch.consumed();
+        return null;
+      }
+      List<Message> ms = f.messages();
+      String wrong = misaddressed(ms, peerId, nodeId);
+      if (wrong != null) {
+        return wrong;
+      }
+      // one frame = one credit, returned when the node has taken every message of it
+      InboundBuffer.Source source = ms.size() == 1 ? ch : ch.new BatchSource(ms.size());
+      for (Message m : ms) {
+        if (!inbound.offer(m, source)) {
+          source.consumed(); // dropped (buffer full or closing): keep the window honest
+        }
+      }
+      return null;
+    }
+  }
+
+  /** Why a message of {@code ms} may not arrive on {@code peerId}'s connection to {@code nodeId}, or null. */
+  static String misaddressed(List<Message> ms, String peerId, String nodeId) {
+    for (Message m : ms) {
+      if (!m.from().equals(peerId)) {
+        return m.getClass().getSimpleName() + " claims sender '" + m.from() + "' on a connection set up by '" + peerId + "'";
+      }
+      if (!m.to().equals(nodeId)) {
+        return m.getClass().getSimpleName() + " addressed to '" + m.to() + "', this node is '" + nodeId + "'";
+      }
+    }
+    return null;
   }
 
   private void reject(String reason) {
@@ -133,7 +183,7 @@ final class InboundChannel implements CoreSubscriber<Payload>, InboundBuffer.Sou
   }
 
   /** Counts down the messages of one batch frame; the last one returns the frame's credit. */
-  private final class BatchSource implements InboundBuffer.Source {
+  final class BatchSource implements InboundBuffer.Source {
     private final AtomicInteger remaining;
 
     BatchSource(int n) {

@@ -29,4 +29,9 @@ interface LinkHost {
 
   /** Whether a connection to {@code peerId} may exist now (transport open, not isolated or blocked). */
   boolean mayConnect(String peerId);
+
+  /** The frame format of the links' channels (default: {@link RSocketTransport}'s). */
+  default OutboundFrames frames() {
+    return SingleGroupFrames.INSTANCE;
+  }
 }

@@ -1,14 +1,11 @@
 package dev.raftflow.transport.rsocket;
 
-import dev.raftflow.engine.codec.Varint;
 import dev.raftflow.engine.message.Message;
 import io.netty.buffer.ByteBuf;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import io.rsocket.util.ByteBufPayload;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -47,7 +44,11 @@ final class PeerLink {
 
   enum State { IDLE, CONNECTING, CONNECTED, BACKOFF, CLOSED }
 
-  private record Queued(Message message, int bytes) {}
+  /**
+   * One queued item: an engine message (with its group id in the group-tagged format, else null) or
+   * a control frame ({@code control != 0}, no message), and the frame bytes it accounts for.
+   */
+  record Queued(Message message, String group, int bytes, byte control) {}
 
   private final LinkHost host;
   private final LinkSettings settings;
@@ -86,6 +87,21 @@ final class PeerLink {
   }
 
   void send(Message m, int frameBytes) {
+    enqueue(new Queued(m, null, frameBytes, (byte) 0));
+  }
+
+  /** Queues {@code m} of group {@code group} (the group-tagged format). */
+  void send(String group, Message m, int frameBytes) {
+    enqueue(new Queued(m, group, frameBytes, (byte) 0));
+  }
+
+  /** Queues a control frame of kind {@code kind} (dials like a message would). */
+  void sendControl(byte kind, int frameBytes) {
+    enqueue(new Queued(null, null, frameBytes, kind));
+  }
+
+  private void enqueue(Queued item) {
+    int frameBytes = item.bytes();
     if (state != State.CONNECTED) { // fast path without the monitor while connected
       long dialEpoch = 0;
       synchronized (this) {
@@ -121,7 +137,7 @@ final class PeerLink {
     }
     queuedMessages.incrementAndGet();
     queuedBytes.addAndGet(frameBytes);
-    queue.offer(new Queued(m, frameBytes));
+    queue.offer(item);
     // A dial that failed, or a connection lost, between the state check above and this offer has
     // already discarded the queue: re-read the state after offering, so that either that discard
     // or this one sees the message (both sides write, then read, volatile/CAS state).
@@ -307,7 +323,9 @@ final class PeerLink {
     while ((q = queue.poll()) != null) {
       queuedMessages.decrementAndGet();
       queuedBytes.addAndGet(-q.bytes());
-      counters.droppedUnreachable.increment();
+      if (q.message() != null) {
+        counters.droppedUnreachable.increment();
+      }
     }
   }
 
@@ -348,49 +366,29 @@ final class PeerLink {
     private volatile Subscriber<? super Payload> actual;
     private volatile boolean cancelled;
     private boolean helloSent;
-    private final List<Message> batch = new ArrayList<>();
-    private final int[] sizes = new int[Math.max(1, settings.maxBatchMessages())];
+    private final OutboundFrames.Builder frame = host.frames().builder(settings);
 
     /**
-     * Encodes {@code first} alone, or with what is queued behind it as one batch frame (up to
-     * {@code maxBatchBytes} / {@code maxBatchMessages}). Returns null if encoding failed.
+     * Encodes {@code first} alone, or with what is queued behind it as one frame (up to {@code
+     * maxBatchBytes} / {@code maxBatchMessages}, as the format packs it). Returns null if encoding
+     * failed.
      */
     private ByteBuf nextFrame(Queued first) {
-      Queued next = settings.maxBatchMessages() > 1 ? queue.peek() : null;
-      batch.clear();
-      batch.add(first.message());
+      frame.start(first);
       try {
-        if (next == null || first.bytes() + next.bytes() > settings.maxBatchBytes()) {
-          counters.sentMessages.increment();
-          return WireFormat.encodeMessage(settings.allocator(), first.message());
-        }
-        int total = first.bytes() - WireFormat.HEADER_BYTES;
-        sizes[0] = total;
-        int prefixes = Varint.length(total);
-        while (batch.size() < settings.maxBatchMessages() && (next = queue.peek()) != null) {
-          int cs = next.bytes() - WireFormat.HEADER_BYTES;
-          int grown = WireFormat.batchFrameSize(batch.size() + 1, total + cs, prefixes + Varint.length(cs));
-          if (grown > settings.maxBatchBytes()) {
-            break;
-          }
+        Queued next;
+        while (frame.messages() < settings.maxBatchMessages() && (next = queue.peek()) != null && frame.tryAdd(next)) {
           queue.poll();
           dequeued(next);
-          sizes[batch.size()] = cs;
-          batch.add(next.message());
-          total += cs;
-          prefixes += Varint.length(cs);
         }
-        counters.sentMessages.add(batch.size());
-        if (batch.size() == 1) {
-          return WireFormat.encodeMessage(settings.allocator(), first.message());
-        }
-        return WireFormat.encodeBatch(settings.allocator(), batch, sizes, WireFormat.batchFrameSize(batch.size(), total, prefixes));
+        counters.sentMessages.add(frame.messages());
+        return frame.build(settings.allocator());
       } catch (RuntimeException ex) {
-        counters.droppedOversize.add(batch.size());
-        log.warn("{}: cannot encode {} message(s) for '{}': {}", settings.nodeId(), batch.size(), peerId, ex.toString());
+        counters.droppedOversize.add(frame.messages());
+        log.warn("{}: cannot encode {} message(s) for '{}': {}", settings.nodeId(), frame.messages(), peerId, ex.toString());
         return null;
       } finally {
-        batch.clear();
+        frame.reset();
       }
     }
 
@@ -430,7 +428,7 @@ final class PeerLink {
           long e = 0;
           if (!helloSent && r != 0) {
             helloSent = true;
-            a.onNext(ByteBufPayload.create(WireFormat.encodeHello(settings.allocator(), settings.nodeId())));
+            a.onNext(ByteBufPayload.create(host.frames().hello(settings.allocator(), settings.nodeId())));
             e++;
           }
           while (e != r && !cancelled) {

@@ -7,11 +7,8 @@ import io.netty.handler.ssl.SslContext;
 import io.rsocket.ConnectionSetupPayload;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
-import io.rsocket.core.RSocketServer;
 import io.rsocket.exceptions.RejectedSetupException;
-import io.rsocket.frame.decoder.PayloadDecoder;
 import io.rsocket.transport.netty.server.CloseableChannel;
-import io.rsocket.transport.netty.server.TcpServerTransport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +29,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
-import reactor.netty.tcp.TcpServer;
 
 /**
  * The engine's {@link Transport} over RSocket on Reactor Netty TCP: one connection and one
@@ -497,27 +493,7 @@ public final class RSocketTransport implements Transport {
   }
 
   private Mono<RSocketTransport> bind(String host, int port) {
-    TcpServer tcp = TcpServer.create()
-        .host(host)
-        .port(port)
-        .doOnConnection(c -> {
-          // an isolated node refuses new connections at setup (RejectedSetupException, then the
-          // connection is closed): closing at accept races RSocket's own setup exchange and leaks
-          // the dialer's SETUP frame inside RSocket 1.1.5
-          acceptedConnections.add(c);
-          c.onDispose(() -> acceptedConnections.remove(c));
-        });
-    if (serverSsl != null) {
-      tcp = tcp.secure(spec -> spec.sslContext(serverSsl));
-    }
-    RSocketServer rs = RSocketServer.create(this::accept)
-        .payloadDecoder(PayloadDecoder.ZERO_COPY)
-        .maxInboundPayloadSize(limit.maxPayloadBytes())
-        .maxTimeToFirstFrame(Duration.ofSeconds(10));
-    if (limit.fragments()) {
-      rs = rs.fragment(FrameLimit.FRAGMENT_BYTES);
-    }
-    return rs.bind(TcpServerTransport.create(tcp, limit.transportFrameLength()))
+    return PeerServer.bind(host, port, serverSsl, limit, this::accept, acceptedConnections)
         .map(ch -> {
           server = ch;
           log.info("{}: listening on {}{}", nodeId, ch.address(), serverSsl != null ? " (TLS)" : "");

@@ -3,7 +3,7 @@ package dev.raftflow.transport.rsocket;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The monotonic counters of one {@link RSocketTransport}, shared by its peer links, inbound channels
+ * The monotonic counters of one {@link RSocketTransport} (or {@link RSocketHostTransport}), shared by its peer links, inbound channels
  * and the transport itself. Thread-safe (each is a {@link LongAdder}); {@link TransportMetrics} is
  * their snapshot.
  */

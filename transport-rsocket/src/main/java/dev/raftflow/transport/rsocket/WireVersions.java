@@ -10,7 +10,8 @@ import java.util.Optional;
  * The versions of the peer protocol, and how two members agree on one. A version names what may be
  * sent: 1, the frames of {@link WireFormat} version 1 carrying the messages of {@code MessageCodec}
  * version 4 (votes, appends, snapshots, TimeoutNow); 2, the same plus the read-index messages of
- * follower reads. A dialer states the range it speaks in its SETUP frame's metadata ({@link
+ * follower reads; 3, the group-tagged frames of {@code GroupFrames} that hosts of many groups
+ * ({@link RSocketHostTransport}) speak to each other, and nothing else. A dialer states the range it speaks in its SETUP frame's metadata ({@link
  * #encode}: {@code [1][min][max]}); a dialer that states none (raftflow before version 2) speaks 1.
  * An acceptor refuses a dialer whose range does not overlap its own, naming both ranges, and
  * otherwise remembers the highest version both speak: what it may send to that member over its own
@@ -21,8 +22,13 @@ public final class WireVersions {
 
   /** The oldest version this build speaks. */
   public static final int OLDEST = 1;
-  /** The newest version this build speaks. */
+  /** The newest version this build's single-group {@link RSocketTransport} speaks. */
   public static final int NEWEST = 2;
+  /**
+   * The group-tagged format of {@link RSocketHostTransport} ({@code GroupFrames}): every message
+   * names its group. Spoken only between hosts; a host speaks nothing else.
+   */
+  public static final int GROUPS = 3;
 
   private static final byte FORMAT = 1;
 
@@ -48,8 +54,11 @@ public final class WireVersions {
     }
   }
 
-  /** What this build speaks. */
+  /** What this build's {@link RSocketTransport} speaks. */
   public static final Range THIS_BUILD = new Range(OLDEST, NEWEST);
+
+  /** What this build's {@link RSocketHostTransport} speaks. */
+  public static final Range HOSTS = new Range(GROUPS, GROUPS);
 
   /** The SETUP metadata stating {@code range}. */
   static byte[] encode(Range range) {

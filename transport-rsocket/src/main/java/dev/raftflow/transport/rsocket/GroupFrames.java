@@ -1,0 +1,307 @@
+package dev.raftflow.transport.rsocket;
+
+import dev.raftflow.engine.codec.MalformedMessageException;
+import dev.raftflow.engine.codec.MessageCodec;
+import dev.raftflow.engine.codec.Varint;
+import dev.raftflow.engine.message.Message;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The group-tagged framing of {@link RSocketHostTransport} (wire version {@link
+ * WireVersions#GROUPS}): every RSocket payload's data is one frame {@code [3][kind][body]}; the
+ * leading 3 keeps such a frame from ever being read as a {@link WireFormat} frame (version 1).
+ *
+ * <ul>
+ *   <li>{@link #KIND_HELLO}: the first frame of a channel; body = the sending host's id (UTF-8).
+ *   <li>{@link #KIND_GROUPS}: body = {@code [group count varint]} then each group id as {@code
+ *       [length byte][UTF-8]} (the frame's group table, every id once), then {@code [message count
+ *       varint]} and each message as {@code [group index varint][length varint][MessageCodec
+ *       frame]}: whatever was queued for one peer host, of any groups, in one payload.
+ *   <li>{@link #KIND_PING} and {@link #KIND_PONG}: empty bodies; a ping asks the peer host for a
+ *       sign of life, a pong is one.
+ * </ul>
+ *
+ * <p>Stateless and thread-safe, except {@link Builder} (one per channel). Decoding fails with
+ * {@link MalformedMessageException} and never reads past the frame, allocates from an untrusted
+ * length or retains the buffer.
+ */
+final class GroupFrames implements OutboundFrames {
+
+  static final byte FRAME_VERSION = 3;
+  static final byte KIND_HELLO = 1;
+  static final byte KIND_GROUPS = 4;
+  static final byte KIND_PING = 5;
+  static final byte KIND_PONG = 6;
+
+  /** Bytes of a ping or pong frame. */
+  static final int CONTROL_BYTES = WireFormat.HEADER_BYTES;
+
+  static final GroupFrames INSTANCE = new GroupFrames();
+
+  private GroupFrames() {}
+
+  /** One decoded frame: a hello (sender set), a control frame, or messages with their groups. */
+  record Frame(byte kind, String helloFrom, List<String> groups, List<Message> messages) {}
+
+  /** Bytes of the frame carrying one message of {@code codecBytes} for a group of {@code groupIdBytes}. */
+  static int singleFrameSize(int groupIdBytes, int codecBytes) {
+    return WireFormat.HEADER_BYTES + 1 + 1 + groupIdBytes + 1 + 1 + Varint.length(codecBytes) + codecBytes;
+  }
+
+  /** The largest codec encoding a frame of {@code maxFrameBytes} carries for a group of {@code groupIdBytes}. */
+  static int maxMessageBytes(int maxFrameBytes, int groupIdBytes) {
+    return maxFrameBytes - (singleFrameSize(groupIdBytes, 0) - 1) - Varint.length(maxFrameBytes);
+  }
+
+  /** The codec size of a message queued with {@link #singleFrameSize}{@code (groupIdBytes, codec)} bytes. */
+  private static int codecBytesOf(int frameBytes, int groupIdBytes) {
+    int rest = frameBytes - (singleFrameSize(groupIdBytes, 0) - 1); // = varint(codec) + codec
+    for (int v = 1; v <= Varint.MAX_INT_BYTES; v++) {
+      if (Varint.length(rest - v) == v) {
+        return rest - v;
+      }
+    }
+    throw new IllegalStateException("no codec size fits a frame of " + frameBytes + " bytes");
+  }
+
+  static byte[] groupIdBytes(String groupId) {
+    return groupId.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public ByteBuf hello(ByteBufAllocator alloc, String nodeId) {
+    byte[] id = nodeId.getBytes(StandardCharsets.UTF_8);
+    return alloc.buffer(WireFormat.HEADER_BYTES + id.length).writeByte(FRAME_VERSION).writeByte(KIND_HELLO).writeBytes(id);
+  }
+
+  @Override
+  public Builder builder(LinkSettings settings) {
+    return new Packer(settings.maxBatchBytes());
+  }
+
+  /** Packs messages of any groups into one {@link #KIND_GROUPS} frame; a control frame goes alone. */
+  private static final class Packer implements Builder {
+    private final int maxBytes;
+    private final Map<String, Integer> index = new LinkedHashMap<>();
+    private final List<byte[]> ids = new ArrayList<>();
+    private final List<Message> messages = new ArrayList<>();
+    private int[] groupOf = new int[16];
+    private int[] sizes = new int[16];
+    private int tableBytes;
+    private int messageBytes;
+    private byte control;
+
+    Packer(int maxBytes) {
+      this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public void start(PeerLink.Queued first) {
+      reset();
+      control = first.control();
+      if (control == 0) {
+        add(first);
+      }
+    }
+
+    @Override
+    public boolean tryAdd(PeerLink.Queued next) {
+      if (control != 0 || next.control() != 0) {
+        return false;
+      }
+      Integer g = index.get(next.group());
+      int idLen = g == null ? groupIdBytes(next.group()).length : 0;
+      int codec = codecBytesOf(next.bytes(), g == null ? idLen : ids.get(g).length);
+      int groups = index.size() + (g == null ? 1 : 0);
+      int table = tableBytes + (g == null ? 1 + idLen : 0);
+      int msgs = messageBytes + Varint.length(g == null ? index.size() : g) + Varint.length(codec) + codec;
+      if (size(groups, table, messages.size() + 1, msgs) > maxBytes) {
+        return false;
+      }
+      add(next);
+      return true;
+    }
+
+    private void add(PeerLink.Queued q) {
+      Integer g = index.get(q.group());
+      if (g == null) {
+        g = index.size();
+        byte[] id = groupIdBytes(q.group());
+        index.put(q.group(), g);
+        ids.add(id);
+        tableBytes += 1 + id.length;
+      }
+      int codec = codecBytesOf(q.bytes(), ids.get(g).length);
+      int n = messages.size();
+      if (n == sizes.length) {
+        sizes = Arrays.copyOf(sizes, n * 2);
+        groupOf = Arrays.copyOf(groupOf, n * 2);
+      }
+      sizes[n] = codec;
+      groupOf[n] = g;
+      messages.add(q.message());
+      messageBytes += Varint.length(g) + Varint.length(codec) + codec;
+    }
+
+    private static int size(int groups, int table, int count, int msgs) {
+      return WireFormat.HEADER_BYTES + Varint.length(groups) + table + Varint.length(count) + msgs;
+    }
+
+    @Override
+    public int messages() {
+      return messages.size();
+    }
+
+    @Override
+    public ByteBuf build(ByteBufAllocator alloc) {
+      if (control != 0) {
+        return alloc.buffer(CONTROL_BYTES).writeByte(FRAME_VERSION).writeByte(control);
+      }
+      ByteBuf buf = alloc.buffer(size(ids.size(), tableBytes, messages.size(), messageBytes));
+      try {
+        buf.writeByte(FRAME_VERSION).writeByte(KIND_GROUPS);
+        writeVar(buf, ids.size());
+        for (byte[] id : ids) {
+          buf.writeByte(id.length).writeBytes(id);
+        }
+        writeVar(buf, messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+          writeVar(buf, groupOf[i]);
+          writeVar(buf, sizes[i]);
+          writeCodec(buf, messages.get(i), sizes[i]);
+        }
+        return buf;
+      } catch (RuntimeException e) {
+        buf.release();
+        throw e;
+      }
+    }
+
+    @Override
+    public void reset() {
+      index.clear();
+      ids.clear();
+      messages.clear();
+      tableBytes = 0;
+      messageBytes = 0;
+      control = 0;
+    }
+  }
+
+  private static void writeCodec(ByteBuf buf, Message m, int size) {
+    int at = buf.writerIndex();
+    buf.ensureWritable(size);
+    if (buf.nioBufferCount() == 1) {
+      MessageCodec.encode(m, buf.nioBuffer(at, size));
+      buf.writerIndex(at + size);
+    } else {
+      buf.writeBytes(MessageCodec.encode(m));
+    }
+  }
+
+  private static void writeVar(ByteBuf buf, long v) {
+    while ((v & ~0x7FL) != 0) {
+      buf.writeByte((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    buf.writeByte((int) v);
+  }
+
+  /** Decodes one frame from the readable bytes of {@code data}, changing neither its indexes nor its reference count. */
+  static Frame decode(ByteBuf data) {
+    int len = data.readableBytes();
+    if (len < WireFormat.HEADER_BYTES) {
+      throw new MalformedMessageException("frame of " + len + " bytes is shorter than its header");
+    }
+    int start = data.readerIndex();
+    byte version = data.getByte(start);
+    if (version != FRAME_VERSION) {
+      throw new MalformedMessageException("unsupported frame version " + version + " (a host expects "
+          + FRAME_VERSION + ", the group-tagged format)");
+    }
+    byte kind = data.getByte(start + 1);
+    int bodyLen = len - WireFormat.HEADER_BYTES;
+    switch (kind) {
+      case KIND_HELLO -> {
+        if (bodyLen == 0 || bodyLen > MessageCodec.MAX_ID_BYTES) {
+          throw new MalformedMessageException("hello frame carries a host id of " + bodyLen + " bytes");
+        }
+        return new Frame(kind, data.toString(start + WireFormat.HEADER_BYTES, bodyLen, StandardCharsets.UTF_8), List.of(),
+            List.of());
+      }
+      case KIND_PING, KIND_PONG -> {
+        if (bodyLen != 0) {
+          throw new MalformedMessageException("control frame with a body of " + bodyLen + " bytes");
+        }
+        return new Frame(kind, null, List.of(), List.of());
+      }
+      case KIND_GROUPS -> {
+        return decodeGroups(body(data, start + WireFormat.HEADER_BYTES, bodyLen));
+      }
+      default -> throw new MalformedMessageException("unknown frame kind " + kind);
+    }
+  }
+
+  private static Frame decodeGroups(ByteBuffer body) {
+    long groupCount = Varint.read(body, "group count");
+    if (groupCount < 1 || groupCount > body.remaining() / 2) {
+      throw new MalformedMessageException("group count " + groupCount + " impossible in " + body.remaining() + " bytes");
+    }
+    String[] table = new String[(int) groupCount];
+    for (int i = 0; i < table.length; i++) {
+      int idLen = body.get() & 0xFF;
+      if (idLen == 0 || idLen > body.remaining()) {
+        throw new MalformedMessageException("group id " + i + " claims " + idLen + " bytes, " + body.remaining() + " remain");
+      }
+      byte[] id = new byte[idLen];
+      body.get(id);
+      table[i] = new String(id, StandardCharsets.UTF_8);
+    }
+    long count = Varint.read(body, "message count");
+    if (count < 1 || count > body.remaining() / 4) {
+      throw new MalformedMessageException("message count " + count + " impossible in " + body.remaining() + " bytes");
+    }
+    List<String> groups = new ArrayList<>((int) count);
+    List<Message> messages = new ArrayList<>((int) count);
+    for (int i = 0; i < count; i++) {
+      long g = Varint.read(body, "group index");
+      if (g < 0 || g >= table.length) {
+        throw new MalformedMessageException("message " + i + " names group " + g + " of " + table.length);
+      }
+      long mlen = Varint.read(body, "message length");
+      if (mlen < 2 || mlen > body.remaining()) {
+        throw new MalformedMessageException("message " + i + " claims " + mlen + " bytes, " + body.remaining() + " remain");
+      }
+      ByteBuffer one = body.slice();
+      one.limit((int) mlen);
+      body.position(body.position() + (int) mlen);
+      try {
+        messages.add(MessageCodec.decode(one));
+      } catch (MalformedMessageException e) {
+        throw new MalformedMessageException("message " + i + ": " + e.getMessage());
+      }
+      groups.add(table[(int) g]);
+    }
+    if (body.hasRemaining()) {
+      throw new MalformedMessageException(body.remaining() + " trailing bytes after " + count + " messages");
+    }
+    return new Frame(KIND_GROUPS, null, groups, messages);
+  }
+
+  private static ByteBuffer body(ByteBuf data, int at, int len) {
+    if (data.nioBufferCount() == 1) {
+      return data.nioBuffer(at, len);
+    }
+    byte[] copy = new byte[len];
+    data.getBytes(at, copy);
+    return ByteBuffer.wrap(copy);
+  }
+}
