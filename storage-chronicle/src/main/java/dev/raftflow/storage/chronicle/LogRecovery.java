@@ -175,7 +175,7 @@ final class LogRecovery {
           + describe(acked) + " (raft index " + ack.raftLastIndex() + ", in this cycle file, which "
           + (Files.exists(missing) ? "exists" : "is missing") + "): acknowledged entries are lost");
     }
-    voidTail(queue, damage, damageWhy, lastGood);
+    voidTail(dir, log, resets, damage, damageWhy, lastGood);
     return finish(hard, mark, terms, configs, lastGood);
   }
 
@@ -183,8 +183,13 @@ final class LogRecovery {
     return new StoreRefusedException(dir.path(), file, problem, StoreRefusedException.Recovery.WIPE_AND_REJOIN);
   }
 
-  /** Drops cycles after a damaged one, cuts the last cycle, resumes writing in a new one. */
-  private void voidTail(SingleChronicleQueue queue, long damage, String damageWhy, long lastGood) throws IOException {
+  /**
+   * Drops cycles after a damaged one ({@code damage}, or {@link QueueLog#NONE}), cuts the last
+   * cycle after {@code lastGood}, resumes writing in a new one. Shared with {@link HostRecovery}.
+   */
+  static void voidTail(StoreDirectory dir, QueueLog log, ResetFile resets, long damage, String damageWhy, long lastGood)
+      throws IOException {
+    SingleChronicleQueue queue = log.queue();
     int lastCycle = queue.lastCycle();
     if (damage != NONE) {
       int dc = cycleOf(damage);
@@ -240,7 +245,7 @@ final class LogRecovery {
   }
 
   /** The terms and configuration entries of the batch being scanned, until it is placed. */
-  private static final class BatchScratch implements Records.EntrySink {
+  static final class BatchScratch implements Records.EntrySink {
     private long[] terms = new long[1024];
     private int count;
     private final java.util.List<Long> configs = new java.util.ArrayList<>();

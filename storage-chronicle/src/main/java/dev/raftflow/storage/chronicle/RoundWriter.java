@@ -24,7 +24,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Used by one thread at a time: the store's writer thread, or the caller in inline mode.
  */
-final class RoundWriter {
+final class RoundWriter implements WriterThread.Rounds {
 
   /** A SNAPSHOT record written: its snapshot file seq, index, and the cycle holding it. */
   private record Committed(long seq, long index, int cycle) {}
@@ -65,7 +65,8 @@ final class RoundWriter {
    * the round's content or {@code forceSync} asks, writes the watermark (and syncs the ack file
    * when {@code syncAck}), then completes the round's futures in order.
    */
-  void write(List<PendingWrite> round, boolean forceSync, boolean syncAck) throws IOException {
+  @Override
+  public void write(List<PendingWrite> round, boolean forceSync, boolean syncAck) throws IOException {
     boolean sync = forceSync || options.durability() == Durability.FSYNC;
     Committed committed = null;
     synchronized (log) {
