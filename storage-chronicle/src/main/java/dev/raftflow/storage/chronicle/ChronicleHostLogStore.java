@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  *       and the queue index; the other groups load. Damage no group can be blamed for (a document
  *       Chronicle cannot read, a damaged tag), a damaged watermark or another format are refused by
  *       {@link #open}.
- *   <li><b>Bounded disk:</b> a cycle file is deleted once no group needs a record in it;
- *       {@link #pinningGroups()} names the groups holding the oldest one (ask them to snapshot).
+ *   <li><b>Bounded disk:</b> a cycle file is deleted once no group needs a record in it. When
+ *       the groups holding the oldest one are small (at most 1,024 live entries each), their
+ *       records are written forward, unchanged, and the file goes; otherwise {@link
+ *       #pinningGroups()} names them (ask them to snapshot).
  *   <li><b>Threading:</b> every method from any thread; each group's store is called from its
  *       group's loop. One host store per directory (a file lock).
  * </ul>
@@ -197,9 +199,11 @@ public final class ChronicleHostLogStore implements HostLogStore {
       } else if (g.loaded) {
         // reopened in this run: its state is what its records say now
         GroupLog fresh = new GroupLog(groupId, g.number, log, g.snapshotDir);
-        HostRecovery.replayGroup(log, resets, fresh, lastWritten());
+        synchronized (log) { // no compaction meanwhile: the records read stay
+          HostRecovery.replayGroup(log, resets, fresh, log.lastQueueIndex());
+          groups.put(groupId, fresh);
+        }
         g = fresh;
-        groups.put(groupId, g);
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot open group '" + groupId + "' in " + directory.path() + ": " + e, e);
@@ -207,12 +211,6 @@ public final class ChronicleHostLogStore implements HostLogStore {
     HostGroupStore store = new HostGroupStore(this, g);
     openGroups.put(groupId, store);
     return store;
-  }
-
-  private long lastWritten() {
-    synchronized (log) {
-      return log.lastQueueIndex();
-    }
   }
 
   private static void checkId(String groupId) {

@@ -44,6 +44,10 @@ final class GroupLog implements RecoveredEntries.EntryReader {
   /** Queue index of the record carrying the current hard state, of the last SNAPSHOT record, of the first record seen. */
   long hardQi = NONE;
   long markQi = NONE;
+  /** The last SNAPSHOT record's snapshot file seq, index and term (seq 0: none), to write it again forward. */
+  long markSeq;
+  long markIndex;
+  long markTerm;
   long firstQi = NONE;
   private final CRC32C crc = new CRC32C();
   private long cachedQueueIndex = NONE;
@@ -103,6 +107,9 @@ final class GroupLog implements RecoveredEntries.EntryReader {
     noteRecord(qi);
     mark = m;
     markQi = qi;
+    markSeq = m.seq();
+    markIndex = m.index();
+    markTerm = m.term();
     hard = m.hardState();
     hardQi = qi;
     if (m.keep() && positions.size() > 0 && m.index() < positions.lastIndex()) {

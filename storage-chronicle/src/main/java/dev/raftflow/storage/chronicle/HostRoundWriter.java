@@ -28,6 +28,11 @@ import java.util.zip.CRC32C;
  * the host's lock).
  */
 final class HostRoundWriter implements WriterThread.Rounds {
+  /** Most live entries of a group that compaction writes forward instead of waiting for its snapshot. */
+  static final int REWRITE_MAX_ENTRIES = 1024;
+  /** Most live entries of all groups that one compaction writes forward (bounds the extra writing). */
+  static final int REWRITE_MAX_TOTAL = 64 * REWRITE_MAX_ENTRIES;
+
   private final ChronicleLogStore.Options options;
   private final QueueLog log;
   private final AckFile ack;
@@ -66,6 +71,7 @@ final class HostRoundWriter implements WriterThread.Rounds {
     boolean sync = forceSync || options.durability() == Durability.FSYNC;
     boolean compact = compactRequested;
     compactRequested = false;
+    long lastBefore = log.lastQueueIndex();
     Map<GroupLog, List<PendingWrite>> byGroup = new LinkedHashMap<>();
     for (PendingWrite x : round) {
       if (x.write() != null && x.group() != null) {
@@ -83,6 +89,9 @@ final class HostRoundWriter implements WriterThread.Rounds {
         }
         flushBatch(g);
       }
+      // a new cycle file: perhaps the oldest can go now, or once small groups are written forward
+      compact |= lastBefore != NONE && log.lastQueueIndex() != NONE
+          && QueueLog.cycleOf(log.lastQueueIndex()) != QueueLog.cycleOf(lastBefore);
     }
     if (sync) {
       log.files().syncDirty();
@@ -133,6 +142,9 @@ final class HostRoundWriter implements WriterThread.Rounds {
       }
       g.markQi = qi;
       g.hardQi = qi;
+      g.markSeq = seq;
+      g.markIndex = s.index();
+      g.markTerm = s.term();
       g.committedSeq = seq;
       snapshot = true;
     } else if (w.hardState() != null) {
@@ -205,8 +217,75 @@ final class HostRoundWriter implements WriterThread.Rounds {
       }
     }
     synchronized (log) {
+      if (rewriteForward()) {
+        log.files().syncDirty(); // the copies are durable before the originals' file goes
+        syncs++;
+        syncedQueueIndex = log.lastQueueIndex();
+        ack.write(syncedQueueIndex, 0);
+      }
       log.deleteCyclesBefore(firstNeededCycle());
     }
+  }
+
+  /**
+   * Writes small groups that pin the oldest cycle file forward: when the first needed cycle is
+   * older than the one before the current one, and every group needing a record in it has at most
+   * {@value #REWRITE_MAX_ENTRIES} live entries ({@value #REWRITE_MAX_TOTAL} in all), each gets its SNAPSHOT record (if any), hard state and live entries appended again,
+   * unchanged (replay gives the same state: a BATCH replaces the entries from its first index on),
+   * so that its pins move to the current cycle. A group with more entries is left to snapshot
+   * ({@link ChronicleHostLogStore#pinningGroups()}). Under the queue's monitor; returns whether
+   * anything was written.
+   */
+  private boolean rewriteForward() {
+    long last = log.lastQueueIndex();
+    if (last == NONE) {
+      return false;
+    }
+    int current = QueueLog.cycleOf(last);
+    int oldest = firstNeededCycle();
+    if (oldest >= current - 1) {
+      return false; // the current file and the one before it stay anyway
+    }
+    List<GroupLog> pinning = new ArrayList<>();
+    long entries = 0;
+    for (GroupLog g : groups.get()) {
+      long from = g.neededFrom();
+      if (from != NONE && QueueLog.cycleOf(from) == oldest) {
+        entries += g.positions.size();
+        if (g.damage != null || g.positions.size() > REWRITE_MAX_ENTRIES || entries > REWRITE_MAX_TOTAL) {
+          return false; // the file stays for this one anyway: copying the others would gain nothing
+        }
+        pinning.add(g);
+      }
+    }
+    for (GroupLog g : pinning) {
+      List<LogEntry> live = new ArrayList<>(g.positions.size());
+      for (long i = g.positions.firstIndex(); i <= g.positions.lastIndex(); i++) {
+        live.add(g.read(i, () -> "the host log store is closed"));
+      }
+      if (g.markSeq != 0) {
+        ByteBuffer rec = Records.encodeSnapshot(g.markSeq, g.markIndex, g.markTerm, true, g.hard,
+            buffer(Records.maxHardSize(g.hard) + 32), crc);
+        long qi = append(g, rec);
+        g.markQi = qi;
+        g.hardQi = qi;
+      } else if (g.hardQi != NONE) {
+        batch.begin(g.hard);
+        batchHasHard = true;
+      }
+      for (LogEntry e : live) {
+        if (batch.isOpen() && batch.count() > 0 && batch.size() + Records.entrySize(e) > maxBatchBytes) {
+          flushBatch(g);
+        }
+        if (!batch.isOpen()) {
+          batch.begin(null);
+          batchHasHard = false;
+        }
+        batch.add(e);
+      }
+      flushBatch(g);
+    }
+    return !pinning.isEmpty();
   }
 
   /** The first cycle any group needs (the current one when none needs an older one). Under the queue's monitor. */
