@@ -27,10 +27,8 @@ final class GroupLog implements RecoveredEntries.EntryReader {
 
   /** Raft index to queue index of the record holding it (a run per record). */
   final IndexRuns positions = new IndexRuns();
-  // replay (recovery thread), then the group's load()
-  final IndexRuns terms = new IndexRuns();
-  final ConfigIndexes configs = new ConfigIndexes();
-  Records.SnapshotMark mark;
+  /** The replay of its records (recovery thread), then used up by the group's load(). */
+  final LogReplay replay = new LogReplay(positions);
   /** Whether a store of this run loaded it (its replay state is then used up). */
   boolean loaded;
   /** Why the group's recovered data cannot be trusted (its load() refuses), or null. */
@@ -68,61 +66,29 @@ final class GroupLog implements RecoveredEntries.EntryReader {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Replay (as LogRecovery does for a single store, for this group's records only)
+  // Replay (the single store's LogReplay, for this group's records only, noting what it pins)
 
   /** Applies a verified BATCH record at queue index {@code qi}; returns a problem, or null. */
   String replayBatch(long qi, Records.ScannedBatch rb, LogRecovery.BatchScratch scratch) {
     noteRecord(qi);
     if (rb.hardState() != null) {
-      hard = rb.hardState();
       hardQi = qi;
     }
-    if (rb.count() == 0) {
-      return null;
-    }
-    long i = rb.firstIndex();
-    long heldLast = positions.lastIndex();
-    if (positions.size() == 0 || i < positions.firstIndex()) {
-      terms.reset(i);
-      configs.clear();
-      positions.reset(i);
-    } else if (i > heldLast + 1) {
-      return "the group's log is inconsistent: entry " + i + " at queue index " + QueueLog.describe(qi)
-          + " follows entry " + heldLast;
-    } else {
-      terms.truncateFrom(i);
-      configs.truncateFrom(i);
-      positions.truncateFrom(i);
-    }
-    for (int k = 0; k < rb.count(); k++) {
-      terms.add(scratch.term(k));
-      positions.add(qi);
-    }
-    scratch.configsTo(configs);
-    return null;
+    String problem = replay.batch(qi, rb, scratch);
+    hard = replay.hard;
+    return problem;
   }
 
   /** Applies a verified SNAPSHOT record at queue index {@code qi}. */
   void replaySnapshot(long qi, Records.SnapshotMark m) {
     noteRecord(qi);
-    mark = m;
+    replay.snapshot(m);
+    hard = replay.hard;
     markQi = qi;
     markSeq = m.seq();
     markIndex = m.index();
     markTerm = m.term();
-    hard = m.hardState();
     hardQi = qi;
-    if (m.keep() && positions.size() > 0 && m.index() < positions.lastIndex()) {
-      if (m.index() >= positions.firstIndex()) {
-        terms.dropUpTo(m.index());
-        configs.dropUpTo(m.index());
-        positions.dropUpTo(m.index());
-      }
-    } else {
-      terms.reset(m.index() + 1);
-      configs.clear();
-      positions.reset(m.index() + 1);
-    }
   }
 
   /** Notes a record of this group, intact or not (it pins its file while the group keeps it). */

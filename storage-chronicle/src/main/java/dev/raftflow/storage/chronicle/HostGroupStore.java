@@ -66,7 +66,7 @@ final class HostGroupStore implements LogStore {
     if (g.damage != null) {
       throw refused(g.damageFile, g.damage);
     }
-    Records.SnapshotMark mark = g.mark;
+    Records.SnapshotMark mark = g.replay.mark;
     Snapshot snapshot = null;
     long base = 0;
     if (mark != null) {
@@ -84,18 +84,18 @@ final class HostGroupStore implements LogStore {
     g.snapshots.deleteAllBut(mark == null ? -1 : mark.seq());
     g.snapshotSeq = Math.max(mark == null ? 0 : mark.seq(), g.snapshots.maxSeq());
     synchronized (g.log) {
-      if (g.positions.size() > 0 && g.terms.firstIndex() != base + 1) {
+      if (g.positions.size() > 0 && g.replay.terms.firstIndex() != base + 1) {
         throw refused(g.damageFile == null ? host.directory() : g.damageFile, "the group's log is inconsistent:"
-            + " entries start at " + g.terms.firstIndex() + " but the snapshot ends at " + base);
+            + " entries start at " + g.replay.terms.firstIndex() + " but the snapshot ends at " + base);
       }
       if (g.positions.size() == 0) {
         g.positions.reset(base + 1);
-        g.terms.reset(base + 1);
-        g.configs.clear();
+        g.replay.terms.reset(base + 1);
+        g.replay.configs.clear();
       }
     }
-    shape = new LogShape(g.terms, base);
-    RecoveredEntries stored = new RecoveredEntries(g.terms.copy(), g.configs.toArray(), g);
+    shape = new LogShape(g.replay.terms, base);
+    RecoveredEntries stored = new RecoveredEntries(g.replay.terms.copy(), g.replay.configs.toArray(), g);
     return new PersistentState(g.hard, snapshot, new StoredEntryList(stored));
   }
 

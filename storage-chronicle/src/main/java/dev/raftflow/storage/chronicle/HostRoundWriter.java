@@ -42,7 +42,6 @@ final class HostRoundWriter implements WriterThread.Rounds {
   private final Records.BatchEncoder batch = new Records.BatchEncoder(crc);
   private final TaggedRecords tags = new TaggedRecords(crc);
   private ByteBuffer encodeBuf = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
-  private boolean batchHasHard;
   private long syncedQueueIndex;
   private volatile long syncs;
   private volatile boolean compactRequested;
@@ -151,24 +150,8 @@ final class HostRoundWriter implements WriterThread.Rounds {
       g.hard = w.hardState();
       flushBatch(g);
       batch.begin(g.hard);
-      batchHasHard = true;
     }
-    List<LogEntry> es = w.entries();
-    if (!es.isEmpty()) {
-      if (batch.isOpen() && batch.count() > 0 && es.get(0).index() != batch.nextIndex()) {
-        flushBatch(g);
-      }
-      for (LogEntry e : es) {
-        if (batch.isOpen() && batch.count() > 0 && batch.size() + Records.entrySize(e) > maxBatchBytes) {
-          flushBatch(g);
-        }
-        if (!batch.isOpen()) {
-          batch.begin(null);
-          batchHasHard = false;
-        }
-        batch.add(e);
-      }
-    }
+    batch.addRun(w.entries(), maxBatchBytes, () -> flushBatch(g));
     return snapshot;
   }
 
@@ -179,6 +162,7 @@ final class HostRoundWriter implements WriterThread.Rounds {
     }
     int count = batch.count();
     long first = batch.firstIndex();
+    boolean hard = batch.hasHardState();
     long qi = append(g, batch.finish());
     if (count > 0) {
       g.positions.truncateFrom(first);
@@ -186,10 +170,9 @@ final class HostRoundWriter implements WriterThread.Rounds {
         g.positions.add(qi);
       }
     }
-    if (batchHasHard) {
+    if (hard) {
       g.hardQi = qi;
     }
-    batchHasHard = false;
   }
 
   private long append(GroupLog g, ByteBuffer rec) {
@@ -271,18 +254,8 @@ final class HostRoundWriter implements WriterThread.Rounds {
         g.hardQi = qi;
       } else if (g.hardQi != NONE) {
         batch.begin(g.hard);
-        batchHasHard = true;
       }
-      for (LogEntry e : live) {
-        if (batch.isOpen() && batch.count() > 0 && batch.size() + Records.entrySize(e) > maxBatchBytes) {
-          flushBatch(g);
-        }
-        if (!batch.isOpen()) {
-          batch.begin(null);
-          batchHasHard = false;
-        }
-        batch.add(e);
-      }
+      batch.addRun(live, maxBatchBytes, () -> flushBatch(g));
       flushBatch(g);
     }
     return !pinning.isEmpty();

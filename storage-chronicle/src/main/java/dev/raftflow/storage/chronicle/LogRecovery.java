@@ -58,15 +58,11 @@ final class LogRecovery {
 
   Recovered run() throws IOException {
     SingleChronicleQueue queue = log.queue();
-    IndexRuns positions = log.positions();
-    HardState hard = HardState.INITIAL;
     long acked = ack.queueIndex();
     // the entries stay in the queue: recovery keeps their terms (as runs) and where the few
     // configuration entries are, and verifies every one of them
-    IndexRuns terms = new IndexRuns();
-    ConfigIndexes configs = new ConfigIndexes();
+    LogReplay replay = new LogReplay(log.positions());
     BatchScratch scratch = new BatchScratch();
-    Records.SnapshotMark mark = null;
     long lastGood = NONE;
     long damage = NONE;
     String damageWhy = null;
@@ -126,46 +122,12 @@ final class LogRecovery {
         }
         lastGood = qi;
         if (rec instanceof Records.ScannedBatch rb) {
-          if (rb.hardState() != null) {
-            hard = rb.hardState();
-          }
-          if (rb.count() > 0) {
-            long i = rb.firstIndex();
-            int n = rb.count();
-            long heldLast = positions.lastIndex(); // entries held before this batch
-            if (positions.size() == 0 || i < positions.firstIndex()) {
-              terms.reset(i);
-              configs.clear();
-              positions.reset(i);
-            } else if (i > heldLast + 1) {
-              throw refused(log.files().file(cycleOf(qi)), "the log is inconsistent: entry " + i + " at queue index "
-                  + describe(qi) + " follows entry " + heldLast);
-            } else {
-              terms.truncateFrom(i);
-              configs.truncateFrom(i);
-              positions.truncateFrom(i);
-            }
-            for (int k = 0; k < n; k++) {
-              terms.add(scratch.term(k));
-              positions.add(qi);
-            }
-            scratch.configsTo(configs);
+          String problem = replay.batch(qi, rb, scratch);
+          if (problem != null) {
+            throw refused(log.files().file(cycleOf(qi)), problem);
           }
         } else if (rec instanceof Records.SnapshotMark m) {
-          mark = m;
-          hard = m.hardState();
-          boolean held = positions.size() > 0;
-          if (m.keep() && held && m.index() < positions.lastIndex()) {
-            if (m.index() >= positions.firstIndex()) {
-              terms.dropUpTo(m.index());
-              configs.dropUpTo(m.index());
-              positions.dropUpTo(m.index());
-            }
-          } else {
-            terms.reset(m.index() + 1);
-            configs.clear();
-            positions.reset(m.index() + 1);
-          }
+          replay.snapshot(m);
         }
       }
     }
@@ -176,7 +138,7 @@ final class LogRecovery {
           + (Files.exists(missing) ? "exists" : "is missing") + "): acknowledged entries are lost");
     }
     voidTail(dir, log, resets, damage, damageWhy, lastGood);
-    return finish(hard, mark, terms, configs, lastGood);
+    return finish(replay.hard, replay.mark, replay.terms, replay.configs, lastGood);
   }
 
   private StoreRefusedException refused(Path file, String problem) {

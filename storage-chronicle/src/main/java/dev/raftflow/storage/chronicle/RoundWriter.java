@@ -2,7 +2,6 @@ package dev.raftflow.storage.chronicle;
 
 import static dev.raftflow.storage.chronicle.QueueLog.NONE;
 
-import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.Snapshot;
@@ -138,22 +137,7 @@ final class RoundWriter implements WriterThread.Rounds {
       flushBatch(); // the hard state goes in the header of a new batch
       batch.begin(hard);
     }
-    List<LogEntry> es = w.entries();
-    if (!es.isEmpty()) {
-      if (batch.isOpen() && batch.count() > 0 && es.get(0).index() != batch.nextIndex()) {
-        flushBatch(); // replaces a suffix: a batch holds one run of consecutive entries
-      }
-      for (int k = 0, n = es.size(); k < n; k++) {
-        LogEntry e = es.get(k);
-        if (batch.isOpen() && batch.count() > 0 && batch.size() + Records.entrySize(e) > maxBatchBytes) {
-          flushBatch();
-        }
-        if (!batch.isOpen()) {
-          batch.begin(null);
-        }
-        batch.add(e);
-      }
-    }
+    batch.addRun(w.entries(), maxBatchBytes, this::flushBatch);
     return mark;
   }
 
