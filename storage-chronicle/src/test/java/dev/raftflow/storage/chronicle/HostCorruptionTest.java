@@ -58,6 +58,21 @@ class HostCorruptionTest {
   }
 
   @Test
+  void recordsNoGroupCanBeBlamedForRefuseTheHost(@TempDir Path dir) throws IOException {
+    try (ChronicleHostLogStore host = ChronicleHostLogStore.open(dir, TestStoreOptions.SMALL)) {
+      LogStore a = host.openGroup("a");
+      a.load();
+      a.write(append(1, 5, 1, "a")).join();
+    }
+    Files.write(dir.resolve("groups"), new byte[0]); // the table lost: group number 1 means nothing
+    for (int k = 0; k < 2; k++) {
+      assertThatThrownBy(() -> ChronicleHostLogStore.open(dir, TestStoreOptions.SMALL))
+          .isInstanceOf(StoreRefusedException.class).hasMessageContaining("group number 1 is not in the group table")
+          .hasMessageContaining("queue index").hasMessageContaining(".cq4");
+    }
+  }
+
+  @Test
   void damagedTailBeyondTheWatermarkIsCutForEveryGroup(@TempDir Path dir) throws IOException {
     byte[] ackBefore;
     try (ChronicleHostLogStore host = ChronicleHostLogStore.open(dir, TestStoreOptions.SMALL)) {

@@ -100,6 +100,20 @@ class HostGroupCommitTest {
   }
 
   @Test
+  void inlineWritesAreDurableOnReturn(@TempDir Path dir) {
+    try (ChronicleHostLogStore host = ChronicleHostLogStore.open(dir, TestStoreOptions.SMALL.withInline(true))) {
+      for (String g : List.of("x", "y")) {
+        LogStore s = host.openGroup(g);
+        s.load();
+        assertThat(s.write(append(1, 3, 1, g))).as(g + ": done on return").isCompleted();
+      }
+    }
+    try (ChronicleHostLogStore host = ChronicleHostLogStore.open(dir, TestStoreOptions.SMALL.withInline(true))) {
+      assertThat(host.openGroup("y").load().entries()).hasSize(3);
+    }
+  }
+
+  @Test
   void groupsAreOpenOnceAndDeletedOnlyWhenClosed(@TempDir Path dir) {
     try (ChronicleHostLogStore host = ChronicleHostLogStore.open(dir, TestStoreOptions.SMALL)) {
       LogStore a = host.openGroup("a");
