@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -159,7 +160,7 @@ public final class ChronicleHostLogStore implements HostLogStore {
     if (!Files.isDirectory(directory.snapshots())) {
       return;
     }
-    Set<String> live = new java.util.HashSet<>();
+    Set<String> live = new HashSet<>();
     for (GroupLog g : groups.values()) {
       live.add(Integer.toString(g.number));
     }
