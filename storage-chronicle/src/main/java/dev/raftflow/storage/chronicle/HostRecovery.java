@@ -53,44 +53,11 @@ final class HostRecovery {
     long lastGood = NONE;
     long damage = NONE;
     String damageWhy = null;
-    try (ExcerptTailer t = log.queue().createTailer()) {
-      t.toStart();
-      while (true) {
-        long qi;
-        byte[] raw = null;
-        String bad = null;
-        boolean present;
-        try (DocumentContext dc = t.readingDocument()) {
-          present = dc.isPresent();
-          if (present) {
-            qi = dc.index();
-            Bytes<?> b = dc.wire().bytes();
-            raw = new byte[(int) b.readRemaining()];
-            b.read(raw);
-          } else {
-            qi = t.index();
-          }
-        } catch (RuntimeException e) {
-          present = true;
-          qi = lastGood == NONE ? t.index() : Math.max(t.index(), lastGood + 1);
-          bad = "unreadable: " + e;
-        }
-        int c = cycleOf(qi);
-        Long cut = resets.cut(c);
-        if (cut != null && qi >= cut) {
-          Integer next = log.laterCycle(c);
-          if (next == null || !t.moveToCycle(next)) {
-            break;
-          }
-          continue;
-        }
-        boolean later = log.laterCycle(c) != null;
-        if (!present && !later) {
-          break;
-        }
-        if (!present) {
-          bad = "log stops in cycle " + c + " although later cycle files exist";
-        }
+    try (RecordScan scan = new RecordScan(log, resets)) {
+      for (RecordScan.Doc doc; (doc = scan.next(lastGood)) != null; ) {
+        long qi = doc.qi();
+        byte[] raw = doc.raw();
+        String bad = doc.bad();
         GroupLog group = null;
         Records.Record rec = null;
         String groupBad = null;

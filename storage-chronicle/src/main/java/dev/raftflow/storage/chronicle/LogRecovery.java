@@ -13,10 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
-import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +54,6 @@ final class LogRecovery {
   }
 
   Recovered run() throws IOException {
-    SingleChronicleQueue queue = log.queue();
     long acked = ack.queueIndex();
     // the entries stay in the queue: recovery keeps their terms (as runs) and where the few
     // configuration entries are, and verifies every one of them
@@ -67,49 +63,18 @@ final class LogRecovery {
     long damage = NONE;
     String damageWhy = null;
 
-    try (ExcerptTailer t = queue.createTailer()) {
-      t.toStart();
-      while (true) {
-        long qi;
+    try (RecordScan scan = new RecordScan(log, resets)) {
+      for (RecordScan.Doc doc; (doc = scan.next(lastGood)) != null; ) {
+        long qi = doc.qi();
         Records.Record rec = null;
-        String bad = null;
-        boolean present;
-        try (DocumentContext dc = t.readingDocument()) {
-          present = dc.isPresent();
-          if (present) {
-            qi = dc.index();
-            Bytes<?> b = dc.wire().bytes();
-            byte[] raw = new byte[(int) b.readRemaining()];
-            b.read(raw);
-            try {
-              scratch.clear();
-              rec = Records.scan(raw, crc, scratch);
-            } catch (Records.CorruptRecordException e) {
-              bad = e.getMessage();
-            }
-          } else {
-            qi = t.index();
+        String bad = doc.bad();
+        if (bad == null) {
+          try {
+            scratch.clear();
+            rec = Records.scan(doc.raw(), crc, scratch);
+          } catch (Records.CorruptRecordException e) {
+            bad = e.getMessage();
           }
-        } catch (RuntimeException e) {
-          present = true;
-          qi = lastGood == NONE ? t.index() : Math.max(t.index(), lastGood + 1);
-          bad = "unreadable: " + e;
-        }
-        int c = cycleOf(qi);
-        Long cut = resets.cut(c);
-        boolean later = log.laterCycle(c) != null;
-        if (cut != null && qi >= cut) {
-          Integer next = log.laterCycle(c);
-          if (next == null || !t.moveToCycle(next)) {
-            break;
-          }
-          continue;
-        }
-        if (!present && !later) {
-          break; // the end
-        }
-        if (!present) {
-          bad = "log stops in cycle " + c + " although later cycle files exist";
         }
         if (bad != null) {
           if (acked != NONE && qi <= acked) {
