@@ -201,7 +201,7 @@ public final class ChronicleHostLogStore implements HostLogStore {
         // reopened in this run: its state is what its records say now
         GroupLog fresh = new GroupLog(groupId, g.number, log, g.snapshotDir);
         synchronized (log) { // no compaction meanwhile: the records read stay
-          HostRecovery.replayGroup(log, resets, fresh, log.lastQueueIndex());
+          HostRecovery.replayGroup(log, resets, fresh, g.neededFrom(), log.lastQueueIndex());
           groups.put(groupId, fresh);
         }
         g = fresh;

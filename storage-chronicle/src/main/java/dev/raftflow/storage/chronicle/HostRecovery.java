@@ -125,19 +125,23 @@ final class HostRecovery {
   }
 
   /**
-   * Replays group {@code g}'s records again, up to queue index {@code lastQi} (cut points
-   * respected): a group reopened in a running host gets its state from its records as at a
-   * restart. The writer may append meanwhile; records after {@code lastQi} are not read.
+   * Replays group {@code g}'s records again, from the cycle holding queue index {@code from} (the
+   * first record the group needs, or {@link QueueLog#NONE} when it needs none) up to {@code
+   * lastQi}, cut points respected: a group reopened in a running host gets its state from its
+   * records as at a restart. The writer may append meanwhile; records after {@code lastQi} are
+   * not read.
    */
-  static void replayGroup(QueueLog log, ResetFile resets, GroupLog g, long lastQi) {
-    if (lastQi == NONE) {
+  static void replayGroup(QueueLog log, ResetFile resets, GroupLog g, long from, long lastQi) {
+    if (lastQi == NONE || from == NONE) {
       return;
     }
     CRC32C crc = new CRC32C();
     LogRecovery.BatchScratch scratch = new LogRecovery.BatchScratch();
     try (ExcerptTailer t = log.queue().createTailer()) {
       t.singleThreadedCheckDisabled(true);
-      t.toStart();
+      if (!t.moveToCycle(cycleOf(from))) {
+        t.toStart();
+      }
       while (g.damage == null) {
         long qi;
         byte[] raw = null;
