@@ -103,7 +103,7 @@ public final class ChronicleLogStore implements LogStore {
   /** Smallest block size: leaves entries of at least 8 KiB. */
   static final long MIN_BLOCK_SIZE = 64 << 10;
   /** Room left in a document for a record's header, a hard state and Chronicle's own header. */
-  private static final int RECORD_HEADROOM = 8 << 10;
+  static final int RECORD_HEADROOM = 8 << 10;
 
   private enum State { NEW, OPEN, CLOSED, FAILED }
 

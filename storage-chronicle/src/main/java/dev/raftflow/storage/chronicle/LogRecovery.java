@@ -13,10 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
-import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,63 +54,27 @@ final class LogRecovery {
   }
 
   Recovered run() throws IOException {
-    SingleChronicleQueue queue = log.queue();
-    IndexRuns positions = log.positions();
-    HardState hard = HardState.INITIAL;
     long acked = ack.queueIndex();
     // the entries stay in the queue: recovery keeps their terms (as runs) and where the few
     // configuration entries are, and verifies every one of them
-    IndexRuns terms = new IndexRuns();
-    ConfigIndexes configs = new ConfigIndexes();
+    LogReplay replay = new LogReplay(log.positions());
     BatchScratch scratch = new BatchScratch();
-    Records.SnapshotMark mark = null;
     long lastGood = NONE;
     long damage = NONE;
     String damageWhy = null;
 
-    try (ExcerptTailer t = queue.createTailer()) {
-      t.toStart();
-      while (true) {
-        long qi;
+    try (RecordScan scan = new RecordScan(log, resets)) {
+      for (RecordScan.Doc doc; (doc = scan.next(lastGood)) != null; ) {
+        long qi = doc.qi();
         Records.Record rec = null;
-        String bad = null;
-        boolean present;
-        try (DocumentContext dc = t.readingDocument()) {
-          present = dc.isPresent();
-          if (present) {
-            qi = dc.index();
-            Bytes<?> b = dc.wire().bytes();
-            byte[] raw = new byte[(int) b.readRemaining()];
-            b.read(raw);
-            try {
-              scratch.clear();
-              rec = Records.scan(raw, crc, scratch);
-            } catch (Records.CorruptRecordException e) {
-              bad = e.getMessage();
-            }
-          } else {
-            qi = t.index();
+        String bad = doc.bad();
+        if (bad == null) {
+          try {
+            scratch.clear();
+            rec = Records.scan(doc.raw(), crc, scratch);
+          } catch (Records.CorruptRecordException e) {
+            bad = e.getMessage();
           }
-        } catch (RuntimeException e) {
-          present = true;
-          qi = lastGood == NONE ? t.index() : Math.max(t.index(), lastGood + 1);
-          bad = "unreadable: " + e;
-        }
-        int c = cycleOf(qi);
-        Long cut = resets.cut(c);
-        boolean later = log.laterCycle(c) != null;
-        if (cut != null && qi >= cut) {
-          Integer next = log.laterCycle(c);
-          if (next == null || !t.moveToCycle(next)) {
-            break;
-          }
-          continue;
-        }
-        if (!present && !later) {
-          break; // the end
-        }
-        if (!present) {
-          bad = "log stops in cycle " + c + " although later cycle files exist";
         }
         if (bad != null) {
           if (acked != NONE && qi <= acked) {
@@ -126,46 +87,12 @@ final class LogRecovery {
         }
         lastGood = qi;
         if (rec instanceof Records.ScannedBatch rb) {
-          if (rb.hardState() != null) {
-            hard = rb.hardState();
-          }
-          if (rb.count() > 0) {
-            long i = rb.firstIndex();
-            int n = rb.count();
-            long heldLast = positions.lastIndex(); // entries held before this batch
-            if (positions.size() == 0 || i < positions.firstIndex()) {
-              terms.reset(i);
-              configs.clear();
-              positions.reset(i);
-            } else if (i > heldLast + 1) {
-              throw refused(log.files().file(cycleOf(qi)), "the log is inconsistent: entry " + i + " at queue index "
-                  + describe(qi) + " follows entry " + heldLast);
-            } else {
-              terms.truncateFrom(i);
-              configs.truncateFrom(i);
-              positions.truncateFrom(i);
-            }
-            for (int k = 0; k < n; k++) {
-              terms.add(scratch.term(k));
-              positions.add(qi);
-            }
-            scratch.configsTo(configs);
+          String problem = replay.batch(qi, rb, scratch);
+          if (problem != null) {
+            throw refused(log.files().file(cycleOf(qi)), problem);
           }
         } else if (rec instanceof Records.SnapshotMark m) {
-          mark = m;
-          hard = m.hardState();
-          boolean held = positions.size() > 0;
-          if (m.keep() && held && m.index() < positions.lastIndex()) {
-            if (m.index() >= positions.firstIndex()) {
-              terms.dropUpTo(m.index());
-              configs.dropUpTo(m.index());
-              positions.dropUpTo(m.index());
-            }
-          } else {
-            terms.reset(m.index() + 1);
-            configs.clear();
-            positions.reset(m.index() + 1);
-          }
+          replay.snapshot(m);
         }
       }
     }
@@ -175,16 +102,21 @@ final class LogRecovery {
           + describe(acked) + " (raft index " + ack.raftLastIndex() + ", in this cycle file, which "
           + (Files.exists(missing) ? "exists" : "is missing") + "): acknowledged entries are lost");
     }
-    voidTail(queue, damage, damageWhy, lastGood);
-    return finish(hard, mark, terms, configs, lastGood);
+    voidTail(dir, log, resets, damage, damageWhy, lastGood);
+    return finish(replay.hard, replay.mark, replay.terms, replay.configs, lastGood);
   }
 
   private StoreRefusedException refused(Path file, String problem) {
     return new StoreRefusedException(dir.path(), file, problem, StoreRefusedException.Recovery.WIPE_AND_REJOIN);
   }
 
-  /** Drops cycles after a damaged one, cuts the last cycle, resumes writing in a new one. */
-  private void voidTail(SingleChronicleQueue queue, long damage, String damageWhy, long lastGood) throws IOException {
+  /**
+   * Drops cycles after a damaged one ({@code damage}, or {@link QueueLog#NONE}), cuts the last
+   * cycle after {@code lastGood}, resumes writing in a new one. Shared with {@link HostRecovery}.
+   */
+  static void voidTail(StoreDirectory dir, QueueLog log, ResetFile resets, long damage, String damageWhy, long lastGood)
+      throws IOException {
+    SingleChronicleQueue queue = log.queue();
     int lastCycle = queue.lastCycle();
     if (damage != NONE) {
       int dc = cycleOf(damage);
@@ -240,7 +172,7 @@ final class LogRecovery {
   }
 
   /** The terms and configuration entries of the batch being scanned, until it is placed. */
-  private static final class BatchScratch implements Records.EntrySink {
+  static final class BatchScratch implements Records.EntrySink {
     private long[] terms = new long[1024];
     private int count;
     private final java.util.List<Long> configs = new java.util.ArrayList<>();

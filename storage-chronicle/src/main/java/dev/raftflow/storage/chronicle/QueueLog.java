@@ -24,7 +24,7 @@ import net.openhft.chronicle.wire.DocumentContext;
  * <p>Threading: one thread appends (the store's I/O thread, or the caller in inline mode); reads
  * come from any thread. Appends, reads and compaction hold this object's monitor.
  */
-final class QueueLog implements AutoCloseable {
+final class QueueLog implements AutoCloseable, RecoveredEntries.EntryReader {
   /** Queue index meaning "no record". */
   static final long NONE = Long.MIN_VALUE;
   static final RollCycle ROLL_CYCLE = LegacyRollCycles.MINUTELY;
@@ -215,7 +215,8 @@ final class QueueLog implements AutoCloseable {
    * @throws IndexOutOfBoundsException if the log does not hold {@code index}
    * @throws IllegalStateException if its record is unreadable or damaged
    */
-  synchronized LogEntry read(long index, Supplier<String> whyNot) {
+  @Override
+  public synchronized LogEntry read(long index, Supplier<String> whyNot) {
     if (reader == null) {
       throw new IllegalStateException(whyNot.get());
     }
@@ -240,6 +241,29 @@ final class QueueLog implements AutoCloseable {
       return cachedEntries.get((int) (index - cachedFirst));
     } catch (Records.CorruptRecordException e) {
       throw new IllegalStateException("entry " + index + " is damaged: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The bytes of the record at queue index {@code qi}, or null when the queue has none there.
+   *
+   * @throws IllegalStateException saying {@code whyNot} if the queue is not readable (closed)
+   */
+  synchronized byte[] readRecord(long qi, Supplier<String> whyNot) {
+    if (reader == null) {
+      throw new IllegalStateException(whyNot.get());
+    }
+    if (!reader.moveToIndex(qi)) {
+      return null;
+    }
+    try (DocumentContext dc = reader.readingDocument()) {
+      if (!dc.isPresent()) {
+        return null;
+      }
+      Bytes<?> b = dc.wire().bytes();
+      byte[] raw = new byte[(int) b.readRemaining()];
+      b.read(raw);
+      return raw;
     }
   }
 

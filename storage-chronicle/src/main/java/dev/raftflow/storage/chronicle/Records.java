@@ -94,6 +94,7 @@ final class Records {
     private long firstIndex;
     private long nextIndex;
     private boolean open;
+    private boolean hard;
 
     BatchEncoder(CRC32C crc) {
       this.crc = crc;
@@ -134,6 +135,37 @@ final class Records {
       count = 0;
       firstIndex = 0;
       open = true;
+      hard = hs != null;
+    }
+
+    /** Whether the batch being built carries a hard state. */
+    boolean hasHardState() {
+      return open && hard;
+    }
+
+    /**
+     * Adds a run of consecutive entries, calling {@code flush} (which must {@link #finish} and
+     * write the batch) first when they do not follow the batch's entries (they replace a suffix)
+     * and whenever the next entry would take the batch past {@code maxBytes}; begins a batch
+     * without a hard state when none is open.
+     */
+    void addRun(List<LogEntry> es, long maxBytes, Runnable flush) {
+      if (es.isEmpty()) {
+        return;
+      }
+      if (open && count > 0 && es.get(0).index() != nextIndex) {
+        flush.run(); // replaces a suffix: a batch holds one run of consecutive entries
+      }
+      for (int k = 0, n = es.size(); k < n; k++) {
+        LogEntry e = es.get(k);
+        if (open && count > 0 && size() + entrySize(e) > maxBytes) {
+          flush.run();
+        }
+        if (!open) {
+          begin(null);
+        }
+        add(e);
+      }
     }
 
     void add(LogEntry e) {

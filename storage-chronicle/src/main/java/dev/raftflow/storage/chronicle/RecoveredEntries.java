@@ -7,14 +7,21 @@ import dev.raftflow.engine.spi.StoredEntries;
  * The entries recovery verified and left in the queue: their terms as recovered, the indexes of the
  * configuration entries, and reads through the store's reader. The node reads only indexes it still
  * holds as recovered, which the queue keeps until a snapshot drops them. Thread-safe: reads go
- * through {@link QueueLog#read}.
+ * through the {@link EntryReader} ({@link QueueLog#read}).
  */
 final class RecoveredEntries implements StoredEntries {
+
+  /** Reads a stored entry, verified (a {@link QueueLog}, or one group's log in a host store). */
+  interface EntryReader {
+    /** The entry at {@code index}; throws {@link IllegalStateException} saying {@code whyNot} when closed. */
+    LogEntry read(long index, java.util.function.Supplier<String> whyNot);
+  }
+
   private final IndexRuns terms;
   private final long[] configs;
-  private final QueueLog log;
+  private final EntryReader log;
 
-  RecoveredEntries(IndexRuns terms, long[] configs, QueueLog log) {
+  RecoveredEntries(IndexRuns terms, long[] configs, EntryReader log) {
     this.terms = terms;
     this.configs = configs;
     this.log = log;

@@ -2,7 +2,6 @@ package dev.raftflow.storage.chronicle;
 
 import static dev.raftflow.storage.chronicle.QueueLog.NONE;
 
-import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.HardState;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.Snapshot;
@@ -24,7 +23,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Used by one thread at a time: the store's writer thread, or the caller in inline mode.
  */
-final class RoundWriter {
+final class RoundWriter implements WriterThread.Rounds {
 
   /** A SNAPSHOT record written: its snapshot file seq, index, and the cycle holding it. */
   private record Committed(long seq, long index, int cycle) {}
@@ -65,7 +64,8 @@ final class RoundWriter {
    * the round's content or {@code forceSync} asks, writes the watermark (and syncs the ack file
    * when {@code syncAck}), then completes the round's futures in order.
    */
-  void write(List<PendingWrite> round, boolean forceSync, boolean syncAck) throws IOException {
+  @Override
+  public void write(List<PendingWrite> round, boolean forceSync, boolean syncAck) throws IOException {
     boolean sync = forceSync || options.durability() == Durability.FSYNC;
     Committed committed = null;
     synchronized (log) {
@@ -137,22 +137,7 @@ final class RoundWriter {
       flushBatch(); // the hard state goes in the header of a new batch
       batch.begin(hard);
     }
-    List<LogEntry> es = w.entries();
-    if (!es.isEmpty()) {
-      if (batch.isOpen() && batch.count() > 0 && es.get(0).index() != batch.nextIndex()) {
-        flushBatch(); // replaces a suffix: a batch holds one run of consecutive entries
-      }
-      for (int k = 0, n = es.size(); k < n; k++) {
-        LogEntry e = es.get(k);
-        if (batch.isOpen() && batch.count() > 0 && batch.size() + Records.entrySize(e) > maxBatchBytes) {
-          flushBatch();
-        }
-        if (!batch.isOpen()) {
-          batch.begin(null);
-        }
-        batch.add(e);
-      }
-    }
+    batch.addRun(w.entries(), maxBatchBytes, this::flushBatch);
     return mark;
   }
 

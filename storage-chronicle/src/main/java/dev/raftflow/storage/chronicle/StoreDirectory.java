@@ -96,8 +96,16 @@ final class StoreDirectory {
     }
   }
 
-  private static String formatLine(int format) {
-    return "raftflow-chronicle-log format " + format + "\n";
+  /** The name in a single-group store's {@code format} line. */
+  static final String LOG_FORMAT_NAME = "raftflow-chronicle-log";
+
+  private static String formatLine(String name, int format) {
+    return name + " format " + format + "\n";
+  }
+
+  /** {@link #checkFormat(String, int)} for a single-group store ({@link ChronicleLogStore}). */
+  void checkFormat() throws IOException {
+    checkFormat(LOG_FORMAT_NAME, Records.FORMAT);
   }
 
   /**
@@ -107,13 +115,13 @@ final class StoreDirectory {
    *
    * @throws StoreRefusedException if the directory holds another format or lost its format file
    */
-  void checkFormat() throws IOException {
+  void checkFormat(String name, int format) throws IOException {
     Path f = dir.resolve(FORMAT_FILE);
     if (Files.exists(f)) {
       String line = Files.readString(f, StandardCharsets.UTF_8);
-      if (!line.equals(formatLine(Records.FORMAT))) {
+      if (!line.equals(formatLine(name, format))) {
         throw new StoreRefusedException(dir, f, "storage format '" + line.strip() + "'; this build reads only format "
-            + Records.FORMAT + " ('" + formatLine(Records.FORMAT).strip() + "')", StoreRefusedException.Recovery.OTHER_FORMAT);
+            + format + " ('" + formatLine(name, format).strip() + "')", StoreRefusedException.Recovery.OTHER_FORMAT);
       }
       return;
     }
@@ -127,7 +135,7 @@ final class StoreDirectory {
     Path tmp = dir.resolve(FORMAT_FILE + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.WRITE)) {
-      ByteBuffer b = ByteBuffer.wrap(formatLine(Records.FORMAT).getBytes(StandardCharsets.UTF_8));
+      ByteBuffer b = ByteBuffer.wrap(formatLine(name, format).getBytes(StandardCharsets.UTF_8));
       while (b.hasRemaining()) {
         ch.write(b);
       }

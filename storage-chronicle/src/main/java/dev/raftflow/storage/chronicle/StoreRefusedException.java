@@ -21,7 +21,12 @@ public final class StoreRefusedException extends IllegalStateException {
     /** The files could not be created, opened or read: an environment problem, not damage. */
     FIX_ACCESS,
     /** Another store (in this or another process) holds the directory. */
-    IN_USE;
+    IN_USE,
+    /**
+     * One group's acknowledged data in a {@link ChronicleHostLogStore} is lost or cannot be
+     * trusted: that group's member must start over; the host's other groups are not affected.
+     */
+    DELETE_GROUP_AND_REJOIN;
 
     String advice(Path dir) {
       return switch (this) {
@@ -35,6 +40,10 @@ public final class StoreRefusedException extends IllegalStateException {
         case FIX_ACCESS -> "check that " + dir + " and the file exist and are readable and writable by this user,"
             + " and that the disk is not full or failing; then start the member again on the same directory";
         case IN_USE -> "stop the other process using " + dir + ", or give this member its own --data-dir";
+        case DELETE_GROUP_AND_REJOIN -> "do not start this group's member on these records. Remove the member from"
+            + " its group, delete the group's data from the host store in " + dir + " (HostLogStore.deleteGroup), then"
+            + " start the group's member again and add it back: it receives a snapshot from the leader. The host's"
+            + " other groups are not affected";
       };
     }
   }

@@ -1,5 +1,6 @@
 package dev.raftflow.storage.chronicle;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -8,7 +9,7 @@ import java.util.function.Consumer;
 
 /**
  * The store's I/O thread: takes the writes handed over, drains every one that is waiting into a
- * round and has the {@link RoundWriter} write it (group commit). Between rounds it syncs the ack
+ * round and has its {@link Rounds} ({@link RoundWriter}, {@link HostRoundWriter}) write it (group commit). Between rounds it syncs the ack
  * file once it has been dirty for the ack sync interval. {@link PendingWrite#CLOSE} ends it after
  * a final, synced round.
  *
@@ -16,14 +17,20 @@ import java.util.function.Consumer;
  * stops. {@link #submit} may be called from any thread.
  */
 final class WriterThread {
+
+  /** Writes one round of writes durably and completes their futures (see {@link RoundWriter#write}). */
+  interface Rounds {
+    void write(List<PendingWrite> round, boolean forceSync, boolean syncAck) throws IOException;
+  }
+
   private final LinkedBlockingQueue<PendingWrite> pending = new LinkedBlockingQueue<>();
-  private final RoundWriter writer;
+  private final Rounds writer;
   private final AckFile ack;
   private final long ackSyncIntervalMillis;
   private final Consumer<Throwable> onFailure;
   private final Thread thread;
 
-  WriterThread(String name, RoundWriter writer, AckFile ack, long ackSyncIntervalMillis, Consumer<Throwable> onFailure) {
+  WriterThread(String name, Rounds writer, AckFile ack, long ackSyncIntervalMillis, Consumer<Throwable> onFailure) {
     this.writer = writer;
     this.ack = ack;
     this.ackSyncIntervalMillis = ackSyncIntervalMillis;
