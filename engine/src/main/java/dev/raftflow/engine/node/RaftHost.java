@@ -47,6 +47,7 @@ public final class RaftHost implements AutoCloseable {
   private final Random random;
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
   private final Disposable reachability;
+  private final Disposable balancing;
   private volatile boolean closed;
 
   private record Group(RaftNode node, HostLoop loop) {}
@@ -69,6 +70,9 @@ public final class RaftHost implements AutoCloseable {
             wakeFollowersOf(r.hostId());
           }
         }, e -> LOG.error("{}: the peer hosts' reachability stream failed; quiet groups wake only on traffic", id, e));
+    this.balancing = b.balanceEvery == null ? null
+        : reactor.core.publisher.Flux.interval(b.balanceEvery, reactor.core.scheduler.Schedulers.parallel())
+            .subscribe(t -> balanceLeaders(), e -> LOG.error("{}: leader balancing stopped", id, e));
   }
 
   public static Builder builder() {
@@ -203,6 +207,60 @@ public final class RaftHost implements AutoCloseable {
     return stopGroup(groupId).thenRun(() -> store.deleteGroup(groupId));
   }
 
+  /**
+   * One round of leader spread: counts, over the groups running here, how many each host leads (as
+   * this host sees them), and when this host leads more than its share (the groups led divided by the
+   * hosts among them, rounded up), hands leadership of one group to the voter of that group that
+   * leads the fewest. One transfer per round, so hosts that balance at the same time do not
+   * overshoot. Returns the group handed over, or null. Any thread.
+   */
+  public String balanceLeaders() {
+    Map<String, Integer> led = new java.util.HashMap<>();
+    Set<String> hosts = new java.util.HashSet<>();
+    int groupsLed = 0;
+    for (Group g : groups.values()) {
+      RaftNode n = g.node();
+      hosts.addAll(n.membership().voters());
+      String leader = n.state().leaderId();
+      if (leader != null) {
+        led.merge(leader, 1, Integer::sum);
+        groupsLed++;
+      }
+    }
+    int mine = led.getOrDefault(id, 0);
+    int share = hosts.isEmpty() ? 0 : (groupsLed + hosts.size() - 1) / hosts.size();
+    if (mine <= share) {
+      return null;
+    }
+    for (Group g : groups.values()) {
+      RaftNode n = g.node();
+      if (n.state().role() != dev.raftflow.engine.Role.LEADER || n.isClosed()) {
+        continue;
+      }
+      String target = null;
+      for (String v : n.membership().voters()) {
+        if (!v.equals(id) && (target == null || led.getOrDefault(v, 0) < led.getOrDefault(target, 0))) {
+          target = v;
+        }
+      }
+      if (target != null && led.getOrDefault(target, 0) + 1 < mine) {
+        String group = groupOf(n);
+        n.transferLeadership(target).exceptionally(e -> null); // a failed transfer is retried next round
+        return group;
+      }
+    }
+    return null;
+  }
+
+  private String groupOf(RaftNode node) {
+    for (Map.Entry<String, Group> e : groups.entrySet()) {
+      if (e.getValue().node() == node) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
   private void wakeFollowersOf(String peerHost) {
     int woken = 0;
     for (Group g : groups.values()) {
@@ -227,6 +285,9 @@ public final class RaftHost implements AutoCloseable {
       closed = true;
     }
     reachability.dispose();
+    if (balancing != null) {
+      balancing.dispose();
+    }
     for (Group g : groups.values()) {
       g.node().close();
     }
@@ -252,8 +313,21 @@ public final class RaftHost implements AutoCloseable {
     private RaftOptions options = RaftOptions.builder().quiesce(true).build();
     private int loops = Runtime.getRuntime().availableProcessors();
     private Random random = new Random();
+    private Duration balanceEvery;
 
     private Builder() {}
+
+    /**
+     * Spreads leadership over the hosts: every {@code interval}, a host leading more than its share
+     * of its groups hands one over ({@link RaftHost#balanceLeaders()}). Default off.
+     */
+    public Builder balanceLeaders(Duration interval) {
+      if (interval != null && (interval.isNegative() || interval.isZero())) {
+        throw new IllegalArgumentException("the balancing interval must be positive, was " + interval);
+      }
+      this.balanceEvery = interval;
+      return this;
+    }
 
     /** The process's transport (required); the host closes it when it closes. */
     public Builder transport(HostTransport transport) {

@@ -156,6 +156,48 @@ class RaftHostTest {
   }
 
   @Test
+  void balancingSpreadsLeadershipOverTheHosts() throws Exception {
+    startGroups(12);
+    for (String g : List.of("g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9", "g10", "g11")) {
+      commitOne(g, "x");
+    }
+    // pile every leadership onto h1 first
+    for (int g = 0; g < 12; g++) {
+      RaftNode leader = leaderOf("g" + g);
+      if (!leader.id().equals("h1")) {
+        leader.transferLeadership("h1").get(10, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(ledBy("h1")).isEqualTo(12);
+    // rounds of balancing on every host until no host hands anything over
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      boolean moved = false;
+      for (String h : HOSTS) {
+        moved |= hosts.get(h).balanceLeaders() != null;
+      }
+      if (!moved && HOSTS.stream().allMatch(h -> ledBy(h) == 4)) {
+        break;
+      }
+      assertThat(System.nanoTime()).as("balanced within 20 s: " + ledBy("h1") + "/" + ledBy("h2") + "/" + ledBy("h3"))
+          .isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    assertThat(HOSTS).allSatisfy(h -> assertThat(ledBy(h)).isEqualTo(4));
+  }
+
+  private int ledBy(String host) {
+    int n = 0;
+    for (int g = 0; g < 12; g++) {
+      RaftNode leader = leaderOf("g" + g);
+      if (leader != null && leader.id().equals(host)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Test
   void refusesADuplicateGroupAndAForeignTickInterval() {
     startGroups(1);
     RaftHost h = hosts.get("h1");

@@ -150,8 +150,9 @@ public final class RSocketTransport implements Transport {
         counters.droppedUnreachable.increment();
         if (warnedOldPeers.add(message.to())) {
           log.warn("{}: not sending {} to '{}': it speaks wire version {} (or has not dialed in yet), the message "
-              + "needs version 2; upgrade it to use follower reads (docs/compatibility.md)", nodeId,
-              message.getClass().getSimpleName(), message.to(), version);
+              + "needs version {} (follower reads need 2; quiet groups need a host transport, 3) "
+              + "(docs/compatibility.md)", nodeId, message.getClass().getSimpleName(), message.to(), version,
+              WireVersions.needed(message));
         }
         return;
       }

@@ -1,6 +1,7 @@
 package dev.raftflow.transport.rsocket;
 
 import dev.raftflow.engine.message.Message;
+import dev.raftflow.engine.message.Quiesce;
 import dev.raftflow.engine.message.ReadIndexRequest;
 import dev.raftflow.engine.message.ReadIndexResponse;
 import java.nio.ByteBuffer;
@@ -83,6 +84,14 @@ public final class WireVersions {
 
   /** Whether {@code m} may be sent to a member that speaks {@code version}. */
   static boolean carries(int version, Message m) {
-    return version >= 2 || !(m instanceof ReadIndexRequest || m instanceof ReadIndexResponse);
+    return version >= needed(m);
+  }
+
+  /** The oldest version that carries {@code m}: Quiesce only between hosts (multi-raft), read-index messages from 2. */
+  static int needed(Message m) {
+    if (m instanceof Quiesce) {
+      return GROUPS;
+    }
+    return m instanceof ReadIndexRequest || m instanceof ReadIndexResponse ? 2 : OLDEST;
   }
 }
