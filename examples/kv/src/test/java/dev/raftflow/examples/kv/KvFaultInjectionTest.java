@@ -47,8 +47,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Short by default (the normal test suite); {@code -Djepsen.seconds=N} sets the fault period of
  * both variants, {@code -Djepsen.members=3} (or 5) runs one variant only, {@code -Djepsen.seed},
- * {@code -Djepsen.clients} (default 5) and {@code -Djepsen.reads=read-index|lease|follower} (default
- * read-index) vary the run. Prints the nemesis's faults as they happen and a summary. Member logs
+ * {@code -Djepsen.clients} (default 5), {@code -Djepsen.timeout-ms} (a client call's timeout, default
+ * 1000; shorter makes more writes indeterminate) and {@code -Djepsen.reads=read-index|lease|follower}
+ * (default read-index) vary the run. Prints the nemesis's faults as they happen and a summary. Member logs
  * are kept under {@code target/jepsen/} when a run fails.
  */
 class KvFaultInjectionTest {
@@ -75,11 +76,13 @@ class KvFaultInjectionTest {
     long seed = Long.getLong("jepsen.seed", ThreadLocalRandom.current().nextLong());
     int clients = Integer.getInteger("jepsen.clients", 5);
     String reads = System.getProperty("jepsen.reads", "read-index");
-    if (seconds < 1 || clients < 1 || !List.of("read-index", "lease", "follower").contains(reads)) {
-      throw new IllegalArgumentException("need jepsen.seconds >= 1, jepsen.clients >= 1 and jepsen.reads one of "
-          + "read-index, lease, follower; got " + seconds + ", " + clients + ", " + reads);
+    int timeoutMs = Integer.getInteger("jepsen.timeout-ms", 1000);
+    if (seconds < 1 || clients < 1 || timeoutMs < 10 || !List.of("read-index", "lease", "follower").contains(reads)) {
+      throw new IllegalArgumentException("need jepsen.seconds >= 1, jepsen.clients >= 1, jepsen.timeout-ms >= 10 and "
+          + "jepsen.reads one of read-index, lease, follower; got " + seconds + ", " + clients + ", " + timeoutMs
+          + ", " + reads);
     }
-    new Run(members, seconds, seed, clients, reads).execute();
+    new Run(members, seconds, seed, clients, reads, Duration.ofMillis(timeoutMs)).execute();
   }
 
   /** One run: start, load and faults, heal, converge, check, report. */
@@ -89,23 +92,26 @@ class KvFaultInjectionTest {
     final long seed;
     final int clients;
     final String reads;
+    final Duration callTimeout;
     final Path dir;
     final KvHistory history = new KvHistory();
     final List<String> problems = new ArrayList<>();
 
-    Run(int members, int seconds, long seed, int clients, String reads) {
+    Run(int members, int seconds, long seed, int clients, String reads, Duration callTimeout) {
       this.members = members;
       this.seconds = seconds;
       this.seed = seed;
       this.clients = clients;
       this.reads = reads;
+      this.callTimeout = callTimeout;
       this.dir = Path.of("target", "jepsen", members + "-members-" + Long.toUnsignedString(seed, 36));
     }
 
     void execute() throws Exception {
       long t0 = System.nanoTime();
-      OUT.printf("jepsen: %d members, %d clients, %d s of faults, reads %s, seed %d (rerun: -Djepsen.seed=%d), "
-          + "logs in %s%n", members, clients, seconds, reads, seed, seed, dir.toAbsolutePath());
+      OUT.printf("jepsen: %d members, %d clients (call timeout %d ms), %d s of faults, reads %s, seed %d (rerun: "
+          + "-Djepsen.seed=%d), logs in %s%n", members, clients, callTimeout.toMillis(), seconds, reads, seed, seed,
+          dir.toAbsolutePath());
       deleteTree(dir);
       List<String> flags = new ArrayList<>(List.of("--follower-reads", "--snapshot-every", "500"));
       if (reads.equals("lease")) {
@@ -119,7 +125,7 @@ class KvFaultInjectionTest {
           RemoteClient admin = new RemoteClient(cluster.clientEndpoints())) {
         OUT.printf("jepsen: members ready after %.1f s%n", (System.nanoTime() - t0) / 1e9);
         KvWorkload load = new KvWorkload(cluster.clientEndpoints(),
-            reads.equals("follower") ? cluster.ids() : List.of(), history, seed, 10);
+            reads.equals("follower") ? cluster.ids() : List.of(), history, seed, 10, callTimeout);
         KvNemesis nemesis = new KvNemesis(cluster, admin, seed, OUT);
         load.start(clients);
         try {
@@ -259,7 +265,13 @@ class KvFaultInjectionTest {
             LinearizabilityChecker.Result<KvModel.Input, String> r =
                 LinearizabilityChecker.check(new KvModel(), e.getValue());
             if (!r.linearizable()) {
-              bad.add(describe(r));
+              String text = describe(r);
+              Path file = dir.resolve("history-" + e.getKey() + ".txt");
+              Files.writeString(file, text + System.lineSeparator());
+              List<String> lines = text.lines().toList();
+              bad.add(String.join(System.lineSeparator(), lines.subList(0, Math.min(lines.size(), 41)))
+                  + (lines.size() > 41 ? System.lineSeparator() + "  ... (all " + (lines.size() - 1)
+                  + " operations in " + file.toAbsolutePath() + ")" : ""));
             }
           }
           verdicts.complete(bad);

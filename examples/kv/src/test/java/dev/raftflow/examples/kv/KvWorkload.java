@@ -32,6 +32,7 @@ final class KvWorkload {
   private final KvHistory history;
   private final long seed;
   private final long keyNanos;
+  private final Duration callTimeout;
   private final long start = System.nanoTime();
   private final Set<String> keysUsed = new ConcurrentSkipListSet<>();
   private final List<Thread> threads = new ArrayList<>();
@@ -39,14 +40,17 @@ final class KvWorkload {
 
   /**
    * @param readMembers member each client reads from, by client number modulo its size; empty: the leader
+   * @param callTimeout how long a client call may take, retries included (a try: a quarter of it, at most 1 s);
+   *     a write that takes longer is indeterminate
    */
   KvWorkload(Map<String, InetSocketAddress> endpoints, List<String> readMembers, KvHistory history, long seed,
-      int keySeconds) {
+      int keySeconds, Duration callTimeout) {
     this.endpoints = Map.copyOf(endpoints);
     this.readMembers = List.copyOf(readMembers);
     this.history = history;
     this.seed = seed;
     this.keyNanos = keySeconds * 1_000_000_000L;
+    this.callTimeout = callTimeout;
   }
 
   /** Starts {@code clients} threads. */
@@ -81,7 +85,8 @@ final class KvWorkload {
     String readFrom = readMembers.isEmpty() ? null : readMembers.get(client % readMembers.size());
     Map<String, String> lastSeen = new HashMap<>();
     long n = 0;
-    try (KvClient kv = new KvClient(endpoints, readFrom, Duration.ofSeconds(5), Duration.ofSeconds(1))) {
+    try (KvClient kv = new KvClient(endpoints, readFrom, callTimeout,
+        Duration.ofMillis(Math.min(1000, Math.max(1, callTimeout.toMillis() / 4))))) {
       while (!stopping) {
         long generation = (System.nanoTime() - start) / keyNanos;
         String key = "g" + generation + "-k" + random.nextInt(KEYS_AT_ONCE);
