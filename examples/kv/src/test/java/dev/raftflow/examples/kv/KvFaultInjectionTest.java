@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
  *       stale read, no write applied twice (every value is unique, and a put is checked as the swap
  *       from the value it answered);
  *   <li>no write answered its own value as the one it replaced (a duplicate apply);
+ *   <li>every client, with the client object it used under the faults, can write again after the heal;
  *   <li>every member holds the same map (read on each member with follower reads) and the same
  *       applied index, and the map matches the final reads.
  * </ul>
@@ -136,6 +137,8 @@ class KvFaultInjectionTest {
         faults = nemesis.counts();
         faultEnd = System.nanoTime();
         healAll(cluster);
+        awaitConvergence(cluster, admin);
+        problems.addAll(load.writeAfterHeal());
         awaitConvergence(cluster, admin);
         finals = finalReads(cluster, load.keysUsed());
         compareMembers(cluster, admin, finals);

@@ -2,6 +2,7 @@ package dev.raftflow.examples.kv;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.raftflow.client.SessionRefusedException;
 import dev.raftflow.testkit.KvModel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -20,8 +21,10 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * value written is unique ({@code c<client>-<n>}), so a write applied twice or a stale read shows in
  * the history. A CAS expects the value its client last saw for the key. The keys in use change
  * every {@code keySeconds} (four fresh keys each time), which keeps each key's history small enough
- * for the checker however long the run. A write that fails in any way is recorded as indeterminate;
- * a read that fails is recorded as failed (it changed nothing).
+ * for the checker however long the run. A write refused (its session refused, or the service) is
+ * recorded as failed, one that fails otherwise (a timeout) as indeterminate; a read that fails as
+ * failed (it changed nothing). After {@link #stop()}, each client writes once more when told the
+ * cluster is healed ({@link #writeAfterHeal()}): a client left unable to write shows there.
  */
 final class KvWorkload {
 
@@ -36,6 +39,9 @@ final class KvWorkload {
   private final long start = System.nanoTime();
   private final Set<String> keysUsed = new ConcurrentSkipListSet<>();
   private final List<Thread> threads = new ArrayList<>();
+  private final List<String> stuck = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.concurrent.CountDownLatch healed = new java.util.concurrent.CountDownLatch(1);
+  private java.util.concurrent.CountDownLatch parked;
   private volatile boolean stopping;
 
   /**
@@ -55,6 +61,7 @@ final class KvWorkload {
 
   /** Starts {@code clients} threads. */
   void start(int clients) {
+    parked = new java.util.concurrent.CountDownLatch(clients);
     for (int c = 0; c < clients; c++) {
       int client = c;
       Thread t = new Thread(() -> runClient(client), "kv-client-" + c);
@@ -64,15 +71,27 @@ final class KvWorkload {
     }
   }
 
-  /** Stops the clients and waits until each finished its operation under way (at most its call timeout). */
+  /** Stops the clients' load and waits until each finished its operation under way (at most its call timeout). */
   void stop() throws InterruptedException {
     stopping = true;
+    if (!parked.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new IllegalStateException("clients did not stop within 30 s");
+    }
+  }
+
+  /**
+   * Once the cluster is healed: each client, with the same {@link KvClient} it used under the
+   * faults, writes once more (key {@code after-heal-c<client>}); returns the clients that could not.
+   */
+  List<String> writeAfterHeal() throws InterruptedException {
+    healed.countDown();
     for (Thread t : threads) {
       t.join(30_000);
       if (t.isAlive()) {
-        throw new IllegalStateException(t.getName() + " did not stop within 30 s");
+        stuck.add(t.getName() + " did not finish its write after the heal within 30 s");
       }
     }
+    return List.copyOf(stuck);
   }
 
   /** Every key a client used. */
@@ -101,6 +120,28 @@ final class KvWorkload {
           cas(kv, client, key, lastSeen.get(key), value, lastSeen);
         }
       }
+      parked.countDown();
+      healed.await();
+      String key = "after-heal-c" + client;
+      keysUsed.add(key);
+      boolean written = false;
+      for (int attempt = 0; attempt < 5 && !written; attempt++) { // a slow first try may time out
+        written = put(kv, client, key, "c" + client + "-" + n++, lastSeen);
+      }
+      if (!written) {
+        stuck.add("client " + client + " could not write after the heal (5 tries)");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A refusal (session refused, the service's rejection) was not applied; anything else may have been. */
+  private void writeFailed(int client, KvModel.Input in, long call, RuntimeException e) {
+    if (e instanceof SessionRefusedException || e instanceof KvException) {
+      history.failed();
+    } else {
+      history.indeterminate(client, in, call);
     }
   }
 
@@ -116,14 +157,17 @@ final class KvWorkload {
     }
   }
 
-  private void put(KvClient kv, int client, String key, String value, Map<String, String> lastSeen) {
+  /** Whether it was acknowledged. */
+  private boolean put(KvClient kv, int client, String key, String value, Map<String, String> lastSeen) {
     long call = KvHistory.now();
     try {
       Optional<byte[]> previous = kv.put(key, value.getBytes(UTF_8)).block();
       history.putOk(client, key, value, previous.map(b -> new String(b, UTF_8)).orElse(null), call);
       lastSeen.put(key, value);
+      return true;
     } catch (RuntimeException e) {
-      history.indeterminate(client, KvModel.Input.put(key, value), call);
+      writeFailed(client, KvModel.Input.put(key, value), call, e);
+      return false;
     }
   }
 
@@ -136,7 +180,7 @@ final class KvWorkload {
       history.ok(client, in, Boolean.toString(applied), call);
       lastSeen.put(key, applied ? value : (a.previous() == null ? null : new String(a.previous(), UTF_8)));
     } catch (RuntimeException e) {
-      history.indeterminate(client, in, call);
+      writeFailed(client, in, call, e);
     }
   }
 }
