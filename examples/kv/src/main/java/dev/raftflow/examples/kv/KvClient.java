@@ -24,10 +24,11 @@ import reactor.util.retry.Retry;
 
 /**
  * A client of a KV cluster ({@code kv server} members), to embed in an application. Writes go
- * through one exactly-once session (opened on first use, opened again if it expires): each write is
- * applied at most once however often it is retried across timeouts and leader changes. Reads ask
- * the leader (or, with {@code readFrom}, that member first: any member with follower reads on) and
- * are linearizable. Thread-safe; calls may run concurrently and are pipelined.
+ * through one exactly-once session (opened on first use, opened again if it expires, or for later
+ * writes after one ended without an answer): each write is applied at most once however often it
+ * is retried across timeouts and leader changes. Reads ask the leader (or, with {@code readFrom},
+ * that member first: any member with follower reads on) and are linearizable. Thread-safe; calls
+ * may run concurrently and are pipelined.
  *
  * <p>Every call is a lazy {@link Mono}; each subscription is one request (resubscribing a write sends
  * another write). Calls fail with {@link KvException} when refused for good (malformed, a member's
