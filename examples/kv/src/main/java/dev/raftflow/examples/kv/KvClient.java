@@ -24,10 +24,11 @@ import reactor.util.retry.Retry;
 
 /**
  * A client of a KV cluster ({@code kv server} members), to embed in an application. Writes go
- * through one exactly-once session (opened on first use, opened again if it expires): each write is
- * applied at most once however often it is retried across timeouts and leader changes. Reads ask
- * the leader (or, with {@code readFrom}, that member first: any member with follower reads on) and
- * are linearizable. Thread-safe; calls may run concurrently and are pipelined.
+ * through one exactly-once session (opened on first use, opened again if it expires, or for later
+ * writes after one ended without an answer): each write is applied at most once however often it
+ * is retried across timeouts and leader changes. Reads ask the leader (or, with {@code readFrom},
+ * that member first: any member with follower reads on) and are linearizable. Thread-safe; calls
+ * may run concurrently and are pipelined.
  *
  * <p>Every call is a lazy {@link Mono}; each subscription is one request (resubscribing a write sends
  * another write). Calls fail with {@link KvException} when refused for good (malformed, a member's
@@ -119,11 +120,11 @@ public final class KvClient implements AutoCloseable {
     byte[] data = command.encode();
     return Mono.defer(() -> {
       Mono<RemoteSession> s = session();
-      return s.flatMap(open -> open.submit(data))
+      return submitIn(s, data)
           .onErrorResume(e -> isExpired(e), e -> {
             // refused unapplied: the session expired or was closed; a new one may send it again
             dropSession(s);
-            return session().flatMap(open -> open.submit(data));
+            return submitIn(session(), data);
           });
     }).map(answer -> {
       KvAnswer a = KvAnswer.decode(answer);
@@ -132,6 +133,16 @@ public final class KvClient implements AutoCloseable {
       }
       return a;
     });
+  }
+
+  /**
+   * Submits in session {@code s}. A write that ends without an answer (a timeout, a member's error)
+   * holds the session's acknowledgement mark at its number for good, and the group would keep every
+   * later answer of that session until it refused more: later writes move to a new session, and
+   * the old one, not closed (writes still under way in it must keep it), expires.
+   */
+  private Mono<byte[]> submitIn(Mono<RemoteSession> s, byte[] data) {
+    return s.flatMap(open -> open.submit(data)).doOnError(e -> !(e instanceof SessionRefusedException), e -> dropSession(s));
   }
 
   private static boolean isExpired(Throwable e) {
@@ -143,10 +154,12 @@ public final class KvClient implements AutoCloseable {
       return Mono.error(new IllegalStateException("this KV client is closed"));
     }
     if (session == null) {
+      AtomicReference<Mono<RemoteSession>> self = new AtomicReference<>();
       Mono<RemoteSession> opened = remote.openSession(callTimeout, tryTimeout)
+          .doOnError(e -> dropSession(self.get()))
           .cache(s -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
-      session = opened;
-      return opened.doOnError(e -> dropSession(opened));
+      self.set(opened);
+      session = opened; // the very Mono callers get, so that dropSession(it) recognizes it
     }
     return session;
   }

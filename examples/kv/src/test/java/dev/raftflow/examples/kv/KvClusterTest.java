@@ -2,6 +2,7 @@ package dev.raftflow.examples.kv;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftflow.client.ClientProtocol;
 import dev.raftflow.engine.RaftOptions;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -104,6 +106,10 @@ class KvClusterTest {
   }
 
   void start(ReadMode mode) {
+    start(mode, SessionSettings.defaults());
+  }
+
+  void start(ReadMode mode, SessionSettings settings) {
     RaftOptions options = RaftOptions.builder().tickInterval(Duration.ofMillis(10)).heartbeatTicks(5)
         .electionTicks(60).leaseReads(mode == ReadMode.LEASE).followerReads(mode == ReadMode.FOLLOWER).build();
     for (String id : IDS) {
@@ -112,7 +118,7 @@ class KvClusterTest {
           .options(options).start();
       KvStateMachine kv = new KvStateMachine();
       Counting counting = new Counting(kv);
-      ExactlyOnceService s = ExactlyOnceService.start(n, counting, SessionSettings.defaults());
+      ExactlyOnceService s = ExactlyOnceService.start(n, counting, settings);
       KvEndpoint e = KvEndpoint.start(n, s, kv, "127.0.0.1", 0);
       transports.put(id, t);
       nodes.put(id, n);
@@ -174,6 +180,42 @@ class KvClusterTest {
     for (String id : IDS) {
       assertThat(maps.get(id).range(null, null, 10_000)).as(id + "'s map").isEqualTo(expected);
       assertThat(counts.get(id).applies.get()).as(id + " applied each write once").isEqualTo(writes);
+    }
+  }
+
+  /**
+   * A write that timed out holds its session's acknowledgement mark; with only 4 unacknowledged
+   * answers allowed per session, the client must move on to a new session, or its fifth write after
+   * the timeout is refused.
+   */
+  @Test
+  void writesKeepWorkingLongAfterAWriteTimedOut() {
+    start(ReadMode.READ_INDEX, SessionSettings.defaults().withMaxUnacknowledgedAnswers(4));
+    awaitLeader(null);
+    try (KvClient client = new KvClient(addresses, null, Duration.ofSeconds(2), Duration.ofMillis(500))) {
+      client.put("before", bytes("v")).block(Duration.ofSeconds(5));
+      transports.values().forEach(t -> t.cut = true); // nobody hears anybody: nothing commits
+      assertThatThrownBy(() -> client.put("lost", bytes("?")).block(Duration.ofSeconds(5)))
+          .hasCauseInstanceOf(TimeoutException.class);
+      transports.values().forEach(t -> t.cut = false);
+      for (int i = 0; i < 12; i++) {
+        putRetryingTimeouts(client, "after" + i, "v" + i);
+      }
+      assertThat(client.range("after", "aftes", 100).block(Duration.ofSeconds(5))).hasSize(12);
+    }
+  }
+
+  /** Puts, trying again after a timeout (the cluster may still be electing); any other error fails. */
+  private static void putRetryingTimeouts(KvClient client, String key, String value) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.put(key, bytes(value)).block(Duration.ofSeconds(5));
+        return;
+      } catch (RuntimeException e) {
+        if (!(e.getCause() instanceof TimeoutException) || attempt == 10) {
+          throw e;
+        }
+      }
     }
   }
 
