@@ -1,5 +1,7 @@
 package dev.raftflow.bench;
 
+import dev.raftflow.testkit.LinkProxy;
+import dev.raftflow.testkit.ProxyLoop;
 import dev.raftflow.client.NodeStatus;
 import dev.raftflow.client.RemoteClient;
 import dev.raftflow.engine.RaftOptions;

@@ -1,5 +1,7 @@
 package dev.raftflow.bench;
 
+import dev.raftflow.testkit.LinkProxy;
+import dev.raftflow.testkit.ProxyLoop;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
