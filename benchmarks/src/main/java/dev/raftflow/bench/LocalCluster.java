@@ -36,7 +36,7 @@ import reactor.core.scheduler.Schedulers;
  * (a temporary directory deleted at close unless one is given). A member can be crashed and
  * restarted from what its store made durable.
  */
-public final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable, LoadTarget {
 
   /** Applied entries between two snapshots of the counting state machine. */
   static final long SNAPSHOT_EVERY = 50_000;
@@ -229,12 +229,12 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** Proposals waiting in every member's queue. */
-  long queuedProposals() {
+  public long queuedProposals() {
     return nodes.values().stream().mapToLong(RaftNode::queuedProposals).sum();
   }
 
   /** The leader's entries not yet taken by its service. */
-  long leaderUnapplied() {
+  public long leaderUnapplied() {
     RaftNode l = leader();
     return l == null ? 0 : l.state().lastIndex() - l.state().appliedIndex();
   }

@@ -28,7 +28,7 @@ final class Measurement {
   long maxHeapMb;
 
   /** Measures {@code seconds} of {@code load}; {@code progress} (null: none) gets a line per second. */
-  static Measurement run(LocalCluster cluster, LoadDriver load, int seconds, PrintWriter progress, IntConsumer everySecond)
+  static Measurement run(LoadTarget cluster, LoadDriver load, int seconds, PrintWriter progress, IntConsumer everySecond)
       throws InterruptedException {
     Measurement m = new Measurement();
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

@@ -59,6 +59,15 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--report", description = "Write an HTML report (throughput and latency over time) to this file.")
   Path report;
 
+  @Option(names = "--groups", defaultValue = "1",
+      description = "Raft groups sharing the members' hosts (multi-raft: one transport endpoint, one log and shared loops per host; "
+          + "leadership spread over the hosts); the load goes to the groups in turn (default ${DEFAULT-VALUE}).")
+  int groups;
+
+  @Option(names = "--loops-per-host", defaultValue = "1",
+      description = "With --groups above 1: loop threads of each host (default ${DEFAULT-VALUE}; the hosts share this process).")
+  int loopsPerHost;
+
   @Option(names = "--client", defaultValue = "embedded",
       description = "embedded (propose in-process) or remote (through each node's RSocket client endpoint, one loopback hop) (default ${DEFAULT-VALUE}).")
   String client;
@@ -73,6 +82,10 @@ final class RunCommand implements Callable<Integer> {
         .range("--warmup", warmup, 0, 3600, "seconds")
         .range("--seconds", seconds, 1, 86_400, "")
         .oneOf("--client", client, "embedded", "remote")
+        .range("--groups", groups, 1, 100_000, "")
+        .range("--loops-per-host", loopsPerHost, 1, 64, "")
+        .require(groups == 1 || (client.equals("embedded") && killLeaderEvery == 0),
+            "--groups above 1 runs with --client embedded and without --kill-leader-every")
         .require(report == null || !java.nio.file.Files.isDirectory(report), "--report " + report + " is a directory; name a file");
     if (killLeaderEvery != 0) {
       check.range("--kill-leader-every", killLeaderEvery, 1, seconds - 1L, "0 = never; a crash needs a measured second after it");
@@ -84,6 +97,11 @@ final class RunCommand implements Callable<Integer> {
     validate();
     PrintWriter out = spec.commandLine().getOut();
     String load = rate > 0 ? "open loop at " + rate + " ops/s" : concurrency + " outstanding";
+    if (groups > 1) {
+      out.printf("raftflow run: %d groups on %s, %s, %d s warm-up + %d s%n", groups, cluster.describe(), load, warmup,
+          seconds);
+      return runGroups(out);
+    }
     out.printf("raftflow run: %s, %s, %d s warm-up + %d s%n", cluster.describe(), load, warmup, seconds);
     try (LocalCluster c = cluster.start()) {
       RaftNode first = c.awaitLeader(Duration.ofSeconds(10));
@@ -110,6 +128,53 @@ final class RunCommand implements Callable<Integer> {
           writeReport(m);
           out.println("report written to " + report.toAbsolutePath());
         }
+        return verdict(m, errors);
+      }
+    }
+  }
+
+  /** The load spread over {@link #groups} groups on one host per member ({@link HostCluster}). */
+  private int runGroups(PrintWriter out) throws Exception {
+    try (HostCluster c = new HostCluster(cluster, cluster.raftOptions(), groups, loopsPerHost)) {
+      long t0 = System.nanoTime();
+      c.awaitLeaders(Duration.ofSeconds(60));
+      out.printf("every group has a leader after %.1f s; leaders per host %s%n", (System.nanoTime() - t0) / 1e9,
+          c.leadersPerHost());
+      try (LoadDriver driver = new LoadDriver(c.proposer(), cluster.size, concurrency, rate, maxOutstanding)) {
+        driver.start();
+        Thread.sleep(warmup * 1000L);
+        driver.countErrors(true);
+        long[] before = new long[groups];
+        for (int g = 0; g < groups; g++) {
+          before[g] = c.acked[g].get();
+        }
+        Measurement m = Measurement.run(c, driver, seconds, out, s -> { });
+        driver.countErrors(false);
+        ProposalErrors.Snapshot errors = driver.errors.snapshot();
+        long[] perGroup = new long[groups];
+        for (int g = 0; g < groups; g++) {
+          perGroup[g] = c.acked[g].get() - before[g];
+        }
+        java.util.Arrays.sort(perGroup);
+        out.printf("%nsummary: %,d commands committed and applied in %.2f s = %,.0f ops/s over %d groups (%.2f MB/s)%n",
+            m.ops, m.seconds, m.opsPerSecond(), groups, m.opsPerSecond() * cluster.size / 1e6);
+        out.printf("per group ops/s: min %,.0f  median %,.0f  max %,.0f; leaders per host %s%n",
+            perGroup[0] / m.seconds, perGroup[groups / 2] / m.seconds, perGroup[groups - 1] / m.seconds,
+            c.leadersPerHost());
+        out.printf("latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
+            m.us(50), m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0);
+        out.printf("errors %s; overloaded %d; shed %d; CPU %.2f cores (%.1f us/op); GC %d ms%n", errors.describe(),
+            driver.overloaded.get(), driver.shed.get(), m.cpuCores, m.cpuMicrosPerOp(), m.gcMs);
+        out.printf("since start: %s%n", c.batching());
+        out.printf("RESULT peer=raftflow version=%s settings=default size=%d conc=%d mode=%s client=embedded groups=%d "
+                + "seconds=%.2f ops_per_s=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f errors=%d "
+                + "proc_cpu_cores=%.2f cpu_us_per_op=%.1f gc_ms=%d fsync=%s transport=%s storage=%s "
+                + "group_ops_min=%.0f group_ops_max=%.0f%n",
+            VersionInfo.current(), cluster.size, concurrency, rate == 0 ? "async" : "open", groups, m.seconds,
+            m.opsPerSecond(), m.us(50), m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0,
+            errors.total(), m.cpuCores, m.cpuMicrosPerOp(), m.gcMs, cluster.fsync() ? "on" : "off", cluster.transport,
+            cluster.storage, perGroup[0] / m.seconds, perGroup[groups - 1] / m.seconds);
+        out.flush();
         return verdict(m, errors);
       }
     }

@@ -35,4 +35,29 @@ class RunCommandTest {
     assertThat(summary.group(1)).isEqualTo(inResult.group(1)).isEqualTo("0");
     assertThat(Files.readString(report)).contains("<svg").contains("(log scale)");
   }
+
+  /** {@code run --groups}: many groups on RSocket host transports and shared Chronicle logs, the load spread over them. */
+  @Test
+  void manyGroupsShareTheHostsTransportsAndLogs(@TempDir Path dir) throws Exception {
+    CliTest.Outcome o = CliTest.raftflow("run", "--groups", "8", "--concurrency", "16", "--warmup", "1", "--seconds", "2",
+        "--data-dir", dir.toString());
+    assertThat(o.code()).as("exit code; err:%n%s%nout:%n%s", o.err(), o.out()).isZero();
+    String result = o.out().lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
+    assertThat(result).contains(" groups=8 ").contains(" errors=0 ").contains(" transport=rsocket storage=chronicle");
+    Matcher min = Pattern.compile(" group_ops_min=(\\d+) ").matcher(result);
+    assertThat(min.find()).isTrue();
+    assertThat(Long.parseLong(min.group(1))).as("every group committed in the measured seconds").isPositive();
+    assertThat(o.out()).containsPattern("messages in [\\d,]+ frames").containsPattern("[\\d,]+ log syncs");
+    try (var hosts = Files.list(dir)) {
+      assertThat(hosts.map(p -> p.getFileName().toString()).sorted()).as("one log directory per host").containsExactly("n1", "n2", "n3");
+    }
+  }
+
+  @Test
+  void manyGroupsRefuseARemoteClient() throws Exception {
+    CliTest.Outcome o = CliTest.raftflow("run", "--groups", "4", "--client", "remote", "--transport", "memory", "--storage",
+        "memory");
+    assertThat(o.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(o.err()).contains("--groups above 1 runs with --client embedded");
+  }
 }

@@ -20,6 +20,7 @@ final class HostLoop implements AutoCloseable {
 
   private final Scheduler scheduler;
   private final Scheduler.Worker ticker;
+  private final LoopOutbox outbox;
   private final long tickNanos;
   private final Queue<NodeLoop> joining = new ConcurrentLinkedQueue<>();
   private final Queue<NodeLoop> leaving = new ConcurrentLinkedQueue<>();
@@ -31,12 +32,18 @@ final class HostLoop implements AutoCloseable {
   HostLoop(String name, Duration tickInterval) {
     this.scheduler = Schedulers.newSingle(name, true);
     this.ticker = scheduler.createWorker();
+    this.outbox = new LoopOutbox(ticker);
     this.tickNanos = tickInterval.toNanos();
     scheduleTick();
   }
 
   Scheduler scheduler() {
     return scheduler;
+  }
+
+  /** Where the groups on this loop send their messages (on the loop's thread). */
+  LoopOutbox outbox() {
+    return outbox;
   }
 
   /** Groups pinned here. */

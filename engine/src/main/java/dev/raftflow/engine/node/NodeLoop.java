@@ -82,11 +82,15 @@ final class NodeLoop {
   private final ReadLease lease;
   /** Whether its host ticks this loop ({@link #hostTick()}) instead of a timer of its own. */
   private final boolean hostTicked;
+  /** Its host loop's outbox (messages of many groups leave in bursts), or null: straight to the transport. */
+  private final LoopOutbox outbox;
 
   NodeLoop(String id, RaftOptions options, Transport transport, LogStore store, RaftCore core, Scheduler scheduler,
-      Scheduler ownedScheduler, NodeCounters counters, java.util.function.LongSupplier nanoClock, boolean hostTicked) {
+      Scheduler ownedScheduler, NodeCounters counters, java.util.function.LongSupplier nanoClock, boolean hostTicked,
+      LoopOutbox outbox) {
     this.id = id;
     this.hostTicked = hostTicked;
+    this.outbox = outbox;
     this.options = options;
     this.transport = transport;
     this.store = store;
@@ -481,7 +485,11 @@ final class NodeLoop {
 
   private void send(Message m) {
     counters.sent();
-    transport.send(m);
+    if (outbox != null) {
+      outbox.send(transport, m);
+    } else {
+      transport.send(m);
+    }
   }
 
   private void replenishInbound() {

@@ -151,7 +151,7 @@ public final class RaftHost implements AutoCloseable {
     RaftNode node;
     try {
       node = RaftNode.builder().id(id).members(members).joining(joining).transport(t).logStore(s).options(options)
-          .scheduler(loop.scheduler()).random(new Random(random.nextLong())).hostTicked().start();
+          .scheduler(loop.scheduler()).random(new Random(random.nextLong())).hostLoop(loop.outbox()).start();
     } catch (RuntimeException e) {
       t.close();
       s.close();

@@ -30,6 +30,7 @@ public final class RaftNodeBuilder {
   private Random random;
   private long appliedIndex;
   private boolean hostTicked;
+  private LoopOutbox outbox;
 
   RaftNodeBuilder() {}
 
@@ -110,9 +111,13 @@ public final class RaftNodeBuilder {
     return this;
   }
 
-  /** Its host ticks the node on the loop's thread instead of a timer of its own ({@link RaftHost}). */
-  RaftNodeBuilder hostTicked() {
+  /**
+   * Its host ticks the node on the loop's thread instead of a timer of its own, and its messages
+   * leave through the loop's outbox ({@link RaftHost}).
+   */
+  RaftNodeBuilder hostLoop(LoopOutbox outbox) {
     this.hostTicked = true;
+    this.outbox = outbox;
     return this;
   }
 
@@ -153,7 +158,7 @@ public final class RaftNodeBuilder {
     RaftCore core = new RaftCore(id, members, options, random != null ? random : new Random(), restored, appliedIndex);
     NodeCounters counters = new NodeCounters();
     NodeLoop loop = new NodeLoop(id, options, transport, store, core, scheduler != null ? scheduler : owned, owned,
-        counters, nanoClock, hostTicked);
+        counters, nanoClock, hostTicked, outbox);
     RaftNode node = new RaftNode(id, members, options, maxCommandBytes, counters, loop);
     loop.start();
     return node;
