@@ -54,6 +54,16 @@ public final class MemoryHostLogStore implements HostLogStore {
     stores.remove(groupId);
   }
 
+  /**
+   * What a crash leaves: a new host store holding a copy of every group's durable state, none of
+   * them open (for a test that restarts a host from it).
+   */
+  public MemoryHostLogStore crashCopy() {
+    MemoryHostLogStore copy = new MemoryHostLogStore();
+    stores.forEach((g, s) -> copy.stores.put(g, s.copy()));
+    return copy;
+  }
+
   /** The group's store, for a test to inspect; null when the group has no data. */
   public MemoryLogStore store(String groupId) {
     return stores.get(groupId);

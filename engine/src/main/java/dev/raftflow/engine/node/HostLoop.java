@@ -19,6 +19,7 @@ import reactor.core.scheduler.Schedulers;
 final class HostLoop implements AutoCloseable {
 
   private final Scheduler scheduler;
+  private final boolean owned;
   private final Scheduler.Worker ticker;
   private final LoopOutbox outbox;
   private final long tickNanos;
@@ -29,8 +30,10 @@ final class HostLoop implements AutoCloseable {
   private final List<NodeLoop> nodes = new ArrayList<>();
   private volatile boolean closed;
 
-  HostLoop(String name, Duration tickInterval) {
-    this.scheduler = Schedulers.newSingle(name, true);
+  /** A loop on a thread of its own ({@code shared} null), or on {@code shared}, which serializes all its workers. */
+  HostLoop(String name, Duration tickInterval, Scheduler shared) {
+    this.owned = shared == null;
+    this.scheduler = shared != null ? shared : Schedulers.newSingle(name, true);
     this.ticker = scheduler.createWorker();
     this.outbox = new LoopOutbox(ticker);
     this.tickNanos = tickInterval.toNanos();
@@ -94,6 +97,8 @@ final class HostLoop implements AutoCloseable {
   public void close() {
     closed = true;
     ticker.dispose();
-    scheduler.dispose();
+    if (owned) {
+      scheduler.dispose();
+    }
   }
 }

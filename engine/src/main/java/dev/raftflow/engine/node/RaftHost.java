@@ -60,7 +60,7 @@ public final class RaftHost implements AutoCloseable {
     this.random = b.random;
     this.loops = new HostLoop[b.loops];
     for (int i = 0; i < loops.length; i++) {
-      loops[i] = new HostLoop("raftflow-" + id + "-loop-" + i, defaults.tickInterval());
+      loops[i] = new HostLoop("raftflow-" + id + "-loop-" + i, defaults.tickInterval(), b.scheduler);
     }
     Duration tick = defaults.tickInterval();
     this.reachability = transport
@@ -314,8 +314,19 @@ public final class RaftHost implements AutoCloseable {
     private int loops = Runtime.getRuntime().availableProcessors();
     private Random random = new Random();
     private Duration balanceEvery;
+    private reactor.core.scheduler.Scheduler scheduler;
 
     private Builder() {}
+
+    /**
+     * Runs every loop on workers of {@code scheduler} instead of threads of the host's own. It must
+     * run the tasks of all its workers one at a time (a single-thread scheduler, or a simulation's
+     * virtual-time scheduler); the host does not dispose it. Default: one thread per loop.
+     */
+    public Builder scheduler(reactor.core.scheduler.Scheduler scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
 
     /**
      * Spreads leadership over the hosts: every {@code interval}, a host leading more than its share
