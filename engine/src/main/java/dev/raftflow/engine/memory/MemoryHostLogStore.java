@@ -41,6 +41,18 @@ public final class MemoryHostLogStore implements HostLogStore {
     };
   }
 
+  private volatile Set<String> pinning = Set.of();
+
+  /** What {@link #pinningGroups()} answers from now on (an in-memory store frees nothing by itself). */
+  public void pinning(Set<String> groups) {
+    this.pinning = Set.copyOf(groups);
+  }
+
+  @Override
+  public Set<String> pinningGroups() {
+    return pinning;
+  }
+
   @Override
   public Set<String> groups() {
     return new TreeSet<>(stores.keySet());

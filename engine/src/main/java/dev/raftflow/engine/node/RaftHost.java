@@ -48,6 +48,9 @@ public final class RaftHost implements AutoCloseable {
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
   private final Disposable reachability;
   private final Disposable balancing;
+  private final Disposable compaction;
+  private final reactor.core.publisher.Sinks.Many<String> snapshotRequests =
+      reactor.core.publisher.Sinks.many().multicast().directBestEffort();
   private volatile boolean closed;
 
   private record Group(RaftNode node, HostLoop loop) {}
@@ -70,6 +73,9 @@ public final class RaftHost implements AutoCloseable {
             wakeFollowersOf(r.hostId());
           }
         }, e -> LOG.error("{}: the peer hosts' reachability stream failed; quiet groups wake only on traffic", id, e));
+    reactor.core.scheduler.Scheduler timers = b.scheduler != null ? b.scheduler : reactor.core.scheduler.Schedulers.parallel();
+    this.compaction = reactor.core.publisher.Flux.interval(b.compactionCheck, timers)
+        .subscribe(t -> askPinningGroups(), e -> LOG.error("{}: compaction checks stopped", id, e));
     this.balancing = b.balanceEvery == null ? null
         : reactor.core.publisher.Flux.interval(b.balanceEvery, reactor.core.scheduler.Schedulers.parallel())
             .subscribe(t -> balanceLeaders(), e -> LOG.error("{}: leader balancing stopped", id, e));
@@ -252,6 +258,25 @@ public final class RaftHost implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Groups running here whose snapshot would let the host's store free its oldest log file: a
+   * service snapshots each group it hears of ({@link RaftNode#snapshot}) so the shared log's disk use
+   * stays bounded. Checked every {@link Builder#compactionCheck}; each check names each such group
+   * once. Hot: a subscriber hears only what is named after it subscribed, on the host's timer
+   * thread, and must not block.
+   */
+  public reactor.core.publisher.Flux<String> snapshotRequests() {
+    return snapshotRequests.asFlux();
+  }
+
+  private void askPinningGroups() {
+    for (String g : store.pinningGroups()) {
+      if (groups.containsKey(g)) {
+        snapshotRequests.tryEmitNext(g);
+      }
+    }
+  }
+
   private String groupOf(RaftNode node) {
     for (Map.Entry<String, Group> e : groups.entrySet()) {
       if (e.getValue().node() == node) {
@@ -288,6 +313,8 @@ public final class RaftHost implements AutoCloseable {
     if (balancing != null) {
       balancing.dispose();
     }
+    compaction.dispose();
+    snapshotRequests.tryEmitComplete();
     for (Group g : groups.values()) {
       g.node().close();
     }
@@ -315,8 +342,18 @@ public final class RaftHost implements AutoCloseable {
     private Random random = new Random();
     private Duration balanceEvery;
     private reactor.core.scheduler.Scheduler scheduler;
+    private Duration compactionCheck = Duration.ofSeconds(10);
 
     private Builder() {}
+
+    /** How often the host asks its store which groups pin its oldest file ({@link RaftHost#snapshotRequests()}); default 10 s. */
+    public Builder compactionCheck(Duration interval) {
+      if (interval == null || interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("the compaction check interval must be positive, was " + interval);
+      }
+      this.compactionCheck = interval;
+      return this;
+    }
 
     /**
      * Runs every loop on workers of {@code scheduler} instead of threads of the host's own. It must

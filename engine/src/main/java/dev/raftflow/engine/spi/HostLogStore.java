@@ -33,6 +33,15 @@ public interface HostLogStore extends AutoCloseable {
    */
   void deleteGroup(String groupId);
 
+  /**
+   * The groups whose oldest needed records keep the store from freeing its oldest file: a snapshot
+   * of each would let compaction reclaim it. Empty by default (a store that never needs it). Any
+   * thread; a fresh answer each call.
+   */
+  default Set<String> pinningGroups() {
+    return Set.of();
+  }
+
   /** Closes every group's store. What was durable stays durable. Idempotent. */
   @Override
   void close();

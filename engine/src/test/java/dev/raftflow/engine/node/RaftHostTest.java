@@ -32,7 +32,7 @@ class RaftHostTest {
 
   private RaftHost host(String id) {
     RaftHost h = RaftHost.builder().transport(net.host(id)).logStore(stores.computeIfAbsent(id, i -> new MemoryHostLogStore()))
-        .options(FAST).loops(2).random(new Random(id.hashCode())).build();
+        .options(FAST).loops(2).random(new Random(id.hashCode())).compactionCheck(Duration.ofMillis(20)).build();
     hosts.put(id, h);
     return h;
   }
@@ -195,6 +195,20 @@ class RaftHostTest {
       }
     }
     return n;
+  }
+
+  @Test
+  void theHostAsksForSnapshotsOfTheGroupsPinningItsLog() throws Exception {
+    startGroups(3);
+    RaftHost h = hosts.get("h1");
+    java.util.concurrent.BlockingQueue<String> asked = new java.util.concurrent.LinkedBlockingQueue<>();
+    h.snapshotRequests().subscribe(asked::add);
+    stores.get("h1").pinning(java.util.Set.of("g2", "not-here"));
+    assertThat(asked.poll(10, TimeUnit.SECONDS)).isEqualTo("g2");
+    stores.get("h1").pinning(java.util.Set.of());
+    asked.clear();
+    Thread.sleep(100);
+    assertThat(asked).as("nothing asked once nothing pins").isEmpty();
   }
 
   @Test

@@ -330,6 +330,7 @@ public final class ChronicleHostLogStore implements HostLogStore {
    * snapshots would let compaction delete it (ask them to snapshot). Empty when the oldest file is
    * the one being written.
    */
+  @Override
   public Set<String> pinningGroups() {
     Set<String> out = new LinkedHashSet<>();
     synchronized (log) {
