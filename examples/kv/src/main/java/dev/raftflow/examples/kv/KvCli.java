@@ -24,11 +24,12 @@ import reactor.core.publisher.Mono;
  * --endpoints n1=host:port,... put|get|delete|cas|range ...}), keys and values as UTF-8 text. Exits
  * 0 on success, 1 when the work failed (no member answered, a member refused), 2 on bad input
  * (one line; {@code --verbose} adds the stack trace) and 3 for a definite "no": {@code get} of an
- * absent key, a {@code cas} whose expectation did not hold.
+ * absent key, a {@code cas} whose expectation did not hold. {@code kv ... bench} measures throughput
+ * ({@link KvBenchCommand}).
  */
 @Command(name = "kv", mixinStandardHelpOptions = true,
     subcommands = {KvServerCommand.class, KvCli.Put.class, KvCli.Get.class, KvCli.Delete.class, KvCli.Cas.class,
-        KvCli.Range.class},
+        KvCli.Range.class, KvBenchCommand.class},
     description = "A replicated key-value store on raftflow: run a member, or put, get, delete, compare-and-set "
         + "and scan keys of a running cluster.")
 public final class KvCli implements Callable<Integer> {
@@ -70,7 +71,7 @@ public final class KvCli implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    err.println("kv: name a command: server, put, get, delete, cas or range (kv --help)");
+    err.println("kv: name a command: server, put, get, delete, cas, range or bench (kv --help)");
     err.flush();
     return USAGE;
   }
@@ -136,7 +137,8 @@ public final class KvCli implements Callable<Integer> {
     }
   }
 
-  private int report(PrintWriter err, Throwable e, int code) {
+  /** Prints {@code e} as one line (with the stack trace under {@code --verbose}); returns {@code code}. */
+  int report(PrintWriter err, Throwable e, int code) {
     Throwable t = e;
     if (t.getCause() instanceof TimeoutException) {
       t = t.getCause(); // block() wraps checked exceptions
