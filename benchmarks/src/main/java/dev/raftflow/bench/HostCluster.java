@@ -51,6 +51,16 @@ final class HostCluster implements AutoCloseable, LoadTarget {
   private final List<ChronicleHostLogStore> logs = new ArrayList<>();
 
   HostCluster(ClusterOptions config, RaftOptions options, int groups, int loopsPerHost) throws IOException {
+    this(config, options, groups, loopsPerHost, true);
+  }
+
+  /**
+   * @param sharedLog with Chronicle storage: one log per host for all its groups ({@link
+   *     ChronicleHostLogStore}); false: a Chronicle store of its own per group and host (what the
+   *     shared log saves: a sync per group)
+   */
+  HostCluster(ClusterOptions config, RaftOptions options, int groups, int loopsPerHost, boolean sharedLog)
+      throws IOException {
     this.config = config;
     this.groupCount = groups;
     this.leaders = new RaftNode[groups];
@@ -83,6 +93,9 @@ final class HostCluster implements AutoCloseable, LoadTarget {
       HostLogStore store;
       if (dataDir == null) {
         store = new MemoryHostLogStore();
+      } else if (!sharedLog) {
+        store = new PerGroupLogs(dataDir.resolve(id),
+            ChronicleLogStore.Options.defaults().withDurability(config.durability()));
       } else {
         ChronicleHostLogStore log = ChronicleHostLogStore.open(dataDir.resolve(id),
             ChronicleLogStore.Options.defaults().withDurability(config.durability()));
@@ -90,7 +103,7 @@ final class HostCluster implements AutoCloseable, LoadTarget {
         store = log;
       }
       hosts.add(RaftHost.builder().transport(transport).logStore(store).options(hostOptions).loops(loopsPerHost)
-          .random(new Random(id.hashCode())).balanceLeaders(Duration.ofMillis(500)).build());
+          .random(new Random(id.hashCode())).build());
     }
     for (int g = 0; g < groups; g++) {
       for (RaftHost h : hosts) {
@@ -137,6 +150,24 @@ final class HostCluster implements AutoCloseable, LoadTarget {
         throw new IllegalStateException(led + " of " + groupCount + " groups have a leader after " + timeout);
       }
       LockSupport.parkNanos(5_000_000);
+    }
+  }
+
+  /**
+   * Spreads leadership over the hosts before a measurement ({@link RaftHost#balanceLeaders()} in
+   * rounds until no host hands a group over), so transfers do not refuse proposals while it runs.
+   */
+  void spreadLeaders(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int quietRounds = 0;
+    while (quietRounds < 3 && System.nanoTime() < deadline) {
+      boolean moved = false;
+      for (RaftHost h : hosts) {
+        moved |= h.balanceLeaders() != null;
+      }
+      quietRounds = moved ? 0 : quietRounds + 1;
+      LockSupport.parkNanos(moved ? 50_000_000L : 20_000_000L);
+      awaitLeaders(timeout);
     }
   }
 

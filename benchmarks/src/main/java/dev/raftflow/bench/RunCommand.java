@@ -138,8 +138,9 @@ final class RunCommand implements Callable<Integer> {
     try (HostCluster c = new HostCluster(cluster, cluster.raftOptions(), groups, loopsPerHost)) {
       long t0 = System.nanoTime();
       c.awaitLeaders(Duration.ofSeconds(60));
-      out.printf("every group has a leader after %.1f s; leaders per host %s%n", (System.nanoTime() - t0) / 1e9,
-          c.leadersPerHost());
+      c.spreadLeaders(Duration.ofSeconds(30));
+      out.printf("every group has a leader after %.1f s (spread over the hosts); leaders per host %s%n",
+          (System.nanoTime() - t0) / 1e9, c.leadersPerHost());
       try (LoadDriver driver = new LoadDriver(c.proposer(), cluster.size, concurrency, rate, maxOutstanding)) {
         driver.start();
         Thread.sleep(warmup * 1000L);
