@@ -65,6 +65,8 @@ public final class RemoteClient implements AutoCloseable {
   /** Leader-stream subscriptions by member; null until the first call (written under this). */
   private volatile Map<String, Disposable> watches;
   private volatile boolean closed;
+  /** The group every connection names in its SETUP frame, or null. */
+  private final String group;
 
   /**
    * Where proposals go: {@code leader}, believed to lead {@code term} (the highest heard; -1 before
@@ -77,6 +79,21 @@ public final class RemoteClient implements AutoCloseable {
    * @throws IllegalArgumentException when {@code endpoints} is empty
    */
   public RemoteClient(Map<String, InetSocketAddress> endpoints) {
+    this(endpoints, null);
+  }
+
+  /**
+   * A client of group {@code group} on members that host several groups (multi-raft: {@code node
+   * --groups}); every connection names it in its SETUP frame. Null: the members' only group.
+   *
+   * @param endpoints member id → client endpoint address (not empty)
+   * @throws IllegalArgumentException when {@code endpoints} is empty or {@code group} is empty
+   */
+  public RemoteClient(Map<String, InetSocketAddress> endpoints, String group) {
+    if (group != null && group.isEmpty()) {
+      throw new IllegalArgumentException("a group name must not be empty");
+    }
+    this.group = group;
     if (endpoints == null || endpoints.isEmpty()) {
       throw new IllegalArgumentException("a remote client needs at least one endpoint");
     }
@@ -523,7 +540,11 @@ public final class RemoteClient implements AutoCloseable {
 
   private Mono<RSocket> connect(String member) {
     InetSocketAddress a = endpoints.get(member);
-    return RSocketConnector.create()
+    RSocketConnector connector = RSocketConnector.create();
+    if (group != null) {
+      connector.setupPayload(io.rsocket.util.DefaultPayload.create(group));
+    }
+    return connector
         .connect(TcpClientTransport.create(a.getHostString(), a.getPort()))
         .timeout(Duration.ofSeconds(2))
         .doOnError(e -> connections.remove(member))

@@ -76,7 +76,39 @@ public final class ClientEndpoint implements AutoCloseable {
 
   private static ClientEndpoint start(Supplier<RaftNode> node, Supplier<ExactlyOnceService> sessions,
       LongFunction<byte[]> reader, String host, int port) {
-    RSocket handler = new RSocket() {
+    RSocket handler = handler(node, sessions, reader);
+    CloseableChannel server = RSocketServer.create(SocketAcceptor.with(handler))
+        .bind(TcpServerTransport.create(host, port))
+        .block(Duration.ofSeconds(10));
+    return new ClientEndpoint(server);
+  }
+
+  /**
+   * Serves the groups of a host (multi-raft) on host:port: a client names its group in the data of
+   * its connection's SETUP frame (UTF-8; {@code RemoteClient.Builder#group}), and every request on
+   * that connection goes to {@code groups.apply(group)} (looked up per request; null while the group
+   * does not run here: NOT_LEADER, so the client tries another member). A connection naming no group
+   * is refused with a reason.
+   */
+  public static ClientEndpoint startForGroups(java.util.function.Function<String, RaftNode> groups, String host, int port) {
+    Objects.requireNonNull(groups, "groups");
+    SocketAcceptor acceptor = (setup, sendingSocket) -> {
+      String group = setup.getDataUtf8();
+      if (group.isEmpty()) {
+        return Mono.error(new io.rsocket.exceptions.RejectedSetupException(
+            "this member hosts several groups: name one in the connection's setup (client --group)"));
+      }
+      return Mono.just(handler(() -> groups.apply(group), null, index -> null));
+    };
+    CloseableChannel server = RSocketServer.create(acceptor)
+        .bind(TcpServerTransport.create(host, port))
+        .block(Duration.ofSeconds(10));
+    return new ClientEndpoint(server);
+  }
+
+  private static RSocket handler(Supplier<RaftNode> node, Supplier<ExactlyOnceService> sessions,
+      LongFunction<byte[]> reader) {
+    return new RSocket() {
       @Override
       public Mono<Payload> requestResponse(Payload payload) {
         try {
@@ -139,10 +171,6 @@ public final class ClientEndpoint implements AutoCloseable {
         }, MAX_IN_FLIGHT_PER_CHANNEL);
       }
     };
-    CloseableChannel server = RSocketServer.create(SocketAcceptor.with(handler))
-        .bind(TcpServerTransport.create(host, port))
-        .block(Duration.ofSeconds(10));
-    return new ClientEndpoint(server);
   }
 
   private static Mono<ByteBuffer> handle(Supplier<RaftNode> node, Supplier<ExactlyOnceService> sessions,
