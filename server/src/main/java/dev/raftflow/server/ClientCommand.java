@@ -46,6 +46,9 @@ public final class ClientCommand implements Callable<Integer> {
   @Option(names = "--endpoints", required = true, description = "Client endpoints: id=host:port,...")
   String endpoints;
 
+  @Option(names = "--group", description = "The group to talk to, on members that host several (node --groups).")
+  String group;
+
   @Option(names = "--propose", description = "A command (UTF-8 text) to propose; prints its index and term once applied.")
   String propose;
 
@@ -105,7 +108,10 @@ public final class ClientCommand implements Callable<Integer> {
       throw new UsageException("--endpoints: no endpoint given (id=host:port,...)");
     }
     List<String> commands = proposeFile != null ? readCommands(proposeFile) : null;
-    try (RemoteClient client = new RemoteClient(map)) {
+    if (group != null && group.isEmpty()) {
+      throw new UsageException("--group must not be empty");
+    }
+    try (RemoteClient client = new RemoteClient(map, group)) {
       if (propose != null || commands != null) {
         for (String command : propose != null ? List.of(propose) : commands) {
           if (!proposeOne(client, map.size(), command)) {

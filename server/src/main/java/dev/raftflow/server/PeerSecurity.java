@@ -110,6 +110,18 @@ final class PeerSecurity {
     return b;
   }
 
+  /** Gives a host transport (many groups per process) the secret and TLS contexts this holds. */
+  dev.raftflow.transport.rsocket.RSocketHostTransport.Builder applyTo(
+      dev.raftflow.transport.rsocket.RSocketHostTransport.Builder b) {
+    if (secret != null) {
+      b.sharedSecret(secret);
+    }
+    if (serverTls != null) {
+      b.tls(serverTls, clientTls);
+    }
+    return b;
+  }
+
   /**
    * Whether {@code host} only takes connections from this machine (a loopback name or address). A
    * wildcard (0.0.0.0, ::) or any other interface is not.
