@@ -91,14 +91,24 @@ public final class ClientEndpoint implements AutoCloseable {
    * is refused with a reason.
    */
   public static ClientEndpoint startForGroups(java.util.function.Function<String, RaftNode> groups, String host, int port) {
+    return startForGroups(groups, (group, index) -> null, host, port);
+  }
+
+  /**
+   * As {@link #startForGroups(java.util.function.Function, String, int)}, also answering READ with
+   * {@code reader} (the command a group applied at an index, or null when unknown).
+   */
+  public static ClientEndpoint startForGroups(java.util.function.Function<String, RaftNode> groups,
+      java.util.function.BiFunction<String, Long, byte[]> reader, String host, int port) {
     Objects.requireNonNull(groups, "groups");
+    Objects.requireNonNull(reader, "reader");
     SocketAcceptor acceptor = (setup, sendingSocket) -> {
       String group = setup.getDataUtf8();
       if (group.isEmpty()) {
         return Mono.error(new io.rsocket.exceptions.RejectedSetupException(
             "this member hosts several groups: name one in the connection's setup (client --group)"));
       }
-      return Mono.just(handler(() -> groups.apply(group), null, index -> null));
+      return Mono.just(handler(() -> groups.apply(group), null, index -> reader.apply(group, index)));
     };
     CloseableChannel server = RSocketServer.create(acceptor)
         .bind(TcpServerTransport.create(host, port))

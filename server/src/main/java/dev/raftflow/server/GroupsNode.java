@@ -34,7 +34,7 @@ final class GroupsNode {
 
   record Settings(String id, InetSocketAddress bind, InetSocketAddress clientBind, Map<String, InetSocketAddress> peers,
       Path dataDir, Durability durability, String clusterId, PeerSecurity security, RaftOptions options,
-      List<String> groups) {}
+      List<String> groups, boolean recordCommands) {}
 
   private GroupsNode() {}
 
@@ -66,17 +66,23 @@ final class GroupsNode {
     ClientEndpoint endpoint = null;
     try {
       Map<String, java.util.concurrent.atomic.AtomicReference<Counted>> counted = new java.util.concurrent.ConcurrentHashMap<>();
+      Map<String, Map<Long, byte[]>> recorded = new java.util.concurrent.ConcurrentHashMap<>();
       for (String g : s.groups()) {
-        counted.put(g, serve(host.startGroup(g, members)));
+        Map<Long, byte[]> log = s.recordCommands() ? new java.util.concurrent.ConcurrentSkipListMap<>() : null;
+        if (log != null) {
+          recorded.put(g, log);
+        }
+        counted.put(g, serve(host.startGroup(g, members), log));
       }
       // the shared log frees its oldest file once the groups still needing it snapshot
       host.snapshotRequests().subscribe(g -> host.group(g).ifPresent(n -> {
         Counted c = counted.get(g).get();
-        if (c.index() > 0) { // at or below the group's last snapshot, this changes nothing
+        if (c.index() > 0 && !s.recordCommands()) { // at or below the group's last snapshot, this changes nothing
           n.snapshot(c.index(), ByteBuffer.allocate(8).putLong(c.commands()).array()).exceptionally(e -> null);
         }
       }));
-      endpoint = ClientEndpoint.startForGroups(g -> host.group(g).orElse(null), s.clientBind().getHostString(),
+      endpoint = ClientEndpoint.startForGroups(g -> host.group(g).orElse(null),
+          (g, index) -> recorded.getOrDefault(g, Map.of()).get(index), s.clientBind().getHostString(),
           s.clientBind().getPort());
       out.printf("READY id=%s peer=%s client=%s members=%s groups=%d peer-auth=%s%n", s.id(),
           HostPort.format(transport.localAddress()), HostPort.format(endpoint.address()), members, s.groups().size(),
@@ -122,16 +128,20 @@ final class GroupsNode {
 
   /**
    * The counting service of one group: counts the commands it applies (its state, with the index it
-   * reflects, readable from any thread for a snapshot on request), snapshots every so often.
+   * reflects, readable from any thread for a snapshot on request), snapshots every so often unless it
+   * records every command ({@code recorded} not null: tests read them back, so the log is kept).
    */
-  private static java.util.concurrent.atomic.AtomicReference<Counted> serve(RaftNode node) {
+  private static java.util.concurrent.atomic.AtomicReference<Counted> serve(RaftNode node, Map<Long, byte[]> recorded) {
     java.util.concurrent.atomic.AtomicReference<Counted> state = new java.util.concurrent.atomic.AtomicReference<>(
         new Counted(0, 0));
     node.applied().subscribe(ev -> {
       if (ev instanceof ApplyEvent.Entry e) {
         Counted now = new Counted(e.index(), state.get().commands() + (e.isCommand() ? 1 : 0));
         state.set(now);
-        if (e.index() % SNAPSHOT_EVERY == 0) {
+        if (recorded != null && e.isCommand()) {
+          recorded.put(e.index(), e.command());
+        }
+        if (e.index() % SNAPSHOT_EVERY == 0 && recorded == null) {
           node.snapshot(e.index(), ByteBuffer.allocate(8).putLong(now.commands()).array());
         }
       } else if (ev instanceof ApplyEvent.SnapshotInstalled si) {

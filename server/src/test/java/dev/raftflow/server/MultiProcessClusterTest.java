@@ -9,13 +9,10 @@ import dev.raftflow.client.NodeStatus;
 import dev.raftflow.client.NotLeaderException;
 import dev.raftflow.client.Position;
 import dev.raftflow.client.RemoteClient;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -357,43 +353,9 @@ class MultiProcessClusterTest {
   }
 
   private void launch(String id) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx256m");
-    cmd.add("-Dchronicle.analytics.disable=true");
-    for (String flag : System.getProperty("chronicle.jvm.flags", "").split("\\s+")) {
-      if (!flag.isBlank()) {
-        cmd.add(flag);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(NodeCommand.class.getName()); // what 'raftflow.jar node' runs, on this module's test classpath
-    cmd.addAll(commands.get(id));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    processes.put(id, p);
-    CountDownLatch ready = new CountDownLatch(1);
     StringBuffer output = new StringBuffer();
     outputs.put(id, output);
-    Thread pump = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          output.append(line).append('\n');
-          if (line.startsWith("READY")) {
-            ready.countDown();
-          }
-          if (line.contains("ERROR") || line.contains("Exception")) {
-            System.out.println("[" + id + "] " + line);
-          }
-        }
-      } catch (IOException e) {
-        // process gone
-      }
-    }, "out-" + id);
-    pump.setDaemon(true);
-    pump.start();
-    assertThat(ready.await(30, TimeUnit.SECONDS)).as("%s printed READY", id).isTrue();
+    processes.put(id, NodeProcess.launch(id, commands.get(id), output));
   }
 
   private static String leaderOf(RemoteClient client, List<String> candidates) {
@@ -433,9 +395,7 @@ class MultiProcessClusterTest {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return NodeProcess.freePort();
   }
 
   private static void sleep(long ms) {
