@@ -62,9 +62,24 @@ class LeaseClockDriftTest {
 
   /** What one seeded run did. */
   record Run(long seed, Schedule schedule, String violation, int operations, long leaseReadsAfterCut,
-      int readsAfterCut, boolean secondWriteAcknowledged, String oldLeader, String newLeader) {
+      int readsAfterCut, boolean secondWriteAcknowledged, String oldLeader, String newLeader, long cutAtMs,
+      long secondWriteAckMs, long lastOldReadMs, int staleReads, String firstStale) {
     boolean linearizable() {
       return violation == null;
+    }
+
+    /** True ms from the last answer of the cut-off leader to the acknowledgment of v2 (negative: reads after it). */
+    long marginMs() {
+      return secondWriteAckMs - lastOldReadMs;
+    }
+
+    @Override
+    public String toString() {
+      return "seed " + seed + ", " + schedule.name() + String.format(" (drift %.1f %%)", schedule.driftPercent())
+          + ": " + (violation == null ? "linearizable" : "NOT linearizable") + ", " + operations + " ops; "
+          + oldLeader + " cut off at " + cutAtMs + " ms, answered " + readsAfterCut + " reads after (" + leaseReadsAfterCut
+          + " by lease), the last at " + lastOldReadMs + " ms; " + newLeader + " acknowledged v2 at " + secondWriteAckMs
+          + " ms (margin " + marginMs() + " ms); stale reads " + staleReads + (firstStale == null ? "" : ", first: " + firstStale);
     }
   }
 
@@ -82,6 +97,7 @@ class LeaseClockDriftTest {
       Run run = run(seed, WITHIN_BOUND);
       System.out.println("lease drift: " + run);
       assertThat(run.violation()).as("seed %d, %s", seed, WITHIN_BOUND).isNull();
+      assertThat(run.staleReads()).as("seed %d: reads through the old leader after v2 was acknowledged", seed).isZero();
       assertThat(run.secondWriteAcknowledged()).as("seed %d: the others elected a leader and took v2", seed).isTrue();
       assertThat(run.readsAfterCut()).as("seed %d: reads through the old leader after the cut", seed).isPositive();
       leaseReadsAfterCut += run.leaseReadsAfterCut();
@@ -98,12 +114,15 @@ class LeaseClockDriftTest {
       System.out.println("lease drift: " + run);
       tried.add(run);
       assertThat(run.secondWriteAcknowledged()).as("seed %d: the others elected a leader and took v2", seed).isTrue();
+      assertThat(run.linearizable()).as("seed %d: the checker agrees with the direct count of stale reads", seed)
+          .isEqualTo(run.staleReads() == 0);
       if (!run.linearizable()) {
         caught = run;
       }
     }
     assertThat(caught).as("a stale read found by the checker with followers 1.5x fast; runs: %s", tried).isNotNull();
-    System.out.println("lease drift: caught on seed " + caught.seed() + ": " + caught.violation());
+    System.out.println("lease drift: caught on seed " + caught.seed() + "; the checker's verdict begins: "
+        + caught.violation().substring(0, Math.min(300, caught.violation().length())));
 
     // the same schedules with reads by ReadIndex rounds only: the cut-off leader never answers stale
     for (Run t : tried) {
@@ -143,7 +162,15 @@ class LeaseClockDriftTest {
     }
   }
 
-  private static Run run(long seed, Schedule schedule) {
+  static Run run(long seed, Schedule schedule) {
+    return run(seed, schedule, -1);
+  }
+
+  /**
+   * One seeded run; the leader is cut off {@code cutAfterMs} of true time after v1 was written, or
+   * at a random moment in [100, 600) ms (somewhere in its cycle of lease renewals) when negative.
+   */
+  static Run run(long seed, Schedule schedule, int cutAfterMs) {
     RaftOptions options = RaftOptions.defaults().toBuilder().checkQuorum(true).leaseReads(schedule.leaseReads()).build();
     List<Operation<KvModel.Input, String>> history = new ArrayList<>();
     try (Simulation sim = new Simulation(seed)) {
@@ -179,20 +206,28 @@ class LeaseClockDriftTest {
         boolean[] stop = {false};
         long[] cutAt = {Long.MAX_VALUE};
         int[] readsAfterCut = {0};
+        long[] lastOldRead = {0};
+        long[] ackAt = {Long.MAX_VALUE};
+        List<Operation<KvModel.Input, String>> stale = new ArrayList<>();
         SimThread reader = sim.spawn("reader", () -> {
           while (!stop[0]) {
             Operation<KvModel.Input, String> get = read(sim, old, 1);
             if (get != null) {
               history.add(get);
+              lastOldRead[0] = get.returned();
               if (get.call() > cutAt[0]) {
                 readsAfterCut[0]++;
               }
+              if (get.call() > ackAt[0]) {
+                stale.add(get); // cut off before v2, the old leader cannot know it
+              }
             }
-            sim.sleep(1 + sim.random().nextInt(3));
+            sim.sleep(1);
           }
         });
 
-        sim.sleep(100 + sim.random().nextInt(500)); // somewhere in the leader's cycle of lease renewals
+        int cutAfter = 100 + sim.random().nextInt(500);
+        sim.sleep(cutAfterMs >= 0 ? cutAfterMs : cutAfter);
         long leaseReadsAtCut = old.node.metrics().readsByLease();
         cutAt[0] = sim.nowNanos();
         net.disconnect(old.id);
@@ -209,6 +244,7 @@ class LeaseClockDriftTest {
               history.add(put);
               successor[0] = next;
               acknowledged[0] = !put.unknown();
+              ackAt[0] = put.returned();
             }
           }
         });
@@ -221,9 +257,11 @@ class LeaseClockDriftTest {
 
         LinearizabilityChecker.Result<KvModel.Input, String> verdict =
             LinearizabilityChecker.check(new KvModel(), history);
+        String firstStale = stale.isEmpty() ? null : old.id + " answered " + stale.get(0).output() + " at "
+            + millis(stale.get(0).call()) + " ms, after v2 was acknowledged";
         return new Run(seed, schedule, verdict.linearizable() ? null : verdict.describe(), history.size(),
-            leaseReadsAfterCut, readsAfterCut[0], acknowledged[0], old.id,
-            successor[0] == null ? null : successor[0].id);
+            leaseReadsAfterCut, readsAfterCut[0], acknowledged[0], old.id, successor[0] == null ? null : successor[0].id,
+            millis(cutAt[0]), millis(ackAt[0]), millis(lastOldRead[0]), stale.size(), firstStale);
       } finally {
         for (Member m : members) {
           m.node.close();
@@ -231,6 +269,10 @@ class LeaseClockDriftTest {
         sim.sleep(10);
       }
     }
+  }
+
+  private static long millis(long nanos) {
+    return nanos == Long.MAX_VALUE ? -1 : nanos / 1_000_000;
   }
 
   /** The first member other than {@code not} that claims to lead, polled for up to 5 s; null if none. */
