@@ -89,11 +89,18 @@ class LeaseClockDriftTest {
   private static final Schedule BOUND_BROKEN = new Schedule("bound broken", 1.0, 1.5, true);
   private static final Schedule BOUND_BROKEN_NO_LEASE = new Schedule("bound broken, lease reads off", 1.0, 1.5, false);
 
+  /**
+   * Seeds 1-6, and the three of 1-150 whose runs came closest to a stale read with followers 10 %
+   * fast (a follower's election timeout drawn near its minimum: v2 acknowledged 3, 3 and 12 ms
+   * after the cut-off leader's last lease read).
+   */
+  private static final long[] WITHIN_BOUND_SEEDS = {1, 2, 3, 4, 5, 6, 114, 135, 143};
+
   @Test
   void withinTheDriftBoundEveryHistoryIsLinearizable() {
     assertThat(WITHIN_BOUND.driftPercent()).isLessThan(RaftOptions.defaults().leaseClockDriftPercent());
     long leaseReadsAfterCut = 0;
-    for (long seed = 1; seed <= 8; seed++) {
+    for (long seed : WITHIN_BOUND_SEEDS) {
       Run run = run(seed, WITHIN_BOUND);
       System.out.println("lease drift: " + run);
       assertThat(run.violation()).as("seed %d, %s", seed, WITHIN_BOUND).isNull();
