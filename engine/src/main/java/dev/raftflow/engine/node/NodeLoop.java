@@ -102,8 +102,11 @@ final class NodeLoop {
     this.waiters = new Waiters(id);
     this.apply = new ApplyStream(id);
     this.lease = options.leaseReads()
-        ? new ReadLease(options.tickInterval().toNanos() * options.electionTicks(), options.leaseClockDriftPercent(),
-            nanoClock)
+        // a follower refuses votes for electionTicks whole ticks from hearing the leader, and its first
+        // tick may come at once: it refuses for at least electionTicks - 1 tick intervals, so the lease
+        // counts that (LeaseClockDriftTest)
+        ? new ReadLease(options.tickInterval().toNanos() * (options.electionTicks() - 1),
+            options.leaseClockDriftPercent(), nanoClock)
         : null;
     publishState();
   }
