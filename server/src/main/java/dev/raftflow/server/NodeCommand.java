@@ -160,6 +160,11 @@ public class NodeCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Print stack traces with errors.")
   boolean verbose;
 
+  @Option(names = "--groups", description = "Run this many groups (g0, g1, ...) in this process on one peer "
+      + "connection per member and one log (multi-raft, docs/multi-raft.md); clients name their group (client --group). "
+      + "Members are fixed to --peers in this mode. Default: one group, as without the flag.")
+  int groups;
+
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Clock clock;
@@ -269,6 +274,37 @@ public class NodeCommand implements Callable<Integer> {
       }
       err.println("WARNING: node " + id + ": peer traffic on " + listen + " is not authenticated (--insecure)");
       err.flush();
+    }
+
+    if (groups != 0) {
+      if (groups < 1 || groups > 100_000) {
+        throw new UsageException("--groups must be 1..100000, was " + groups);
+      }
+      if (joining || joiners) {
+        throw new UsageException("--groups runs with the members of --peers: --join and --allow-joiners do not apply");
+      }
+      List<String> groupIds = new ArrayList<>();
+      for (int g = 0; g < groups; g++) {
+        groupIds.add("g" + g);
+      }
+      Thread hook = new Thread(() -> {
+        try {
+          stop();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "node-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        return GroupsNode.run(new GroupsNode.Settings(id, bind, clientBind, peerMap, Path.of(dir), durable, clusterId,
+            security, options, groupIds, recordCommands), out, err, stopRequested);
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is what is stopping us
+        }
+      }
     }
 
     List<String> members = new ArrayList<>(); // a joining member is not among the group's voters yet
