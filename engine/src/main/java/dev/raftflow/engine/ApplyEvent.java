@@ -1,5 +1,7 @@
 package dev.raftflow.engine;
 
+import java.io.InputStream;
+
 /**
  * One element of a node's apply stream (the service's view of the replicated log): either a
  * committed entry or a snapshot to load. Events arrive strictly in log order: indexes never go
@@ -33,6 +35,35 @@ public sealed interface ApplyEvent permits ApplyEvent.Entry, ApplyEvent.Snapshot
     }
   }
 
-  /** The service must replace its state with this snapshot, which covers entries up to index. */
-  record SnapshotInstalled(long index, long term, byte[] data) implements ApplyEvent {}
+  /**
+   * The service must replace its state with this snapshot, which covers entries up to index. A
+   * small snapshot is read whole with {@link #data()}; a large one (it may live in a file, larger
+   * than the heap) with {@link #openStream()}.
+   */
+  record SnapshotInstalled(long index, long term, SnapshotData snapshot) implements ApplyEvent {
+
+    /** A snapshot held in {@code data}. */
+    public SnapshotInstalled(long index, long term, byte[] data) {
+      this(index, term, SnapshotData.of(data));
+    }
+
+    /**
+     * The whole snapshot in one array.
+     *
+     * @throws IllegalStateException when it is larger than an array can hold: use {@link #openStream()}
+     */
+    public byte[] data() {
+      return snapshot.toBytes();
+    }
+
+    /** The snapshot's bytes as a stream, read on demand. */
+    public InputStream openStream() {
+      return snapshot.openStream();
+    }
+
+    /** How many bytes the snapshot has. */
+    public long size() {
+      return snapshot.size();
+    }
+  }
 }

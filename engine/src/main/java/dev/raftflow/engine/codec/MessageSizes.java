@@ -31,11 +31,11 @@ public final class MessageSizes {
 
   /**
    * Most bytes an InstallSnapshot takes besides its chunk of data and its membership bytes: the
-   * common fields, both ids, index, term and seq, offset and total size (a snapshot is held in one
-   * array, so these fit an int), and the two length prefixes.
+   * common fields, both ids, index, term and seq, offset and total size (longs: a snapshot may be
+   * larger than an array), and the two length prefixes.
    */
   public static final int INSTALL_SNAPSHOT_HEADER_BYTES =
-      COMMON_BYTES + 2 * ID_BYTES + 3 * Varint.MAX_LONG_BYTES + 4 * Varint.MAX_INT_BYTES;
+      COMMON_BYTES + 2 * ID_BYTES + 5 * Varint.MAX_LONG_BYTES + 2 * Varint.MAX_INT_BYTES;
 
   /**
    * Bytes set aside for an encoded membership: the one an InstallSnapshot carries, and the data of a

@@ -1,6 +1,7 @@
 package dev.raftflow.engine.core;
 
 import dev.raftflow.engine.ApplyEvent;
+import dev.raftflow.engine.SnapshotData;
 import dev.raftflow.engine.message.AppendEntries;
 import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.EntryType;
@@ -171,7 +172,7 @@ final class MemberLog {
    * Installs the snapshot {@code s} announced (its whole {@code data} received): entries it covers
    * go; later ones stay if the log matches at its index, else the whole log goes.
    */
-  Snapshot install(InstallSnapshot s, byte[] data) {
+  Snapshot install(InstallSnapshot s, SnapshotData data) {
     long index = s.lastIncludedIndex();
     boolean logKept = log.termAt(index) == s.lastIncludedTerm();
     if (logKept) {
@@ -196,7 +197,7 @@ final class MemberLog {
    *
    * @throws IllegalArgumentException when {@code index} is beyond what was handed to the service
    */
-  Snapshot snapshotTaken(long index, byte[] data) {
+  Snapshot snapshotTaken(long index, SnapshotData data) {
     if (index <= snapshotIndex()) {
       return null;
     }
@@ -235,7 +236,7 @@ final class MemberLog {
       Snapshot s = snapshotToApply;
       snapshotToApply = null;
       if (s.index() >= appliedIndex) {
-        events.add(new ApplyEvent.SnapshotInstalled(s.index(), s.term(), s.data()));
+        events.add(new ApplyEvent.SnapshotInstalled(s.index(), s.term(), s.content()));
         appliedIndex = s.index();
       }
     }

@@ -4,6 +4,7 @@ import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.Role;
+import dev.raftflow.engine.SnapshotData;
 import dev.raftflow.engine.core.quorum.VoteResult;
 import dev.raftflow.engine.core.tracker.Progress;
 import dev.raftflow.engine.message.AppendEntries;
@@ -19,6 +20,7 @@ import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.message.TimeoutNow;
 import dev.raftflow.engine.message.VoteResponse;
 import dev.raftflow.engine.spi.PersistentState;
+import dev.raftflow.engine.spi.SnapshotStaging;
 import java.util.List;
 import java.util.Random;
 
@@ -199,9 +201,8 @@ public final class RaftCore {
   }
 
   /**
-   * Appends commands as a leader. Returns the index of the first one (the others follow
-   * consecutively, all in {@link #term()}), or -1 when this member is not the leader or is handing
-   * leadership over.
+   * Appends commands as a leader. Returns the index of the first one (the others follow, all in
+   * {@link #term()}), or -1 when this member is not the leader or is handing leadership over.
    */
   public long propose(List<byte[]> commands) {
     wake();
@@ -287,13 +288,12 @@ public final class RaftCore {
   }
 
   /**
-   * The service took a snapshot covering entries up to {@code index}. Entries up to it are
-   * discarded. Returns false (and changes nothing) when {@code index} is not past the current
-   * snapshot.
+   * The service took a snapshot up to {@code index} ({@code data}, in memory or in a file): entries
+   * up to it are discarded. Returns false (nothing changes) when {@code index} is not past the last.
    *
    * @throws IllegalArgumentException when {@code index} is beyond what was handed to the service
    */
-  public boolean snapshotTaken(long index, byte[] data) {
+  public boolean snapshotTaken(long index, SnapshotData data) {
     if (log.snapshotTaken(index, data) == null) {
       return false;
     }
@@ -302,6 +302,16 @@ public final class RaftCore {
     compactLog();
     log.keepCoveredInMemory(); // before ready() hands the snapshot write to the store
     return true;
+  }
+
+  /** Stages the snapshots received from leaders in {@code staging} (in memory unless given one). */
+  public void stageSnapshotsWith(SnapshotStaging staging) {
+    receiver.stageWith(staging);
+  }
+
+  /** {@link #snapshotTaken(long, SnapshotData)} of a snapshot held in {@code data}. */
+  public boolean snapshotTaken(long index, byte[] data) {
+    return snapshotTaken(index, SnapshotData.of(data));
   }
 
   /** Drops the entries held in memory up to the snapshot (a leader keeps some for followers catching up). */
@@ -325,10 +335,7 @@ public final class RaftCore {
     return log.hasApply();
   }
 
-  /**
-   * Hands out, in log order, at most {@code max} committed entries (a pending snapshot first) and
-   * counts them as applied.
-   */
+  /** Hands out, in log order, at most {@code max} committed entries (a pending snapshot first), counted as applied. */
   public List<ApplyEvent> takeApply(int max) {
     return log.takeApply(max);
   }
@@ -445,10 +452,7 @@ public final class RaftCore {
     return log.snapshotIndex();
   }
 
-  /**
-   * The first entry still held in memory: just past the latest snapshot, or earlier on a leader
-   * that keeps entries for a follower catching up from a snapshot.
-   */
+  /** The first entry held in memory: past the latest snapshot, or earlier on a leader keeping some for a follower. */
   public long firstIndex() {
     return log.entries().firstIndex();
   }
@@ -463,10 +467,7 @@ public final class RaftCore {
     return log.entries().entry(index);
   }
 
-  /**
-   * As leader, each follower's (and learner's) match index and AppendEntries in flight, as {@code id
-   * -> [match, inflight]}; empty on a member that does not lead. A new map each call.
-   */
+  /** As leader, each follower's (and learner's) {@code id -> [match, inflight]}; else empty. A new map each call. */
   public java.util.Map<String, long[]> followerProgress() {
     return role == Role.LEADER ? leadership.followerProgress() : java.util.Map.of();
   }

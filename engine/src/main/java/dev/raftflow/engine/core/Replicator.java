@@ -9,7 +9,6 @@ import dev.raftflow.engine.message.InstallSnapshot;
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.SnapshotResponse;
 import dev.raftflow.engine.spi.Snapshot;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -145,13 +144,14 @@ final class Replicator {
   private void sendSnapshotChunks(Progress pr) {
     SnapshotTransfer t = pr.transfer();
     Snapshot s = t.snapshot();
-    byte[] d = s.data();
+    long size = s.size();
     long chunk = options.snapshotChunkBytes();
     do {
-      int from = (int) t.nextOffset();
-      int to = (int) Math.min(d.length, from + chunk);
-      byte[] part = from == 0 && to == d.length ? d : Arrays.copyOfRange(d, from, to);
-      out.send(new InstallSnapshot(term, id, pr.id(), s.index(), s.term(), t.nextSeq(), from, d.length, part,
+      long from = t.nextOffset();
+      long to = Math.min(size, from + chunk);
+      // a file-backed snapshot is read here, on the loop: one bounded chunk at a time (page cache)
+      byte[] part = s.content().slice(from, (int) (to - from));
+      out.send(new InstallSnapshot(term, id, pr.id(), s.index(), s.term(), t.nextSeq(), from, size, part,
           configs.of(s)));
       chunksSent++;
       t.sentTo(to);
@@ -177,7 +177,7 @@ final class Replicator {
     SnapshotTransfer t = pr.transfer();
     Snapshot s = t.snapshot();
     out.send(new InstallSnapshot(term, id, pr.id(), s.index(), s.term(), t.nextSeq(), t.nextOffset(),
-        s.data().length, new byte[0], configs.of(s)));
+        s.size(), new byte[0], configs.of(s)));
   }
 
   // ---------------------------------------------------------------- answers
@@ -253,7 +253,7 @@ final class Replicator {
   void chunkAnswered(Progress pr, SnapshotResponse r, Snapshot latest) {
     SnapshotTransfer t = pr.transfer();
     if (pr.state() != Progress.State.SNAPSHOT || r.snapshotIndex() != t.index()
-        || r.nextOffset() > t.snapshot().data().length || !t.answered(r.seq(), r.offset(), r.nextOffset())) {
+        || r.nextOffset() > t.snapshot().size() || !t.answered(r.seq(), r.offset(), r.nextOffset())) {
       return; // about another transfer, confused, or overtaken by the answer to a later chunk
     }
     if (t.needsRewind(r.seq(), r.offset(), r.nextOffset())) {

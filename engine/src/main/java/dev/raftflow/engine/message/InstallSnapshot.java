@@ -18,8 +18,8 @@ public record InstallSnapshot(
     long term, String from, String to, long lastIncludedIndex, long lastIncludedTerm, long seq, long offset,
     long totalBytes, byte[] data, dev.raftflow.engine.Membership membership) implements Message {
 
-  /** The largest snapshot: it is held in one array once received. */
-  public static final long MAX_TOTAL_BYTES = Integer.MAX_VALUE - 8;
+  /** The largest snapshot: no limit of its own (a snapshot may live in a file; offsets are longs on the wire). */
+  public static final long MAX_TOTAL_BYTES = Long.MAX_VALUE;
 
   /**
    * Checks that the chunk fits its snapshot.

@@ -4,6 +4,7 @@ import dev.raftflow.engine.ApplyEvent;
 import dev.raftflow.engine.LogPosition;
 import dev.raftflow.engine.Membership;
 import dev.raftflow.engine.RaftException;
+import dev.raftflow.engine.SnapshotData;
 import dev.raftflow.engine.message.Message;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
@@ -32,7 +33,7 @@ sealed interface NodeEvent {
   /** A log write became durable (or failed). */
   record WriteDone(WritePipeline.PendingWrite write) implements NodeEvent {}
 
-  record TakeSnapshot(long index, byte[] data, CompletableFuture<Void> done) implements NodeEvent {}
+  record TakeSnapshot(long index, SnapshotData data, CompletableFuture<Void> done) implements NodeEvent {}
 
   record ReadRequest(CompletableFuture<Long> done) implements NodeEvent {}
 

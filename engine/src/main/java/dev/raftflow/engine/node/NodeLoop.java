@@ -14,6 +14,7 @@ import dev.raftflow.engine.core.RaftCore;
 import dev.raftflow.engine.core.Ready;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.spi.LogStore;
+import dev.raftflow.engine.spi.SnapshotStaging;
 import dev.raftflow.engine.spi.Transport;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +85,11 @@ final class NodeLoop {
   private final boolean hostTicked;
   /** Its host loop's outbox (messages of many groups leave in bursts), or null: straight to the transport. */
   private final LoopOutbox outbox;
+
+  /** Where the service's streamed snapshots are written (the store's staging area); any thread. */
+  SnapshotStaging snapshotStaging() {
+    return store.snapshotStaging();
+  }
 
   NodeLoop(String id, RaftOptions options, Transport transport, LogStore store, RaftCore core, Scheduler scheduler,
       Scheduler ownedScheduler, NodeCounters counters, java.util.function.LongSupplier nanoClock, boolean hostTicked,

@@ -15,6 +15,12 @@ import dev.raftflow.engine.ProposalDroppedException;
 import dev.raftflow.engine.RaftException;
 import dev.raftflow.engine.RaftOptions;
 import dev.raftflow.engine.Role;
+import dev.raftflow.engine.SnapshotData;
+import dev.raftflow.engine.SnapshotWriter;
+import dev.raftflow.engine.spi.SnapshotSink;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -225,6 +231,40 @@ public final class RaftNode implements AutoCloseable {
    */
   public CompletableFuture<Void> snapshot(long index, byte[] data) {
     Objects.requireNonNull(data, "data");
+    return snapshot(index, SnapshotData.of(data));
+  }
+
+  /**
+   * {@link #snapshot(long, byte[])} for a state of any size: {@code writer} writes the snapshot, on
+   * the calling thread before this returns, to a stream the node gives it, which goes to the log
+   * store's staging area (a file in its snapshot directory, for a store that keeps snapshots in
+   * files) instead of the heap. The future fails with the writer's {@link IOException} (or any
+   * exception it throws), and what it wrote is dropped.
+   */
+  public CompletableFuture<Void> snapshot(long index, SnapshotWriter writer) {
+    Objects.requireNonNull(writer, "writer");
+    if (loop.closed) {
+      return CompletableFuture.failedFuture(new NodeClosedException(id));
+    }
+    SnapshotSink sink;
+    SnapshotData data;
+    try {
+      sink = loop.snapshotStaging().begin(-1);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    try (OutputStream out = new BufferedOutputStream(sink.asOutputStream(), 1 << 16)) {
+      writer.writeTo(out);
+      out.flush();
+      data = sink.finish();
+    } catch (IOException | RuntimeException e) {
+      sink.abort();
+      return CompletableFuture.failedFuture(e);
+    }
+    return snapshot(index, data);
+  }
+
+  private CompletableFuture<Void> snapshot(long index, SnapshotData data) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (loop.closed) {
       done.completeExceptionally(new NodeClosedException(id));

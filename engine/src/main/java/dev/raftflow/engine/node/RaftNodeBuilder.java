@@ -156,6 +156,7 @@ public final class RaftNodeBuilder {
     Scheduler owned = scheduler == null ? Schedulers.newSingle("raftflow-" + id) : null;
     PersistentState restored = store.load();
     RaftCore core = new RaftCore(id, members, options, random != null ? random : new Random(), restored, appliedIndex);
+    core.stageSnapshotsWith(store.snapshotStaging()); // a snapshot received goes where the store keeps them
     NodeCounters counters = new NodeCounters();
     NodeLoop loop = new NodeLoop(id, options, transport, store, core, scheduler != null ? scheduler : owned, owned,
         counters, nanoClock, hostTicked, outbox);

@@ -28,6 +28,11 @@ public abstract class ForwardingLogStore implements LogStore {
   }
 
   @Override
+  public SnapshotStaging snapshotStaging() {
+    return delegate.snapshotStaging();
+  }
+
+  @Override
   public CompletableFuture<Void> write(LogWrite write) {
     return delegate.write(write);
   }

@@ -29,6 +29,15 @@ public interface LogStore extends AutoCloseable {
     return Integer.MAX_VALUE;
   }
 
+  /**
+   * Where snapshots are written before a {@link LogWrite} carries them here (the service's
+   * streamed snapshots, a follower's received chunks). A store that keeps snapshots in files stages
+   * them in its own directory so that storing one moves a file. Default: in memory.
+   */
+  default SnapshotStaging snapshotStaging() {
+    return SnapshotStaging.inMemory();
+  }
+
   /** Makes {@code write} durable; the future completes when it is. */
   CompletableFuture<Void> write(LogWrite write);
 

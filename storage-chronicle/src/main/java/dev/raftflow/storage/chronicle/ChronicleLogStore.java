@@ -4,6 +4,7 @@ import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
+import dev.raftflow.engine.spi.SnapshotStaging;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -109,6 +110,7 @@ public final class ChronicleLogStore implements LogStore {
 
   private final StoreDirectory directory;
   private final Options options;
+  private volatile SnapshotStaging staging;
   private volatile State state = State.NEW;
   private volatile Throwable failure;
   private AckFile ack;
@@ -206,6 +208,7 @@ public final class ChronicleLogStore implements LogStore {
     }
     resets = new ResetFile(directory.resets());
     SnapshotFiles snapshots = new SnapshotFiles(directory.snapshots());
+    staging = snapshots.staging();
     boolean tailDropped = CycleFileHeaders.checkBytes(directory, ack.queueIndex());
     QueueLog log;
     try {
@@ -243,6 +246,21 @@ public final class ChronicleLogStore implements LogStore {
    * Chronicle takes documents of at most a quarter of its block size; one entry, with its record's
    * header and a hard state, must fit in one.
    */
+  /**
+   * Snapshots are staged in the store's {@code snapshots} directory, so storing one (the service's
+   * streamed snapshot, or one received from a leader) renames a file instead of copying it.
+   *
+   * @throws IllegalStateException before {@link #load()}
+   */
+  @Override
+  public SnapshotStaging snapshotStaging() {
+    SnapshotStaging s = staging;
+    if (s == null) {
+      throw new IllegalStateException("load() the store before staging snapshots in it");
+    }
+    return s;
+  }
+
   @Override
   public int maxEntryBytes() {
     return (int) Math.min(Integer.MAX_VALUE, options.blockSize() / 4 - RECORD_HEADROOM);

@@ -5,6 +5,7 @@ import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
 import dev.raftflow.engine.spi.Snapshot;
+import dev.raftflow.engine.spi.SnapshotStaging;
 import dev.raftflow.engine.spi.StoredEntryList;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -97,6 +98,12 @@ final class HostGroupStore implements LogStore {
     shape = new LogShape(g.replay.terms, base);
     RecoveredEntries stored = new RecoveredEntries(g.replay.terms.copy(), g.replay.configs.toArray(), g);
     return new PersistentState(g.hard, snapshot, new StoredEntryList(stored));
+  }
+
+  /** Snapshots are staged in the group's snapshot directory, so storing one renames a file. */
+  @Override
+  public SnapshotStaging snapshotStaging() {
+    return group.snapshots.staging();
   }
 
   @Override

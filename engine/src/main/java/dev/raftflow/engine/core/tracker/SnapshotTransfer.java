@@ -60,7 +60,7 @@ public final class SnapshotTransfer {
 
   /** Whether every byte was sent. */
   public boolean allSent() {
-    return nextOffset >= snapshot.data().length;
+    return nextOffset >= snapshot.size();
   }
 
   /** Bytes sent and not confirmed. */
