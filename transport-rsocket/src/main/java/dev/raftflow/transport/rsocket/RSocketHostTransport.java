@@ -652,35 +652,12 @@ public final class RSocketHostTransport implements HostTransport {
   // ---------------------------------------------------------------- builder
 
   /** Configures and binds an {@link RSocketHostTransport}. */
-  public static final class Builder {
-    private String clusterId = "raftflow";
+  public static final class Builder extends LinkBuilder<Builder> {
     private String hostId;
-    private String host = "127.0.0.1";
-    private int port;
-    private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
-    private byte[] secret;
-    private SslContext serverSsl;
-    private SslContext clientSsl;
-    private int maxFrameBytes = FrameLimit.UNFRAGMENTED_LIMIT;
-    private long maxQueuedBytes = 8L << 20;
-    private int maxQueuedMessages = 16_384;
-    private int inboundWindow = 32;
-    private int maxBatchBytes = 64 * 1024;
-    private int maxBatchMessages = 256;
     private int groupBufferCapacity = 1024;
-    private Duration backoffMin = Duration.ofMillis(50);
-    private Duration backoffMax = Duration.ofMillis(500);
-    private Duration keepAliveInterval = Duration.ofSeconds(1);
-    private Duration keepAliveMaxLifetime = Duration.ofSeconds(3);
-    private Duration connectTimeout = Duration.ofSeconds(2);
-    private InetSocketAddress advertise;
 
-    private Builder() {}
-
-    /** Identifies the cluster; hosts of another cluster are refused. Default "raftflow". */
-    public Builder clusterId(String v) {
-      this.clusterId = Objects.requireNonNull(v);
-      return this;
+    private Builder() {
+      super(16384);
     }
 
     /** This host's id: the member id of every group member it hosts. Required. */
@@ -689,95 +666,9 @@ public final class RSocketHostTransport implements HostTransport {
       return this;
     }
 
-    /** Where to listen. Default 127.0.0.1 and port 0 (ephemeral). */
-    public Builder bind(String host, int port) {
-      this.host = Objects.requireNonNull(host);
-      this.port = port;
-      return this;
-    }
-
-    /** A peer host and where it listens ({@code null}: set later with {@link RSocketHostTransport#peerAddress}). */
-    public Builder peer(String id, InetSocketAddress address) {
-      peers.put(Objects.requireNonNull(id), address);
-      return this;
-    }
-
-    /** Peer hosts whose addresses are set later; this host's own id is ignored. */
-    public Builder peers(List<String> ids) {
-      for (String id : ids) {
-        peers.putIfAbsent(id, null);
-      }
-      return this;
-    }
-
-    /** A shared secret every host must prove at connection setup (HMAC-SHA256, at least 16 bytes). */
-    public Builder sharedSecret(byte[] v) {
-      this.secret = v == null ? null : v.clone();
-      return this;
-    }
-
-    /** Enables TLS: {@code server} for accepted connections, {@code client} for dialed ones. */
-    public Builder tls(SslContext server, SslContext client) {
-      if (!server.isServer() || !client.isClient()) {
-        throw new IllegalArgumentException("tls(server, client) needs a server and a client SslContext");
-      }
-      this.serverSsl = server;
-      this.clientSsl = client;
-      return this;
-    }
-
-    /** Largest frame sent or accepted (default ~16 MiB); each group's {@code maxMessageBytes} follows from it. */
-    public Builder maxFrameBytes(int v) {
-      this.maxFrameBytes = v;
-      return this;
-    }
-
-    /** Bound of each peer host's outbound queue (all groups together), in frame bytes and messages. */
-    public Builder maxQueued(long bytes, int messages) {
-      this.maxQueuedBytes = bytes;
-      this.maxQueuedMessages = messages;
-      return this;
-    }
-
-    /** Most bytes and messages (of any groups) packed into one frame. Default 64 KiB and 256. */
-    public Builder maxBatch(int bytes, int messages) {
-      this.maxBatchBytes = bytes;
-      this.maxBatchMessages = messages;
-      return this;
-    }
-
-    /** RSocket credit granted to each peer host's channel, in frames. Default 32. */
-    public Builder inboundWindow(int v) {
-      this.inboundWindow = v;
-      return this;
-    }
-
     /** Messages each open group buffers beyond its node's demand; more are dropped and counted. Default 1024. */
     public Builder groupBufferCapacity(int v) {
       this.groupBufferCapacity = v;
-      return this;
-    }
-
-    /** Redial backoff: first delay and cap. Default 50 ms .. 500 ms. */
-    public Builder backoff(Duration min, Duration max) {
-      this.backoffMin = min;
-      this.backoffMax = max;
-      return this;
-    }
-
-    /** RSocket keep-alive of the dialed connections, as {@link RSocketTransport.Builder#keepAlive}. Default 1 s / 3 s. */
-    public Builder keepAlive(Duration interval, Duration maxLifetime) {
-      if (interval.isNegative() || interval.isZero() || maxLifetime.compareTo(interval) <= 0) {
-        throw new IllegalArgumentException("keepAlive needs 0 < interval < maxLifetime, was " + interval + " and "
-            + maxLifetime);
-      }
-      this.keepAliveInterval = interval;
-      this.keepAliveMaxLifetime = maxLifetime;
-      return this;
-    }
-
-    public Builder connectTimeout(Duration v) {
-      this.connectTimeout = Objects.requireNonNull(v);
       return this;
     }
 
@@ -805,28 +696,10 @@ public final class RSocketHostTransport implements HostTransport {
         throw new IllegalArgumentException("hostId is required (1 to 255 bytes of UTF-8)");
       }
       peers.remove(hostId);
-      check("maxFrameBytes", maxFrameBytes >= 256);
-      check("maxQueuedBytes", maxQueuedBytes >= 1024);
-      check("maxQueuedMessages", maxQueuedMessages > 0);
-      check("inboundWindow", inboundWindow > 0);
+      validateShared();
       check("groupBufferCapacity", groupBufferCapacity > 0);
-      check("maxBatch", maxBatchBytes >= 64 && maxBatchMessages >= 1);
-      check("backoff", !backoffMin.isNegative() && !backoffMin.isZero() && backoffMax.compareTo(backoffMin) >= 0);
-      if (secret != null && secret.length < 16) {
-        throw new IllegalArgumentException("sharedSecret must be at least 16 bytes");
-      }
       for (String id : peers.keySet()) {
         check("peer host id '" + id + "'", validId(id));
-      }
-    }
-
-    static boolean validId(String id) {
-      return id != null && !id.isEmpty() && id.getBytes(StandardCharsets.UTF_8).length <= 255;
-    }
-
-    private static void check(String name, boolean ok) {
-      if (!ok) {
-        throw new IllegalArgumentException("invalid " + name);
       }
     }
   }

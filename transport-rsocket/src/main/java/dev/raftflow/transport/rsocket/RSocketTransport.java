@@ -621,115 +621,19 @@ public final class RSocketTransport implements Transport {
   }
 
   /** Configures and binds an {@link RSocketTransport}. */
-  public static final class Builder {
-    private String clusterId = "raftflow";
+  public static final class Builder extends LinkBuilder<Builder> {
     private String nodeId;
-    private String host = "127.0.0.1";
-    private int port;
-    private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
-    private byte[] secret;
-    private SslContext serverSsl;
-    private SslContext clientSsl;
-    private int maxFrameBytes = FrameLimit.UNFRAGMENTED_LIMIT;
-    private long maxQueuedBytes = 8L << 20;
-    private int maxQueuedMessages = 4096;
-    private int inboundWindow = 32;
-    private int maxBatchBytes = 64 * 1024;
-    private int maxBatchMessages = 256;
     private int inboundBufferCapacity;
-    private Duration backoffMin = Duration.ofMillis(50);
-    private Duration backoffMax = Duration.ofMillis(500);
-    private Duration keepAliveInterval = Duration.ofSeconds(1);
-    private Duration keepAliveMaxLifetime = Duration.ofSeconds(3);
-    private Duration connectTimeout = Duration.ofSeconds(2);
     private boolean acceptUnknownPeers;
-    private InetSocketAddress advertise;
     private WireVersions.Range wireVersions = WireVersions.THIS_BUILD;
 
-    private Builder() {}
-
-    /** Identifies the Raft cluster; peers of another cluster are refused. Default "raftflow". */
-    public Builder clusterId(String v) {
-      this.clusterId = Objects.requireNonNull(v);
-      return this;
+    private Builder() {
+      super(4096);
     }
 
     /** This member's node id. Required. */
     public Builder nodeId(String v) {
       this.nodeId = Objects.requireNonNull(v);
-      return this;
-    }
-
-    /** Where to listen. Default 127.0.0.1 and port 0 (ephemeral). */
-    public Builder bind(String host, int port) {
-      this.host = Objects.requireNonNull(host);
-      this.port = port;
-      return this;
-    }
-
-    /** A peer and where it listens ({@code null}: set later with {@link #peerAddress}). */
-    public Builder peer(String id, InetSocketAddress address) {
-      peers.put(Objects.requireNonNull(id), address);
-      return this;
-    }
-
-    /** Peers whose addresses will be set later with {@link RSocketTransport#peerAddress}. */
-    public Builder peers(List<String> ids) {
-      for (String id : ids) {
-        peers.putIfAbsent(id, null);
-      }
-      return this;
-    }
-
-    /** A shared secret every member must prove at connection setup (HMAC-SHA256). */
-    public Builder sharedSecret(byte[] v) {
-      this.secret = v == null ? null : v.clone();
-      return this;
-    }
-
-    /** Enables TLS: {@code server} for accepted connections, {@code client} for dialed ones. */
-    public Builder tls(SslContext server, SslContext client) {
-      if (!server.isServer() || !client.isClient()) {
-        throw new IllegalArgumentException("tls(server, client) needs a server and a client SslContext");
-      }
-      this.serverSsl = server;
-      this.clientSsl = client;
-      return this;
-    }
-
-    /**
-     * Largest frame sent or accepted; {@link RSocketTransport#maxMessageBytes()} is this less 2 bytes
-     * of framing. A larger message is dropped with a warning and counted, never split, so the node's
-     * options must fit it ({@code MessageSizes.requireFit}). Default ~16 MiB, the most an
-     * RSocket frame holds whole; above that RSocket fragments frames into 1 MiB pieces, so a
-     * service that sends a whole snapshot in one message sets this above its largest snapshot.
-     */
-    public Builder maxFrameBytes(int v) {
-      this.maxFrameBytes = v;
-      return this;
-    }
-
-    /** Bound of each peer's outbound queue, in frame bytes and in messages. */
-    public Builder maxQueued(long bytes, int messages) {
-      this.maxQueuedBytes = bytes;
-      this.maxQueuedMessages = messages;
-      return this;
-    }
-
-    /**
-     * Batching of queued messages into one frame: at most {@code bytes} per frame (capped by the
-     * frame cap) and {@code messages} per frame; {@code messages = 1} turns batching off. A message
-     * larger than {@code bytes} still travels alone. Default 64 KiB and 256.
-     */
-    public Builder maxBatch(int bytes, int messages) {
-      this.maxBatchBytes = bytes;
-      this.maxBatchMessages = messages;
-      return this;
-    }
-
-    /** RSocket credit granted to each peer's channel, in frames (a frame is one message or one batch). Default 32. */
-    public Builder inboundWindow(int v) {
-      this.inboundWindow = v;
       return this;
     }
 
@@ -740,45 +644,11 @@ public final class RSocketTransport implements Transport {
     }
 
     /**
-     * Redial backoff: first delay and cap (doubling, with jitter). Default 50 ms .. 500 ms. A peer that
-     * dials this node ends a backoff toward it at once.
-     */
-    public Builder backoff(Duration min, Duration max) {
-      this.backoffMin = min;
-      this.backoffMax = max;
-      return this;
-    }
-
-    /**
-     * RSocket keep-alive of the connections this node dials: a KEEPALIVE every {@code interval}; a
-     * peer that answers none for {@code maxLifetime} is disconnected, so a dead host or a silent
-     * (blackholed) network is noticed within {@code maxLifetime} plus one interval, and the link
-     * then redials with the backoff: once the network heals it is back within the backoff cap,
-     * instead of waiting for TCP's retransmission timer. Default 1 s / 3 s.
-     *
-     * @throws IllegalArgumentException unless {@code 0 < interval < maxLifetime}
-     */
-    public Builder keepAlive(Duration interval, Duration maxLifetime) {
-      if (interval.isNegative() || interval.isZero() || maxLifetime.compareTo(interval) <= 0) {
-        throw new IllegalArgumentException("keepAlive needs 0 < interval < maxLifetime, was " + interval + " and "
-            + maxLifetime);
-      }
-      this.keepAliveInterval = interval;
-      this.keepAliveMaxLifetime = maxLifetime;
-      return this;
-    }
-
-    /**
      * The wire versions this transport speaks (default: all this build speaks, {@link
      * WireVersions#THIS_BUILD}). Narrower ranges stand in for older or newer builds in upgrade tests.
      */
     public Builder wireVersions(int min, int max) {
       this.wireVersions = new WireVersions.Range(min, max);
-      return this;
-    }
-
-    public Builder connectTimeout(Duration v) {
-      this.connectTimeout = v;
       return this;
     }
 
@@ -827,15 +697,7 @@ public final class RSocketTransport implements Transport {
       if (peers.containsKey(nodeId)) {
         peers.remove(nodeId); // members lists usually include self
       }
-      check("maxFrameBytes", maxFrameBytes >= 256);
-      check("maxQueuedBytes", maxQueuedBytes >= maxFrameBytes || maxQueuedBytes >= 1024);
-      check("maxQueuedMessages", maxQueuedMessages > 0);
-      check("inboundWindow", inboundWindow > 0);
-      check("maxBatch", maxBatchBytes >= 64 && maxBatchMessages >= 1);
-      check("backoff", !backoffMin.isNegative() && !backoffMin.isZero() && backoffMax.compareTo(backoffMin) >= 0);
-      if (secret != null && secret.length < 16) {
-        throw new IllegalArgumentException("sharedSecret must be at least 16 bytes");
-      }
+      validateShared();
       List<String> bad = new ArrayList<>();
       for (String id : peers.keySet()) {
         if (!validId(id)) {
@@ -843,17 +705,6 @@ public final class RSocketTransport implements Transport {
         }
       }
       check("peer ids " + bad, bad.isEmpty());
-    }
-
-    /** Whether {@code id} fits a setup frame: 1 to 255 UTF-8 bytes. */
-    static boolean validId(String id) {
-      return id != null && !id.isEmpty() && id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255;
-    }
-
-    private static void check(String name, boolean ok) {
-      if (!ok) {
-        throw new IllegalArgumentException("invalid " + name);
-      }
     }
   }
 }
