@@ -52,9 +52,9 @@ class GroupClientEndpointTest {
       addresses.put(id, e.address());
     }
     try (RemoteClient a = new RemoteClient(addresses, "a"); RemoteClient b = new RemoteClient(addresses, "b")) {
-      Position pa1 = a.propose(new byte[] {1}, Duration.ofSeconds(5)).retry(20).block(Duration.ofSeconds(30));
-      Position pa2 = a.propose(new byte[] {2}, Duration.ofSeconds(5)).retry(20).block(Duration.ofSeconds(30));
-      Position pb = b.propose(new byte[] {3}, Duration.ofSeconds(5)).retry(20).block(Duration.ofSeconds(30));
+      Position pa1 = a.propose(new byte[] {1}, Duration.ofSeconds(5)).retryWhen(reactor.util.retry.Retry.fixedDelay(200, Duration.ofMillis(50))).block(Duration.ofSeconds(30));
+      Position pa2 = a.propose(new byte[] {2}, Duration.ofSeconds(5)).retryWhen(reactor.util.retry.Retry.fixedDelay(200, Duration.ofMillis(50))).block(Duration.ofSeconds(30));
+      Position pb = b.propose(new byte[] {3}, Duration.ofSeconds(5)).retryWhen(reactor.util.retry.Retry.fixedDelay(200, Duration.ofMillis(50))).block(Duration.ofSeconds(30));
       assertThat(pa2.index()).isEqualTo(pa1.index() + 1);
       RaftNode groupA = hosts.get(0).group("a").orElseThrow();
       RaftNode groupB = hosts.get(0).group("b").orElseThrow();
