@@ -179,6 +179,7 @@ public final class RaftNodeMeters implements MeterBinder {
    * gauges in seconds when {@code unit} is null (the histogram holds nanoseconds), else plain gauges.
    */
   private void recentQuantiles(MeterRegistry r, String name, String description, String unit, Histogram h) {
+    // held by the gauges themselves (strong references): the caller may drop this binder after bindTo
     RecentQuantiles recent = new RecentQuantiles(h, quantileWindow, nanoClock);
     String window = " (over the last " + quantileWindow.toSeconds() + " s)";
     for (double q : QUANTILES) {
@@ -186,17 +187,19 @@ public final class RaftNodeMeters implements MeterBinder {
       String d = description + ", quantile" + window;
       if (unit == null) {
         TimeGauge.builder(name + ".quantile", recent, TimeUnit.NANOSECONDS, x -> x.valueAt(q)).description(d).tags(t)
-            .register(r);
+            .strongReference(true).register(r);
       } else {
-        Gauge.builder(name + ".quantile", recent, x -> x.valueAt(q)).description(d).baseUnit(unit).tags(t).register(r);
+        Gauge.builder(name + ".quantile", recent, x -> x.valueAt(q)).description(d).baseUnit(unit).tags(t)
+            .strongReference(true).register(r);
       }
     }
     String d = description + ", largest" + window;
     if (unit == null) {
       TimeGauge.builder(name + ".max", recent, TimeUnit.NANOSECONDS, RecentQuantiles::max).description(d).tags(tags)
-          .register(r);
+          .strongReference(true).register(r);
     } else {
-      Gauge.builder(name + ".max", recent, RecentQuantiles::max).description(d).baseUnit(unit).tags(tags).register(r);
+      Gauge.builder(name + ".max", recent, RecentQuantiles::max).description(d).baseUnit(unit).tags(tags)
+          .strongReference(true).register(r);
     }
   }
 
