@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -27,6 +28,8 @@ public final class RSocketTransportMeters implements MeterBinder {
   private final Tags tags;
   private MultiGauge peerQueuedMessages;
   private MultiGauge peerQueuedBytes;
+  /** The peers the gauges were last registered for (re-registered only when they change). */
+  private Set<String> boundPeers;
 
   public RSocketTransportMeters(RSocketTransport transport, Iterable<Tag> extraTags) {
     this.transport = Objects.requireNonNull(transport, "transport");
@@ -70,6 +73,9 @@ public final class RSocketTransportMeters implements MeterBinder {
     peerQueuedBytes = MultiGauge.builder("raftflow.transport.peer.queued.bytes")
         .description("frame bytes waiting in the outbound queue to one peer").baseUnit("bytes").tags(tags)
         .register(registry);
+    synchronized (this) {
+      boundPeers = null;
+    }
     refreshPeers();
   }
 
@@ -77,13 +83,18 @@ public final class RSocketTransportMeters implements MeterBinder {
    * Re-registers the per-peer queue gauges for the transport's peers now (they change with
    * membership). Call it periodically (e.g. before each scrape); the other meters need nothing.
    */
-  public void refreshPeers() {
+  public synchronized void refreshPeers() {
     if (peerQueuedMessages == null) {
       return;
     }
+    Set<String> peers = transport.peers();
+    if (peers.equals(boundPeers)) {
+      return;
+    }
+    boundPeers = peers;
     List<MultiGauge.Row<?>> messages = new ArrayList<>();
     List<MultiGauge.Row<?>> bytes = new ArrayList<>();
-    for (String peer : transport.peers()) {
+    for (String peer : peers) {
       if (peer.equals(transport.nodeId())) {
         continue;
       }

@@ -17,7 +17,9 @@ import dev.raftflow.engine.Histogram;
 import io.micrometer.core.instrument.TimeGauge;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -47,6 +49,8 @@ public final class RaftNodeMeters implements MeterBinder {
   private final LongSupplier nanoClock;
   private MultiGauge followerLag;
   private MultiGauge followerInflight;
+  /** The followers the gauges were last registered for (re-registered only when they change). */
+  private Set<String> boundFollowers;
 
   /**
    * Meters for {@code node}, tagged {@code node=<id>} and {@code extraTags}, whose quantile gauges
@@ -135,6 +139,9 @@ public final class RaftNodeMeters implements MeterBinder {
         .baseUnit("entries").tags(tags).register(registry);
     followerInflight = MultiGauge.builder("raftflow.follower.inflight").description("AppendEntries sent to the follower and not answered")
         .tags(tags).register(registry);
+    synchronized (this) {
+      boundFollowers = null;
+    }
     refreshFollowers();
   }
 
@@ -143,14 +150,21 @@ public final class RaftNodeMeters implements MeterBinder {
    * leadership and membership). Call it periodically (e.g. before each scrape); the other meters
    * need nothing.
    */
-  public void refreshFollowers() {
+  public synchronized void refreshFollowers() {
     if (followerLag == null) {
       return;
     }
+    Set<String> ids = new HashSet<>();
+    for (FollowerProgress f : node.followers()) {
+      ids.add(f.id());
+    }
+    if (ids.equals(boundFollowers)) {
+      return;
+    }
+    boundFollowers = ids;
     List<MultiGauge.Row<?>> lag = new ArrayList<>();
     List<MultiGauge.Row<?>> inflight = new ArrayList<>();
-    for (FollowerProgress f : node.followers()) {
-      String id = f.id();
+    for (String id : ids) {
       lag.add(MultiGauge.Row.of(Tags.of("follower", id), node, n -> lagOf(n, id, false)));
       inflight.add(MultiGauge.Row.of(Tags.of("follower", id), node, n -> lagOf(n, id, true)));
     }

@@ -8,8 +8,9 @@ import java.util.function.LongSupplier;
 /**
  * Quantiles of what a {@link Histogram} recorded over the last window (between one and one and a
  * quarter windows back): it keeps a few snapshots, one per quarter of the window, and computes
- * from the difference between now and the oldest. Work happens only when read, at most once per
- * second (several gauges read in one scrape share it). Thread-safe.
+ * from the difference between now and the oldest. Work happens only when read: a snapshot and one
+ * pass over the buckets at most once per second (the gauges read in one scrape share it), then a
+ * binary search per quantile. Thread-safe.
  */
 final class RecentQuantiles {
 
@@ -22,7 +23,9 @@ final class RecentQuantiles {
   private final ArrayDeque<Histogram.Snapshot> past = new ArrayDeque<>();
   private long lastStep;
   private long computedAt;
-  private Histogram.Snapshot window;
+  /** Values recorded in the window up to each bucket; null before the first read. */
+  private long[] cumulative;
+  private long windowMax;
 
   RecentQuantiles(Histogram source, Duration window, LongSupplier nanoClock) {
     if (window.isNegative() || window.isZero()) {
@@ -36,21 +39,41 @@ final class RecentQuantiles {
     past.add(source.snapshot());
   }
 
-  /** The value at quantile {@code q} over the window; 0 when nothing was recorded in it. */
+  /** The value at quantile {@code q} (0..1) over the window; 0 when nothing was recorded in it. */
   synchronized double valueAt(double q) {
-    return recent().valueAtQuantile(q);
+    if (!(q >= 0 && q <= 1)) {
+      throw new IllegalArgumentException("quantile must be within 0..1, was " + q);
+    }
+    refresh();
+    long total = cumulative[cumulative.length - 1];
+    if (total == 0) {
+      return 0;
+    }
+    long rank = Math.max(1, (long) Math.ceil(q * total));
+    int lo = 0;
+    int hi = cumulative.length - 1;
+    while (lo < hi) { // the first bucket whose cumulative count reaches the rank
+      int mid = (lo + hi) >>> 1;
+      if (cumulative[mid] >= rank) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return Math.min(Histogram.upperBound(lo), windowMax);
   }
 
-  /** The largest value recorded in the window (bounded by its bucket); 0 when nothing was. */
+  /** The largest value recorded in the window (the upper bound of its bucket, never above the largest seen); 0 when none. */
   synchronized double max() {
-    Histogram.Snapshot w = recent();
-    return w.count() == 0 ? 0 : w.valueAtQuantile(1);
+    refresh();
+    return windowMax;
   }
 
-  private Histogram.Snapshot recent() {
+  /** Takes a new snapshot at most once a second, and one for the window's start once per quarter window. */
+  private void refresh() {
     long now = clock.getAsLong();
-    if (window != null && now - computedAt < RECOMPUTE_NANOS) {
-      return window;
+    if (cumulative != null && now - computedAt < RECOMPUTE_NANOS) {
+      return;
     }
     Histogram.Snapshot current = source.snapshot();
     if (now - lastStep >= stepNanos) {
@@ -60,20 +83,19 @@ final class RecentQuantiles {
         past.removeFirst();
       }
     }
-    window = current.minus(past.peekFirst());
-    window = new Histogram.Snapshot(window.count(), window.sum(), maxOf(window), window.buckets());
-    computedAt = now;
-    return window;
-  }
-
-  /** The window's own largest value: the upper bound of its highest non-empty bucket, capped by the all-time max. */
-  private static long maxOf(Histogram.Snapshot w) {
-    long[] b = w.buckets();
-    for (int i = b.length - 1; i >= 0; i--) {
-      if (b[i] > 0) {
-        return Math.min(Histogram.upperBound(i), w.max());
+    long[] window = current.minus(past.peekFirst()).buckets();
+    long[] c = new long[window.length];
+    long sum = 0;
+    int highest = -1;
+    for (int b = 0; b < window.length; b++) {
+      sum += window[b];
+      c[b] = sum;
+      if (window[b] > 0) {
+        highest = b;
       }
     }
-    return 0;
+    cumulative = c;
+    windowMax = highest < 0 ? 0 : Math.min(Histogram.upperBound(highest), current.max());
+    computedAt = now;
   }
 }
