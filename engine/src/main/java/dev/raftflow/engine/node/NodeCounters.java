@@ -41,6 +41,7 @@ final class NodeCounters {
   /** Committed entries waiting to be handed to the service, with when they were committed. */
   private final IndexTimeline committed = new IndexTimeline(4096);
   private long commitSeen = -1;
+  private long appliedSeen = -1;
 
   // written by the loop only: plain increments of volatile fields are safe with a single writer
 
@@ -83,8 +84,8 @@ final class NodeCounters {
     if (!leading) {
       proposed.clear();
     }
-    if (commitIndex == commitSeen && proposed.isEmpty()) {
-      return;
+    if (commitIndex == commitSeen) {
+      return; // nothing newly committed: no clock read
     }
     long now = System.nanoTime();
     if (!proposed.isEmpty()) {
@@ -98,8 +99,11 @@ final class NodeCounters {
 
   /** Once per loop turn, after entries went to the service: times those handed over up to {@code appliedIndex}. */
   void applied(long appliedIndex) {
-    if (!committed.isEmpty()) {
-      committed.reach(appliedIndex, System.nanoTime(), applyLatency);
+    if (appliedIndex != appliedSeen) {
+      appliedSeen = appliedIndex;
+      if (!committed.isEmpty()) {
+        committed.reach(appliedIndex, System.nanoTime(), applyLatency);
+      }
     }
   }
 
