@@ -4,24 +4,29 @@ package dev.raftflow.engine.node;
  * When ranges of log indexes reached one stage (proposed, committed), so that reaching the next
  * stage can be timed: {@link #mark} notes a range and a time, {@link #reach} records into a
  * histogram, for every index up to the one now reached, the time since its range was marked (each
- * index counted once). Holds a bounded number of ranges in preallocated arrays: when full, a new
- * range joins the newest one (keeping its older time, so those indexes look slightly slower).
- * Allocation-free; loop thread only.
+ * index counted once). Holds a bounded number of ranges in arrays that start small and double up
+ * to a cap (so an idle node keeps almost nothing); at the cap a new range joins the newest one
+ * (keeping its older time, so those indexes look slightly slower). Allocates only while growing;
+ * loop thread only.
  */
 final class IndexTimeline {
 
-  private final long[] starts;
-  private final long[] ends;
-  private final long[] times;
+  private static final int INITIAL = 8;
+
+  private final int capacity;
+  private long[] starts = new long[0];
+  private long[] ends = new long[0];
+  private long[] times = new long[0];
   private int head;
   private int size;
   /** Every index up to this one is recorded or forgotten. */
   private long done;
 
   IndexTimeline(int capacity) {
-    starts = new long[capacity];
-    ends = new long[capacity];
-    times = new long[capacity];
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be positive, was " + capacity);
+    }
+    this.capacity = capacity;
   }
 
   /** Indexes {@code first..last} reached the stage at {@code nanos} (ignored unless after every range held). */
@@ -33,6 +38,9 @@ final class IndexTimeline {
     }
     if (last < first) {
       return;
+    }
+    if (size == ends.length && ends.length < capacity) {
+      grow();
     }
     if (size == ends.length) {
       ends[(head + size - 1) % ends.length] = last;
@@ -61,6 +69,24 @@ final class IndexTimeline {
       }
     }
     done = Math.max(done, index);
+  }
+
+  /** Doubles the arrays (up to the capacity), the ranges held moved to their start in order. */
+  private void grow() {
+    int n = Math.min(capacity, Math.max(INITIAL, ends.length * 2));
+    long[] s = new long[n];
+    long[] e = new long[n];
+    long[] t = new long[n];
+    for (int i = 0; i < size; i++) {
+      int from = (head + i) % ends.length;
+      s[i] = starts[from];
+      e[i] = ends[from];
+      t[i] = times[from];
+    }
+    starts = s;
+    ends = e;
+    times = t;
+    head = 0;
   }
 
   /** Forgets every range (e.g. leadership was lost: proposed entries may be replaced). */

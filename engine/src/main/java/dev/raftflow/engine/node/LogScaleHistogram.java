@@ -2,20 +2,29 @@ package dev.raftflow.engine.node;
 
 import dev.raftflow.engine.Histogram;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * A {@link Histogram} with one writer (a node's event loop) and any number of readers. Recording
- * allocates nothing and takes no lock: each counter is written with release semantics (no full
- * fence), so readers see every count eventually and a snapshot may mix neighbouring records.
+ * A {@link Histogram} with one writer (a node's event loop) and any number of readers. Its buckets
+ * come in chunks of 8 (one power of two), each allocated the first time a value falls in it, so a
+ * histogram costs a few hundred bytes until used and about as many per power of two its values
+ * span (a host with thousands of mostly idle groups keeps thousands of these). Once its chunks
+ * exist, recording allocates nothing and takes no lock: each counter is written with release
+ * semantics (no full fence), so readers see every count eventually and a snapshot may mix
+ * neighbouring records.
  */
 final class LogScaleHistogram implements Histogram {
 
-  private static final int COUNT = BUCKETS;
-  private static final int SUM = BUCKETS + 1;
-  private static final int MAX = BUCKETS + 2;
+  private static final int CHUNK = 8;
+  private static final int CHUNKS = BUCKETS / CHUNK;
+  private static final int COUNT = 0;
+  private static final int SUM = 1;
+  private static final int MAX = 2;
 
-  /** The buckets, then count, sum and max. */
-  private final AtomicLongArray cells = new AtomicLongArray(BUCKETS + 3);
+  /** Count, sum and max. */
+  private final AtomicLongArray totals = new AtomicLongArray(3);
+  /** The bucket chunks, each null until a value falls in it; the array itself null until the first record. */
+  private volatile AtomicReferenceArray<AtomicLongArray> chunks;
 
   /** Records {@code value} once. Owner thread only. */
   void record(long value) {
@@ -29,36 +38,55 @@ final class LogScaleHistogram implements Histogram {
     }
     long v = Math.max(0, value);
     int b = Histogram.bucketOf(v);
-    cells.setRelease(b, cells.getPlain(b) + times);
-    cells.setRelease(COUNT, cells.getPlain(COUNT) + times);
-    cells.setRelease(SUM, cells.getPlain(SUM) + v * times);
-    if (v > cells.getPlain(MAX)) {
-      cells.setRelease(MAX, v);
+    AtomicReferenceArray<AtomicLongArray> all = chunks;
+    if (all == null) {
+      all = new AtomicReferenceArray<>(CHUNKS);
+      chunks = all;
+    }
+    AtomicLongArray chunk = all.getPlain(b / CHUNK);
+    if (chunk == null) {
+      chunk = new AtomicLongArray(CHUNK);
+      all.setRelease(b / CHUNK, chunk);
+    }
+    int i = b % CHUNK;
+    chunk.setRelease(i, chunk.getPlain(i) + times);
+    totals.setRelease(COUNT, totals.getPlain(COUNT) + times);
+    totals.setRelease(SUM, totals.getPlain(SUM) + v * times);
+    if (v > totals.getPlain(MAX)) {
+      totals.setRelease(MAX, v);
     }
   }
 
   @Override
   public long count() {
-    return cells.get(COUNT);
+    return totals.get(COUNT);
   }
 
   @Override
   public long sum() {
-    return cells.get(SUM);
+    return totals.get(SUM);
   }
 
   @Override
   public long max() {
-    return cells.get(MAX);
+    return totals.get(MAX);
   }
 
   @Override
   public Snapshot snapshot() {
     long[] b = new long[BUCKETS];
-    for (int i = 0; i < BUCKETS; i++) {
-      b[i] = cells.get(i);
+    AtomicReferenceArray<AtomicLongArray> all = chunks;
+    if (all != null) {
+      for (int c = 0; c < CHUNKS; c++) {
+        AtomicLongArray chunk = all.getAcquire(c);
+        if (chunk != null) {
+          for (int i = 0; i < CHUNK; i++) {
+            b[c * CHUNK + i] = chunk.getAcquire(i);
+          }
+        }
+      }
     }
-    return new Snapshot(cells.get(COUNT), cells.get(SUM), cells.get(MAX), b);
+    return new Snapshot(totals.get(COUNT), totals.get(SUM), totals.get(MAX), b);
   }
 
   @Override

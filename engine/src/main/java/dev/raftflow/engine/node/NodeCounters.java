@@ -37,9 +37,9 @@ final class NodeCounters {
   final LogScaleHistogram logWriteLatency = new LogScaleHistogram();
   final LogScaleHistogram writeBatchEntries = new LogScaleHistogram();
   /** Proposed entries (as leader) waiting to be committed, with when they were accepted. */
-  private final IndexTimeline proposed = new IndexTimeline(4096);
+  private final IndexTimeline proposed = new IndexTimeline(256);
   /** Committed entries waiting to be handed to the service, with when they were committed. */
-  private final IndexTimeline committed = new IndexTimeline(4096);
+  private final IndexTimeline committed = new IndexTimeline(256);
   private long commitSeen = -1;
   private long appliedSeen = -1;
 

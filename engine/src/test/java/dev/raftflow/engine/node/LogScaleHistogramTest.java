@@ -124,4 +124,40 @@ class LogScaleHistogramTest {
     t.reach(3, 5_000, h);
     assertThat(h.count()).isEqualTo(5);
   }
+
+  @Test
+  void aTimelineGrowsInOrderUpToItsCapacity() {
+    IndexTimeline t = new IndexTimeline(20);
+    LogScaleHistogram h = new LogScaleHistogram();
+    t.reach(0, 0, h);
+    for (int r = 0; r < 30; r++) { // 30 ranges of 2 indexes, marked at 0, 10, 20, ... ns
+      t.mark(2L * r + 1, 2L * r + 2, 10L * r);
+    }
+    t.reach(3, 1_000, h); // 1, 2 (range 0) and 3 (range 1), in order across the growth from 8 to 16 to 20
+    assertThat(h.count()).isEqualTo(3);
+    assertThat(h.sum()).isEqualTo(2 * 1_000 + 990);
+    t.reach(60, 2_000, h);
+    assertThat(h.count()).as("every index once").isEqualTo(60);
+    // ranges 19..29 joined range 19 (marked at 190 ns) once the 20 slots were full
+    assertThat(h.snapshot().max()).isEqualTo(2_000 - 10);
+    long joined = 2 * 11; // indexes 39..60
+    long expected = 2 * 1_000 + 990 + (2_000 - 10); // 1, 2, 3, then 4
+    for (int r = 2; r < 19; r++) {
+      expected += 2 * (2_000 - 10L * r);
+    }
+    expected += joined * (2_000 - 190);
+    assertThat(h.sum()).isEqualTo(expected);
+  }
+
+  @Test
+  void anUnusedHistogramIsEmptyAndAllocatesItsChunksOnlyWhenUsed() {
+    LogScaleHistogram h = new LogScaleHistogram();
+    assertThat(h.snapshot()).isEqualTo(Histogram.Snapshot.empty());
+    h.record(Long.MAX_VALUE);
+    h.record(0);
+    Histogram.Snapshot s = h.snapshot();
+    assertThat(s.buckets()[0]).isEqualTo(1);
+    assertThat(s.buckets()[Histogram.BUCKETS - 1]).isEqualTo(1);
+    assertThat(s.valueAtQuantile(1)).isEqualTo(Long.MAX_VALUE);
+  }
 }
