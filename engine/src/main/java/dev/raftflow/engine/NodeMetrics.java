@@ -4,7 +4,9 @@ package dev.raftflow.engine;
  * Counters of one node since it started, read with {@link
  * dev.raftflow.engine.node.RaftNode#metrics()} from any thread. Each counter only grows; two calls
  * a second apart give rates. The counters are read one by one, so a
- * picture taken while the node works may mix counts of neighbouring loop turns.
+ * picture taken while the node works may mix counts of neighbouring loop turns. The {@link
+ * Histogram}s are live views of distributions the node keeps recording into (take their {@link
+ * Histogram#snapshot()} to compute quantiles); recording them allocates nothing.
  *
  * @param proposalsAccepted commands this node appended to its log as leader
  * @param proposalsRefused proposals refused (not leader, overloaded, too large, closed, or handed
@@ -28,6 +30,15 @@ package dev.raftflow.engine;
  *     RaftOptions#leaseReads()}); not counted in {@code readsConfirmed}
  * @param queuedProposals proposals waiting for the loop now
  * @param pendingWrites log writes under way now
+ * @param bytesWritten bytes of entry data (commands and configurations) in the log writes
+ * @param commitLatency nanoseconds from a proposal being taken into the leader's log until the
+ *     leader saw it committed, one value per entry (recorded while this node leads)
+ * @param applyLatency nanoseconds from an entry being seen committed until it was handed to the
+ *     service's apply stream, one value per entry (entries skipped by an installed snapshot count as
+ *     handed over with it)
+ * @param logWriteLatency nanoseconds from handing a write to the log store until the node learned
+ *     it was durable (the fsync latency under {@code fsync} durability), one value per write
+ * @param writeBatchEntries entries per log write that carried entries: the append batch size
  */
 public record NodeMetrics(
     long proposalsAccepted,
@@ -47,7 +58,12 @@ public record NodeMetrics(
     long readsFailed,
     long readsByLease,
     int queuedProposals,
-    int pendingWrites) {
+    int pendingWrites,
+    long bytesWritten,
+    Histogram commitLatency,
+    Histogram applyLatency,
+    Histogram logWriteLatency,
+    Histogram writeBatchEntries) {
 
   /** Mean time for a log write to become durable, in microseconds (0 before the first). */
   public double meanLogWriteMicros() {

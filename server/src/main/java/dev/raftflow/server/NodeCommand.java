@@ -38,7 +38,9 @@ import picocli.CommandLine.Spec;
  * (flags win; an unknown key is an error). Every value is checked before anything starts; a bad one
  * is reported in one line and exits 2. Prints {@code READY ...} once listening, one {@code STATE}
  * line per change of role, term or leader and one {@code MEMBERS} line per change of configuration,
- * each stamped {@code at=} (ISO-8601 UTC); stops on SIGTERM.
+ * each stamped {@code at=} (ISO-8601 UTC); stops on SIGTERM. With {@code --metrics-listen} it serves
+ * its meters in the Prometheus text format over HTTP (docs/metrics.md) and names the address in
+ * {@code READY} as {@code metrics=host:port}.
  *
  * <p>Secure by default: peers authenticate with a cluster secret ({@code --secret-file}), mutual
  * TLS ({@code --tls-*}) or both, and a node listening for peers on anything but loopback refuses to
@@ -67,7 +69,7 @@ public class NodeCommand implements Callable<Integer> {
   /** The keys a {@code --config} file may hold. */
   static final Set<String> CONFIG_KEYS = Set.of("id", "listen", "client-listen", "peers", "data-dir", "durability",
       "cluster-id", "join", "allow-joiners", "insecure", "secret-file", "tls-cert", "tls-key", "tls-trust", "tick-ms",
-      "heartbeat-ticks", "election-ticks", "check-quorum", "pre-vote");
+      "heartbeat-ticks", "election-ticks", "check-quorum", "pre-vote", "metrics-listen");
 
   /**
    * Runs {@code node} with these flags in this JVM and exits with its code: the server's own entry
@@ -97,6 +99,11 @@ public class NodeCommand implements Callable<Integer> {
   @Option(names = "--client-listen", description = "host:port for the client protocol (default: 127.0.0.1:0). "
       + "The client protocol is not authenticated.")
   String clientListen;
+
+  @Option(names = "--metrics-listen", description = "host:port to serve the node's meters at GET /metrics in the "
+      + "Prometheus text format (port 0 = any; default: not served). Not authenticated: bind it where only your "
+      + "monitoring reaches.")
+  String metricsListen;
 
   @Option(names = "--peers", description = "The other members: id=host:port,...")
   String peers;
@@ -171,6 +178,8 @@ public class NodeCommand implements Callable<Integer> {
   /** The running node and its transport, once started (for tests in this JVM). */
   private volatile RaftNode running;
   private volatile RSocketTransport runningTransport;
+  /** The metrics endpoint while {@code --metrics-listen} serves; null otherwise. */
+  private volatile MetricsEndpoint metrics;
   /** The address book of the running node (run's thread; read by the default {@link #serve}). */
   private AddressBook book;
 
@@ -217,6 +226,11 @@ public class NodeCommand implements Callable<Integer> {
     return runningTransport;
   }
 
+  /** The metrics endpoint, once started with {@code --metrics-listen}; null otherwise. */
+  MetricsEndpoint metricsEndpoint() {
+    return metrics;
+  }
+
   /** Asks a running node to stop (as SIGTERM does) and waits until it has, at most 15 s. */
   protected void stop() throws InterruptedException {
     stopRequested.countDown();
@@ -239,6 +253,8 @@ public class NodeCommand implements Callable<Integer> {
     InetSocketAddress bind = HostPort.parse(listen, "--listen", true);
     InetSocketAddress clientBind = HostPort.parse(cf.text("client-listen", clientListen, "127.0.0.1:0"),
         "--client-listen", true);
+    String metricsAt = cf.text("metrics-listen", metricsListen, null);
+    InetSocketAddress metricsBind = metricsAt == null ? null : HostPort.parse(metricsAt, "--metrics-listen", true);
     Map<String, InetSocketAddress> peerMap = HostPort.members(cf.text("peers", peers, ""), "--peers");
     if (peerMap.containsKey(id)) {
       throw new UsageException("--peers: lists this member's own id '" + id + "'; list the other members");
@@ -343,18 +359,34 @@ public class NodeCommand implements Callable<Integer> {
     runningTransport = transport;
 
     book = addressBook;
+    MetricsEndpoint metricsEndpoint = null;
+    if (metricsBind != null) {
+      try {
+        metricsEndpoint = MetricsEndpoint.start(metricsBind, node, transport);
+      } catch (RuntimeException e) {
+        node.close();
+        node.onClose().block(Duration.ofSeconds(10));
+        throw new IllegalStateException("cannot serve metrics on " + HostPort.format(metricsBind) + ": "
+            + Failures.describe(e), e);
+      }
+    }
+    metrics = metricsEndpoint;
     Serving endpoint;
     try {
       endpoint = serve(node, clientBind);
     } catch (RuntimeException e) {
+      if (metricsEndpoint != null) {
+        metricsEndpoint.close();
+      }
       node.close();
       node.onClose().block(Duration.ofSeconds(10));
       throw new IllegalStateException("cannot listen for clients on " + HostPort.format(clientBind) + ": "
           + Failures.describe(e), e);
     }
-    out.printf("READY id=%s peer=%s client=%s members=%s peer-auth=%s joiners=%s%s%n", id,
-        HostPort.format(transport.localAddress()), HostPort.format(endpoint.address()), members, security.describe(),
-        joiners ? "allowed" : "refused", joining ? " joining" : "");
+    out.printf("READY id=%s peer=%s client=%s%s members=%s peer-auth=%s joiners=%s%s%n", id,
+        HostPort.format(transport.localAddress()), HostPort.format(endpoint.address()),
+        metricsEndpoint == null ? "" : " metrics=" + HostPort.format(metricsEndpoint.address()), members,
+        security.describe(), joiners ? "allowed" : "refused", joining ? " joining" : "");
     out.flush();
 
     Thread hook = new Thread(() -> {
@@ -376,6 +408,9 @@ public class NodeCommand implements Callable<Integer> {
       }
     } finally {
       endpoint.close();
+      if (metricsEndpoint != null) {
+        metricsEndpoint.close();
+      }
       node.close();
       node.onClose().block(Duration.ofSeconds(10));
       try {

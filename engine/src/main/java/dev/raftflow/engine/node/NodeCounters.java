@@ -29,6 +29,19 @@ final class NodeCounters {
   private volatile long leadershipsWon;
   private volatile long snapshotChunksSent;
   private volatile long snapshotsInstalled;
+  private volatile long bytesWritten;
+
+  // distributions: written by the loop only, allocation-free
+  final LogScaleHistogram commitLatency = new LogScaleHistogram();
+  final LogScaleHistogram applyLatency = new LogScaleHistogram();
+  final LogScaleHistogram logWriteLatency = new LogScaleHistogram();
+  final LogScaleHistogram writeBatchEntries = new LogScaleHistogram();
+  /** Proposed entries (as leader) waiting to be committed, with when they were accepted. */
+  private final IndexTimeline proposed = new IndexTimeline(256);
+  /** Committed entries waiting to be handed to the service, with when they were committed. */
+  private final IndexTimeline committed = new IndexTimeline(256);
+  private long commitSeen = -1;
+  private long appliedSeen = -1;
 
   // written by the loop only: plain increments of volatile fields are safe with a single writer
 
@@ -44,15 +57,54 @@ final class NodeCounters {
     messagesReceived++;
   }
 
-  void writeStarted(int entries) {
+  void writeStarted(int entries, long bytes) {
     logWrites++;
     if (entries > 0) {
       entriesWritten += entries;
+      bytesWritten += bytes;
+      writeBatchEntries.record(entries);
     }
   }
 
   void writeDone(long nanos) {
     logWriteNanos += nanos;
+    logWriteLatency.record(nanos);
+  }
+
+  /** As leader, entries {@code first..last} were taken into the log now. */
+  void proposed(long first, long last) {
+    proposed.mark(first, last, System.nanoTime());
+  }
+
+  /**
+   * Once per loop turn, before committed entries go to the service: times the proposals now
+   * committed (forgetting them when this node no longer leads) and notes when new entries committed.
+   */
+  void committed(boolean leading, long commitIndex) {
+    if (!leading) {
+      proposed.clear();
+    }
+    if (commitIndex == commitSeen) {
+      return; // nothing newly committed: no clock read
+    }
+    long now = System.nanoTime();
+    if (!proposed.isEmpty()) {
+      proposed.reach(commitIndex, now, commitLatency);
+    }
+    if (commitSeen >= 0 && commitIndex > commitSeen) {
+      committed.mark(commitSeen + 1, commitIndex, now);
+    }
+    commitSeen = commitIndex;
+  }
+
+  /** Once per loop turn, after entries went to the service: times those handed over up to {@code appliedIndex}. */
+  void applied(long appliedIndex) {
+    if (appliedIndex != appliedSeen) {
+      appliedSeen = appliedIndex;
+      if (!committed.isEmpty()) {
+        committed.reach(appliedIndex, System.nanoTime(), applyLatency);
+      }
+    }
   }
 
   void readsConfirmed(int n) {
@@ -120,6 +172,6 @@ final class NodeCounters {
     return new NodeMetrics(proposalsAccepted, proposalsRefused.get(), messagesSent, messagesReceived,
         messagesDropped.get(), logWrites, entriesWritten, logWriteNanos, electionsStarted, leadershipsWon,
         snapshotsTaken, snapshotChunksSent, snapshotsInstalled, readsConfirmed, readsFailed, readsByLease, queuedProposals(),
-        pendingWrites);
+        pendingWrites, bytesWritten, commitLatency, applyLatency, logWriteLatency, writeBatchEntries);
   }
 }

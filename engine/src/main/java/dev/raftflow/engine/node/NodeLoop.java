@@ -403,6 +403,7 @@ final class NodeLoop {
         : -1;
     if (first > 0) {
       counters.accepted(admitted);
+      counters.proposed(first, first + admitted - 1);
     }
     long term = core.term();
     String transferee = core.leadTransferee();
@@ -441,7 +442,9 @@ final class NodeLoop {
       writes.write(rd.write(), rd.messagesAfterWrite(), this::enqueue, this::send, core::persisted);
     }
     publishState(); // before callers hear of their entries: state() then shows at least their commit
+    counters.committed(core.role() == Role.LEADER, core.commitIndex());
     apply.deliver(core, waiters::applied);
+    counters.applied(core.appliedIndex());
     waiters.readsApplied(core.appliedIndex());
     if (waiters.awaitsBeyond(core.commitIndex()) && !core.committedMembership().contains(id)) {
       waiters.removedFromGroup(core.commitIndex());

@@ -1,5 +1,6 @@
 package dev.raftflow.engine.node;
 
+import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.message.Message;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
@@ -61,7 +62,12 @@ final class WritePipeline {
       LongConsumer persisted) {
     PendingWrite pw = new PendingWrite(w.seq(), afterWrite);
     pending.addLast(pw);
-    counters.writeStarted(w.entries().size());
+    List<LogEntry> entries = w.entries();
+    long bytes = 0;
+    for (int i = 0; i < entries.size(); i++) {
+      bytes += entries.get(i).data().length;
+    }
+    counters.writeStarted(entries.size(), bytes);
     CompletableFuture<Void> f = store.write(w);
     if (f.isDone()) {
       pw.complete(f);

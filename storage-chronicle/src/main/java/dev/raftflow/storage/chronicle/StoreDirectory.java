@@ -111,7 +111,9 @@ final class StoreDirectory {
   /**
    * Refuses a directory written in another storage format, or holding a store's files without its
    * {@code format} file (damaged: the file is written before anything else); marks a new (empty)
-   * one with this format, durably, before anything else is written.
+   * one with this format, durably, before anything else is written. A format line of this store's
+   * kind with another number is refused as newer or older than this build, naming both numbers;
+   * never as damage.
    *
    * @throws StoreRefusedException if the directory holds another format or lost its format file
    */
@@ -120,8 +122,8 @@ final class StoreDirectory {
     if (Files.exists(f)) {
       String line = Files.readString(f, StandardCharsets.UTF_8);
       if (!line.equals(formatLine(name, format))) {
-        throw new StoreRefusedException(dir, f, "storage format '" + line.strip() + "'; this build reads only format "
-            + format + " ('" + formatLine(name, format).strip() + "')", StoreRefusedException.Recovery.OTHER_FORMAT);
+        throw new StoreRefusedException(dir, f, describeOther(line, name, format),
+            StoreRefusedException.Recovery.OTHER_FORMAT);
       }
       return;
     }
@@ -143,6 +145,31 @@ final class StoreDirectory {
     }
     Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE);
     SnapshotFiles.syncDirectory(dir);
+  }
+
+  /** Why {@code line} is not this build's format line, naming the format found and the one read. */
+  private static String describeOther(String line, String name, int format) {
+    String found = line.strip();
+    String expected = formatLine(name, format).strip();
+    String prefix = name + " format ";
+    int number = -1;
+    if (found.startsWith(prefix)) {
+      try {
+        number = Integer.parseInt(found.substring(prefix.length()));
+      } catch (NumberFormatException notANumber) {
+        number = -1;
+      }
+    }
+    if (number > format) {
+      return "storage format " + number + " ('" + found + "') was written by a newer raftflow version; this build"
+          + " reads only format " + format + " ('" + expected + "'), so it leaves the directory as it is: run a"
+          + " version that reads format " + number;
+    }
+    if (number >= 0) {
+      return "storage format " + number + " ('" + found + "') was written by an older raftflow version; this build"
+          + " reads only format " + format + " ('" + expected + "') and does not convert it";
+    }
+    return "storage format '" + found + "'; this build reads only format " + format + " ('" + expected + "')";
   }
 
   /**
