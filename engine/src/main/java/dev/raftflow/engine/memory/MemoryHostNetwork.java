@@ -118,7 +118,9 @@ public final class MemoryHostNetwork {
           .concatMapIterable(t -> {
             long now = System.nanoTime();
             java.util.List<HostReachability> changes = new java.util.ArrayList<>();
-            for (String peer : hosts.keySet()) {
+            java.util.Set<String> peers = new java.util.TreeSet<>(hosts.keySet());
+            peers.addAll(lastHeard.keySet()); // a host that closed is gone from the network, not from our view
+            for (String peer : peers) {
               if (peer.equals(id)) {
                 continue;
               }

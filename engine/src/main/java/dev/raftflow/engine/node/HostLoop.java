@@ -13,8 +13,9 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * One event-loop thread of a {@link RaftHost}: the groups pinned to it run their loops on its thread
- * and one timer ticks them all (a quiet group's tick is one check). Groups join and leave from any
- * thread; the tick takes the changes in on the loop thread. Thread-safe.
+ * and one timer ticks the awake ones; a group that goes quiet leaves the list at its next tick and
+ * comes back when it wakes (so idle groups cost nothing per tick). Groups join from any thread; the
+ * tick takes them in on the loop thread. Thread-safe.
  */
 final class HostLoop implements AutoCloseable {
 
@@ -24,10 +25,9 @@ final class HostLoop implements AutoCloseable {
   private final LoopOutbox outbox;
   private final long tickNanos;
   private final Queue<NodeLoop> joining = new ConcurrentLinkedQueue<>();
-  private final Queue<NodeLoop> leaving = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
-  /** Confined to the loop thread. */
-  private final List<NodeLoop> nodes = new ArrayList<>();
+  /** The groups to tick: awake ones (confined to the loop thread). */
+  private final List<NodeLoop> awake = new ArrayList<>();
   private volatile boolean closed;
 
   /** A loop on a thread of its own ({@code shared} null), or on {@code shared}, which serializes all its workers. */
@@ -59,9 +59,17 @@ final class HostLoop implements AutoCloseable {
     joining.add(node);
   }
 
+  /** The group left (closed): it leaves the tick list at its next tick. */
   void remove(NodeLoop node) {
     size.decrementAndGet();
-    leaving.add(node);
+  }
+
+  /** {@code node}, awake, is ticked again (loop thread only; idempotent). */
+  void awake(NodeLoop node) {
+    if (!node.inAwakeList) {
+      node.inAwakeList = true;
+      awake.add(node);
+    }
   }
 
   private void scheduleTick() {
@@ -78,17 +86,19 @@ final class HostLoop implements AutoCloseable {
     }
     NodeLoop n;
     while ((n = joining.poll()) != null) {
-      nodes.add(n);
+      awake(n);
     }
-    if (!leaving.isEmpty()) {
-      java.util.Set<NodeLoop> gone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-      while ((n = leaving.poll()) != null) {
-        gone.add(n);
+    for (int i = 0; i < awake.size(); ) {
+      n = awake.get(i);
+      n.hostTick();
+      if (n.restsAfterTick()) {
+        n.inAwakeList = false; // quiet or closed: out until it wakes
+        int last = awake.size() - 1;
+        awake.set(i, awake.get(last));
+        awake.remove(last);
+      } else {
+        i++;
       }
-      nodes.removeIf(gone::contains);
-    }
-    for (int i = 0; i < nodes.size(); i++) {
-      nodes.get(i).hostTick();
     }
     scheduleTick(); // fixed delay: a held-up loop gets no burst of overdue ticks
   }

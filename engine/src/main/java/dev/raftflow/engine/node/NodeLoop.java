@@ -85,6 +85,10 @@ final class NodeLoop {
   private final boolean hostTicked;
   /** Its host loop's outbox (messages of many groups leave in bursts), or null: straight to the transport. */
   private final LoopOutbox outbox;
+  /** The host loop that ticks it while it is awake, or null. */
+  private final HostLoop hostLoop;
+  /** Whether it is in its host loop's list of awake loops (confined to the loop). */
+  boolean inAwakeList;
 
   /** Where the service's streamed snapshots are written (the store's staging area); any thread. */
   SnapshotStaging snapshotStaging() {
@@ -93,10 +97,11 @@ final class NodeLoop {
 
   NodeLoop(String id, RaftOptions options, Transport transport, LogStore store, RaftCore core, Scheduler scheduler,
       Scheduler ownedScheduler, NodeCounters counters, java.util.function.LongSupplier nanoClock, boolean hostTicked,
-      LoopOutbox outbox) {
+      HostLoop hostLoop) {
     this.id = id;
     this.hostTicked = hostTicked;
-    this.outbox = outbox;
+    this.hostLoop = hostLoop;
+    this.outbox = hostLoop == null ? null : hostLoop.outbox();
     this.options = options;
     this.transport = transport;
     this.store = store;
@@ -137,6 +142,11 @@ final class NodeLoop {
     if (!terminated && !core.quiet()) {
       tickOnce();
     }
+  }
+
+  /** Whether its host loop may stop ticking it until it wakes: quiet, or gone. */
+  boolean restsAfterTick() {
+    return terminated || core.quiet();
   }
 
   NodeState state() {
@@ -451,6 +461,9 @@ final class NodeLoop {
     }
     publishState();
     quiet = core.quiet();
+    if (!quiet && hostLoop != null) {
+      hostLoop.awake(this); // woken (by a message, a request, its host): ticked again
+    }
     counters.publish(core, writes.size());
   }
 

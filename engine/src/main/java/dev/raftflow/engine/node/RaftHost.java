@@ -157,7 +157,7 @@ public final class RaftHost implements AutoCloseable {
     RaftNode node;
     try {
       node = RaftNode.builder().id(id).members(members).joining(joining).transport(t).logStore(s).options(options)
-          .scheduler(loop.scheduler()).random(new Random(random.nextLong())).hostLoop(loop.outbox()).start();
+          .scheduler(loop.scheduler()).random(new Random(random.nextLong())).hostLoop(loop).start();
     } catch (RuntimeException e) {
       t.close();
       s.close();

@@ -30,7 +30,7 @@ public final class RaftNodeBuilder {
   private Random random;
   private long appliedIndex;
   private boolean hostTicked;
-  private LoopOutbox outbox;
+  private HostLoop hostLoop;
 
   RaftNodeBuilder() {}
 
@@ -115,9 +115,9 @@ public final class RaftNodeBuilder {
    * Its host ticks the node on the loop's thread instead of a timer of its own, and its messages
    * leave through the loop's outbox ({@link RaftHost}).
    */
-  RaftNodeBuilder hostLoop(LoopOutbox outbox) {
+  RaftNodeBuilder hostLoop(HostLoop loop) {
     this.hostTicked = true;
-    this.outbox = outbox;
+    this.hostLoop = loop;
     return this;
   }
 
@@ -159,7 +159,7 @@ public final class RaftNodeBuilder {
     core.stageSnapshotsWith(store.snapshotStaging()); // a snapshot received goes where the store keeps them
     NodeCounters counters = new NodeCounters();
     NodeLoop loop = new NodeLoop(id, options, transport, store, core, scheduler != null ? scheduler : owned, owned,
-        counters, nanoClock, hostTicked, outbox);
+        counters, nanoClock, hostTicked, hostLoop);
     RaftNode node = new RaftNode(id, members, options, maxCommandBytes, counters, loop);
     loop.start();
     return node;

@@ -36,8 +36,14 @@ import java.util.zip.CRC32C;
  * those types are refused with a message naming the format.
  */
 final class Records {
-  /** The storage format these records make up; see {@link ChronicleLogStore}'s format file. */
-  static final int FORMAT = 2;
+  /**
+   * The storage format these records make up; see {@link ChronicleLogStore}'s format file. 3: format
+   * 2's records, with snapshot files that may be RFS3 (streamed snapshots, and any over 2 GiB).
+   */
+  static final int FORMAT = 3;
+
+  /** The older format a directory is upgraded from when opened (same records, older snapshot files only). */
+  static final int UPGRADES_FROM = 2;
 
   static final byte SNAPSHOT = 3;
   static final byte BATCH = 4;

@@ -103,8 +103,19 @@ final class StoreDirectory {
     return name + " format " + format + "\n";
   }
 
-  /** {@link #checkFormat(String, int)} for a single-group store ({@link ChronicleLogStore}). */
+  /**
+   * {@link #checkFormat(String, int)} for a single-group store ({@link ChronicleLogStore}). A format
+   * {@link Records#UPGRADES_FROM} directory (same records; snapshot files RFS1/RFS2, which this build
+   * reads too) is upgraded: its line is rewritten to {@link Records#FORMAT}, durably, before anything
+   * else, so that a build reading only the older format refuses it as newer from then on, instead of
+   * taking a snapshot file it cannot read (RFS3) for damage.
+   */
   void checkFormat() throws IOException {
+    Path f = dir.resolve(FORMAT_FILE);
+    if (Files.exists(f)
+        && Files.readString(f, StandardCharsets.UTF_8).equals(formatLine(LOG_FORMAT_NAME, Records.UPGRADES_FROM))) {
+      writeFormatLine(LOG_FORMAT_NAME, Records.FORMAT);
+    }
     checkFormat(LOG_FORMAT_NAME, Records.FORMAT);
   }
 
@@ -134,6 +145,12 @@ final class StoreDirectory {
           + " later build always has it; format 1, which had none, is no longer read)",
           StoreRefusedException.Recovery.WIPE_AND_REJOIN);
     }
+    writeFormatLine(name, format);
+  }
+
+  /** Writes the {@code format} file with this line, durably (temp file, fsync, rename, directory fsync). */
+  private void writeFormatLine(String name, int format) throws IOException {
+    Path f = dir.resolve(FORMAT_FILE);
     Path tmp = dir.resolve(FORMAT_FILE + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.WRITE)) {

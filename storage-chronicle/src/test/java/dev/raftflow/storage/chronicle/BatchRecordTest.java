@@ -194,7 +194,7 @@ class BatchRecordTest {
       s.write(new LogWrite(new HardState(1, "n1"), null, entries(1, 10, 1), 10, 1)).join();
     }
     Path format = dir.resolve(StoreDirectory.FORMAT_FILE);
-    assertThat(Files.readString(format)).isEqualTo("raftflow-chronicle-log format 2\n");
+    assertThat(Files.readString(format)).isEqualTo("raftflow-chronicle-log format 3\n");
     byte[] ack = Files.readAllBytes(dir.resolve("ack"));
 
     Files.delete(format); // a lost format file: damage (format 1 directories, which had none, are not read either)
@@ -207,16 +207,17 @@ class BatchRecordTest {
     assertThat(format).as("refusing writes nothing").doesNotExist();
     assertThat(Files.readAllBytes(dir.resolve("ack"))).isEqualTo(ack);
 
-    Files.writeString(format, "raftflow-chronicle-log format 3\n");
+    Files.writeString(format, "raftflow-chronicle-log format 4\n");
     ChronicleLogStore s = ChronicleLogStore.open(dir, OPTS);
     assertThatThrownBy(s::load).isInstanceOf(StoreRefusedException.class)
-        .hasMessageContaining("format 3").hasMessageContaining("reads only format 2");
+        .hasMessageContaining("format 4").hasMessageContaining("reads only format 3");
     s.close();
 
     Files.writeString(format, "raftflow-chronicle-log format 2\n");
     try (ChronicleLogStore s2 = ChronicleLogStore.open(dir, OPTS)) {
-      assertSameEntries(s2.load().entries(), entries(1, 10, 1), "format restored");
+      assertSameEntries(s2.load().entries(), entries(1, 10, 1), "a format 2 directory opens");
     }
+    assertThat(Files.readString(format)).as("and is upgraded to format 3 at once").isEqualTo("raftflow-chronicle-log format 3\n");
   }
 
   @Test

@@ -106,9 +106,9 @@ class StoreRefusalTest {
   @Test
   void otherFormatIsRefusedAsSuch(@TempDir Path dir) throws IOException {
     storeWithRecords(dir);
-    Files.writeString(dir.resolve("format"), "raftflow-chronicle-log format 3\n");
+    Files.writeString(dir.resolve("format"), "raftflow-chronicle-log format 4\n");
     assertRefusedTwice(dir, dir.resolve("format"), StoreRefusedException.Recovery.OTHER_FORMAT)
-        .hasMessageContaining("format 3");
+        .hasMessageContaining("format 4");
   }
 
   @Test
@@ -147,7 +147,7 @@ class StoreRefusalTest {
     try (ChronicleLogStore s = ChronicleLogStore.open(fresh, OPTS)) {
       assertThat(s.load().entries()).hasSize(3);
     }
-    assertThat(Files.readString(fresh.resolve("format"))).isEqualTo("raftflow-chronicle-log format 2\n");
+    assertThat(Files.readString(fresh.resolve("format"))).isEqualTo("raftflow-chronicle-log format 3\n");
   }
 
   @Test
