@@ -211,7 +211,23 @@ class MembershipApiTest {
   void submitsOnALeaderThatRemovesItselfAllSettle() throws Exception {
     RaftNode leader = startABC();
     submitSome(leader, 5);
+    // the change is refused while a remaining voter has not been heard within an election timeout
+    // (a loaded machine can hold a member's loop back that long): ask until it is taken
     CompletableFuture<Membership> change = leader.removeMember(leader.id());
+    for (int tries = 0; tries < 50; tries++) {
+      try {
+        change.get(20, TimeUnit.MILLISECONDS);
+        break; // committed already
+      } catch (java.util.concurrent.TimeoutException taken) {
+        break; // taken: committing
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof MembershipChangeRejectedException)) {
+          throw e;
+        }
+        Thread.sleep(100);
+        change = leader.removeMember(leader.id());
+      }
+    }
     List<CompletableFuture<LogPosition>> submitted = new ArrayList<>();
     for (int i = 0; i < 2000 && !change.isDone(); i++) {
       submitted.add(leader.submit(new byte[] {1}).toFuture());
@@ -248,6 +264,6 @@ class MembershipApiTest {
     assertThatThrownBy(() -> leader.changeMembership(unreachable, true).get(5, TimeUnit.SECONDS))
         .as("asking again is not a second change").hasCauseInstanceOf(MembershipChangeRejectedException.class);
     assertThat(stuck).isNotDone();
-    assertThat(leader.membership().isJoint()).isTrue();
+    assertThat(leader.membership().isJoint()).as("membership %s, state %s, stuck %s", leader.membership(), leader.state(), stuck).isTrue();
   }
 }

@@ -396,6 +396,7 @@ final class NodeLoop {
       return;
     }
     waiters.awaitMembership(r.done());
+    publishState(); // membership() shows the change before a later request is answered in this turn
   }
 
   private void proposeBatch() {
