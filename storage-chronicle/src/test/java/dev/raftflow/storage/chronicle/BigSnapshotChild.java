@@ -36,8 +36,14 @@ public final class BigSnapshotChild {
       long last = cluster.propose(leader, 5);
       long t1 = System.nanoTime();
       cluster.net.reconnect("c");
-      SnapshotCluster.await(() -> cluster.restored.containsKey("c") && cluster.applied.get("c") >= last,
-          Duration.ofMinutes(20), "c restored from the snapshot");
+      try {
+        SnapshotCluster.await(() -> cluster.restored.containsKey("c") && cluster.applied.get("c") >= last,
+            Duration.ofSeconds(90), "c restored from the snapshot");
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + ": leader " + leader + " followers " + leader.followers() + ", c "
+            + cluster.nodes.get("c") + " applied " + cluster.applied.get("c") + " staged " + cluster.staged("c")
+            + ", metrics of c " + cluster.nodes.get("c").metrics(), e);
+      }
       long t2 = System.nanoTime();
       SnapshotCluster.Restored r = cluster.restored.get("c");
       int expected = SnapshotCluster.expectedCrc(size, index);

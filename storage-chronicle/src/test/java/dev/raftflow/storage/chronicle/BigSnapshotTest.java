@@ -38,7 +38,7 @@ class BigSnapshotTest {
         dir.toString(), Long.toString(mib), Integer.toString(1 << 20)));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = readAll(p);
-    assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("the child ends").isTrue();
+    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("the child ends").isTrue();
     assertThat(p.exitValue()).as("the child's exit; its output:\n" + out).isZero();
     String result = out.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
     String[] f = result.split(" ");

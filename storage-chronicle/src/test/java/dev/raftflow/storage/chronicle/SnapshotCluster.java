@@ -54,7 +54,9 @@ final class SnapshotCluster implements AutoCloseable {
   SnapshotCluster(Path dir, int chunkBytes) {
     this.dir = dir;
     this.options = RaftOptions.builder().tickInterval(Duration.ofMillis(10)).electionTicks(20).heartbeatTicks(2)
-        .snapshotChunkBytes(chunkBytes).maxBytesPerMessage(Math.max(64 << 10, chunkBytes)).build();
+        .snapshotChunkBytes(chunkBytes).maxBytesPerMessage(Math.max(64 << 10, chunkBytes))
+        .snapshotCatchUpEntries(0) // a member behind the snapshot gets the snapshot, never entries kept for it
+        .build();
   }
 
   void start(String id) {
