@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>Durability:</b> a group's write future completes once its batch is durable as {@link
- *       Options#durability()} defines it, in that group's call order; many groups' writes share
+ *       ChronicleLogStore.Options#durability()} defines it, in that group's call order; many groups' writes share
  *       one sync ({@link #syncCount()}).
  *   <li><b>Recovery:</b> {@link #open} replays the queue once and voids a torn tail. Damage inside
  *       the acknowledged region that belongs to one group (a record tagged with it) is refused by
