@@ -28,14 +28,21 @@ final class HostLoop implements AutoCloseable {
   private final AtomicInteger size = new AtomicInteger();
   /** The groups to tick: awake ones (confined to the loop thread). */
   private final List<NodeLoop> awake = new ArrayList<>();
+  /** Groups with events queued, in the order they became ready (any thread adds; the loop drains). */
+  private final Queue<NodeLoop> ready = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger readyWip = new AtomicInteger();
+  private final Runnable runReady = this::runReady;
   private volatile boolean closed;
 
-  /** A loop on a thread of its own ({@code shared} null), or on {@code shared}, which serializes all its workers. */
-  HostLoop(String name, Duration tickInterval, Scheduler shared) {
+  /**
+   * A loop on a thread of its own ({@code shared} null), or on {@code shared}, which serializes all
+   * its workers; its bursts go to {@code transport} (null: to each group's transport).
+   */
+  HostLoop(String name, Duration tickInterval, Scheduler shared, dev.raftflow.engine.spi.HostTransport transport) {
     this.owned = shared == null;
     this.scheduler = shared != null ? shared : Schedulers.newSingle(name, true);
     this.ticker = scheduler.createWorker();
-    this.outbox = new LoopOutbox(ticker);
+    this.outbox = new LoopOutbox(ticker, transport);
     this.tickNanos = tickInterval.toNanos();
     scheduleTick();
   }
@@ -69,6 +76,47 @@ final class HostLoop implements AutoCloseable {
     if (!node.inAwakeList) {
       node.inAwakeList = true;
       awake.add(node);
+    }
+  }
+
+  /**
+   * {@code node} has events queued (any thread; called once per idle-to-busy change of the node):
+   * it is drained in the loop's next round. One task runs a round of every ready group, so a frame
+   * carrying many groups' messages wakes the loop thread once, and their replies leave in one burst.
+   */
+  void ready(NodeLoop node) {
+    ready.offer(node);
+    if (readyWip.getAndIncrement() == 0) {
+      try {
+        ticker.schedule(runReady);
+      } catch (RejectedExecutionException gone) {
+        ready.clear(); // closing: the groups have terminated or will drain nothing more
+      }
+    }
+  }
+
+  /**
+   * One round: drains the groups that were ready when it began (those that become ready meanwhile
+   * wait for the next round, a task of its own, so ticks and other tasks run in between), then sends
+   * the round's messages in one burst.
+   */
+  private void runReady() {
+    outbox.hold();
+    try {
+      int budget = readyWip.get();
+      int done = 0;
+      NodeLoop node;
+      while (done < budget && (node = ready.poll()) != null) {
+        done++;
+        node.drain();
+      }
+      if (readyWip.addAndGet(-done) > 0) {
+        ticker.schedule(runReady);
+      }
+    } catch (RejectedExecutionException gone) {
+      // closing
+    } finally {
+      outbox.release();
     }
   }
 

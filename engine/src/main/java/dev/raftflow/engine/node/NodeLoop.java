@@ -170,6 +170,10 @@ final class NodeLoop {
   void enqueue(NodeEvent event) {
     inbox.offer(event);
     if (wip.getAndIncrement() == 0) {
+      if (hostLoop != null) {
+        hostLoop.ready(this); // drained in the host loop's next round, with the other ready groups
+        return;
+      }
       try {
         worker.schedule(this::drain);
       } catch (RejectedExecutionException e) {
@@ -235,7 +239,8 @@ final class NodeLoop {
     return true;
   }
 
-  private void drain() {
+  /** Handles what is queued (on the loop's thread). */
+  void drain() {
     int missed = drainMissed;
     int rounds = 0;
     while (true) {
@@ -257,6 +262,10 @@ final class NodeLoop {
       if (!inbox.isEmpty() && ++rounds >= MAX_ROUNDS_PER_TASK && !terminated) {
         // still busy: give the worker back (ticks, other nodes sharing it) and continue in a new task
         drainMissed = missed;
+        if (hostLoop != null) {
+          hostLoop.ready(this); // still counted busy: back in the queue for the next round
+          return;
+        }
         try {
           worker.schedule(this::drain);
         } catch (RejectedExecutionException gone) {

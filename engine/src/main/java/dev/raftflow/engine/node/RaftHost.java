@@ -63,7 +63,7 @@ public final class RaftHost implements AutoCloseable {
     this.random = b.random;
     this.loops = new HostLoop[b.loops];
     for (int i = 0; i < loops.length; i++) {
-      loops[i] = new HostLoop("raftflow-" + id + "-loop-" + i, defaults.tickInterval(), b.scheduler);
+      loops[i] = new HostLoop("raftflow-" + id + "-loop-" + i, defaults.tickInterval(), b.scheduler, b.transport);
     }
     Duration tick = defaults.tickInterval();
     this.reachability = transport

@@ -1,6 +1,8 @@
 package dev.raftflow.engine.spi;
 
+import dev.raftflow.engine.message.Message;
 import java.time.Duration;
+import java.util.List;
 import reactor.core.publisher.Flux;
 
 /**
@@ -31,6 +33,20 @@ public interface HostTransport extends AutoCloseable {
    * @throws IllegalArgumentException for an empty id or one longer than 255 bytes of UTF-8
    */
   Transport openGroup(String groupId);
+
+  /**
+   * Sends a burst of many groups' messages: {@code messages.get(i)} through {@code groups.get(i)}, a
+   * transport this host opened. The same as {@link Transport#send} on each in order, except that the
+   * transport may hold the burst until it has all of it, so the messages for one peer host leave in
+   * as few frames as it can pack them into. A host's loops call it at the end of each round, from
+   * their threads, concurrently. Never throws for a lost peer or a closed group (those messages are
+   * dropped and counted as {@code send} would). The default sends one by one.
+   */
+  default void sendBurst(List<Transport> groups, List<Message> messages) {
+    for (int i = 0; i < messages.size(); i++) {
+      groups.get(i).send(messages.get(i));
+    }
+  }
 
   /**
    * Whether peer hosts answer, for groups that go quiet: the transport pings every peer host it

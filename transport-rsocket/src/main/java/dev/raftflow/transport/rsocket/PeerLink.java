@@ -87,20 +87,36 @@ final class PeerLink {
   }
 
   void send(Message m, int frameBytes) {
-    enqueue(new Queued(m, null, frameBytes, (byte) 0));
+    enqueue(new Queued(m, null, frameBytes, (byte) 0), true);
   }
 
   /** Queues {@code m} of group {@code group} (the group-tagged format). */
   void send(String group, Message m, int frameBytes) {
-    enqueue(new Queued(m, group, frameBytes, (byte) 0));
+    enqueue(new Queued(m, group, frameBytes, (byte) 0), true);
+  }
+
+  /**
+   * Queues {@code m} of group {@code group} without waking the connection's event loop: part of a
+   * burst, which {@link #flush()} sends once it is all queued.
+   */
+  void sendHeld(String group, Message m, int frameBytes) {
+    enqueue(new Queued(m, group, frameBytes, (byte) 0), false);
+  }
+
+  /** Sends what {@link #sendHeld} queued (any thread). */
+  void flush() {
+    Emitter e = emitter;
+    if (e != null) {
+      e.signal();
+    }
   }
 
   /** Queues a control frame of kind {@code kind} (dials like a message would). */
   void sendControl(byte kind, int frameBytes) {
-    enqueue(new Queued(null, null, frameBytes, kind));
+    enqueue(new Queued(null, null, frameBytes, kind), true);
   }
 
-  private void enqueue(Queued item) {
+  private void enqueue(Queued item, boolean signal) {
     int frameBytes = item.bytes();
     if (state != State.CONNECTED) { // fast path without the monitor while connected
       long dialEpoch = 0;
@@ -146,9 +162,8 @@ final class PeerLink {
       discardQueue();
       return;
     }
-    Emitter e = emitter;
-    if (e != null) {
-      e.signal();
+    if (signal) {
+      flush();
     }
   }
 
