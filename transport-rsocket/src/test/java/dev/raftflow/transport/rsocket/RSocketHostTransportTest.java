@@ -264,6 +264,47 @@ class RSocketHostTransportTest {
     }
   }
 
+  /**
+   * Once connected, sends of one group at a time may each leave alone (the connection's loop drains
+   * at once); a burst is all queued before the loop is woken, so the messages for one peer leave in
+   * one frame, and those for another peer in another, in each group's order.
+   */
+  @Test
+  void aBurstOfManyGroupsLeavesInOneFramePerPeer() {
+    Map<String, RSocketHostTransport> hs = hosts(List.of("h1", "h2", "h3"), b -> b);
+    try {
+      connectAll(hs);
+      int groups = 60;
+      List<Transport> out = new ArrayList<>();
+      List<Message> burst = new ArrayList<>();
+      Map<String, List<Inbox>> in = new HashMap<>();
+      for (int g = 0; g < groups; g++) {
+        Transport t = hs.get("h1").openGroup("group-" + g);
+        for (String peer : List.of("h2", "h3")) {
+          in.computeIfAbsent(peer, p -> new ArrayList<>()).add(inbox(hs.get(peer).openGroup("group-" + g)));
+          out.add(t);
+          burst.add(vote(g, "h1", peer));
+          out.add(t);
+          burst.add(vote(1000 + g, "h1", peer));
+        }
+      }
+      HostTransportMetrics before = hs.get("h1").metrics();
+      hs.get("h1").sendBurst(out, burst);
+      for (String peer : List.of("h2", "h3")) {
+        for (int g = 0; g < groups; g++) {
+          Inbox inbox = in.get(peer).get(g);
+          assertThat(inbox.take().term()).as("group %d to %s, in order", g, peer).isEqualTo(g);
+          assertThat(inbox.take().term()).isEqualTo(1000 + g);
+        }
+      }
+      HostTransportMetrics after = hs.get("h1").metrics();
+      assertThat(after.sentMessages() - before.sentMessages()).isEqualTo(4L * groups);
+      assertThat(after.sentFrames() - before.sentFrames()).as("one frame per peer").isEqualTo(2);
+    } finally {
+      closeAll(hs);
+    }
+  }
+
   @Test
   void aPeerHostIsReportedDownWhenItClosesAndUpWhenItRestartsOnItsPort() throws Exception {
     List<String> ids = List.of("h1", "h2");
