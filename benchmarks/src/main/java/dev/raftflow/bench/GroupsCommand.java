@@ -50,7 +50,8 @@ final class GroupsCommand implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "1", description = "Rounds; figures are medians over them (default ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds per point (default ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "10", description = "Warm-up seconds per point: on 2 cores the JIT "
+      + "still compiles the many-group paths for 10-20 s, so shorter warm-ups measure the compiler (default ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per point (default ${DEFAULT-VALUE}).")
