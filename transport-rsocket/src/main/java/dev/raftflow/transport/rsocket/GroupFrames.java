@@ -3,6 +3,8 @@ package dev.raftflow.transport.rsocket;
 import dev.raftflow.engine.codec.MalformedMessageException;
 import dev.raftflow.engine.codec.MessageCodec;
 import dev.raftflow.engine.codec.Varint;
+import dev.raftflow.engine.message.AppendEntries;
+import dev.raftflow.engine.message.AppendResponse;
 import dev.raftflow.engine.message.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -24,7 +26,14 @@ import java.util.Map;
  *   <li>{@link #KIND_GROUPS}: body = {@code [group count varint]} then each group id as {@code
  *       [length byte][UTF-8]} (the frame's group table, every id once), then {@code [message count
  *       varint]} and each message as {@code [group index varint][length varint][MessageCodec
- *       frame]}: whatever was queued for one peer host, of any groups, in one payload.
+ *       frame]}: whatever was queued for one peer host, of any groups, in one payload. The two
+ *       messages every group exchanges most, heartbeats and their answers, travel as rows of a
+ *       table instead (coalesced heartbeats): a length of 0 marks a heartbeat (an AppendEntries
+ *       without entries) {@code [term][prevLogIndex][prevLogTerm][leaderCommit][readRound]}, a
+ *       length of 1 an accepted AppendResponse {@code [term][matchIndex][readRound]} (varints);
+ *       their sender and receiver are the two hosts of the connection, so a row is ~8 bytes
+ *       where the message took ~20, and decoding it allocates no strings. Messages keep their
+ *       order.
  *   <li>{@link #KIND_PING} and {@link #KIND_PONG}: empty bodies; a ping asks the peer host for a
  *       sign of life, a pong is one.
  * </ul>
@@ -40,6 +49,10 @@ final class GroupFrames implements OutboundFrames {
   static final byte KIND_GROUPS = 4;
   static final byte KIND_PING = 5;
   static final byte KIND_PONG = 6;
+  /** In a message's length position: a heartbeat row. */
+  private static final int ROW_HEARTBEAT = 0;
+  /** In a message's length position: an accepted-append row. */
+  private static final int ROW_ACCEPTED = 1;
 
   /** Bytes of a ping or pong frame. */
   static final int CONTROL_BYTES = WireFormat.HEADER_BYTES;
@@ -84,23 +97,71 @@ final class GroupFrames implements OutboundFrames {
 
   @Override
   public Builder builder(LinkSettings settings) {
-    return new Packer(settings.maxBatchBytes());
+    return new Packer(settings.maxBatchBytes(), settings.nodeId());
+  }
+
+  /**
+   * The row kind {@code m} travels as, or -1 for a full codec frame: rows only for messages of this
+   * host (a host transport routes every message to the host its {@code to()} names, so the
+   * receiver is the connection's other end).
+   */
+  static int rowOf(Message m, String localHost) {
+    if (m instanceof AppendEntries a && a.entries().isEmpty() && a.from().equals(localHost)) {
+      return ROW_HEARTBEAT;
+    }
+    if (m instanceof AppendResponse r && r.success() && r.rejectedIndex() == 0 && r.conflictTerm() == 0
+        && r.conflictIndex() == 0 && r.from().equals(localHost)) {
+      return ROW_ACCEPTED;
+    }
+    return -1;
+  }
+
+  /** Bytes of row {@code row} for {@code m}, its tag included. */
+  private static int rowBytes(int row, Message m) {
+    if (row == ROW_HEARTBEAT) {
+      AppendEntries a = (AppendEntries) m;
+      return 1 + Varint.length(a.term()) + Varint.length(a.prevLogIndex()) + Varint.length(a.prevLogTerm())
+          + Varint.length(a.leaderCommit()) + Varint.length(a.readRound());
+    }
+    AppendResponse r = (AppendResponse) m;
+    return 1 + Varint.length(r.term()) + Varint.length(r.matchIndex()) + Varint.length(r.readRound());
+  }
+
+  private static void writeRow(ByteBuf buf, int row, Message m) {
+    writeVar(buf, row);
+    if (row == ROW_HEARTBEAT) {
+      AppendEntries a = (AppendEntries) m;
+      writeVar(buf, a.term());
+      writeVar(buf, a.prevLogIndex());
+      writeVar(buf, a.prevLogTerm());
+      writeVar(buf, a.leaderCommit());
+      writeVar(buf, a.readRound());
+    } else {
+      AppendResponse r = (AppendResponse) m;
+      writeVar(buf, r.term());
+      writeVar(buf, r.matchIndex());
+      writeVar(buf, r.readRound());
+    }
   }
 
   /** Packs messages of any groups into one {@link #KIND_GROUPS} frame; a control frame goes alone. */
   private static final class Packer implements Builder {
     private final int maxBytes;
+    private final String localHost;
     private final Map<String, Integer> index = new LinkedHashMap<>();
     private final List<byte[]> ids = new ArrayList<>();
     private final List<Message> messages = new ArrayList<>();
     private int[] groupOf = new int[16];
     private int[] sizes = new int[16];
+    /** Per message: its row kind, or -1 for a codec frame. */
+    private int[] rows = new int[16];
     private int tableBytes;
     private int messageBytes;
     private byte control;
 
-    Packer(int maxBytes) {
+    Packer(int maxBytes, String localHost) {
       this.maxBytes = maxBytes;
+      this.localHost = localHost;
     }
 
     @Override
@@ -119,10 +180,12 @@ final class GroupFrames implements OutboundFrames {
       }
       Integer g = index.get(next.group());
       int idLen = g == null ? groupIdBytes(next.group()).length : 0;
-      int codec = codecBytesOf(next.bytes(), g == null ? idLen : ids.get(g).length);
       int groups = index.size() + (g == null ? 1 : 0);
       int table = tableBytes + (g == null ? 1 + idLen : 0);
-      int msgs = messageBytes + Varint.length(g == null ? index.size() : g) + Varint.length(codec) + codec;
+      int row = rowOf(next.message(), localHost);
+      int body = row >= 0 ? rowBytes(row, next.message())
+          : entryBytes(codecBytesOf(next.bytes(), g == null ? idLen : ids.get(g).length));
+      int msgs = messageBytes + Varint.length(g == null ? index.size() : g) + body;
       if (size(groups, table, messages.size() + 1, msgs) > maxBytes) {
         return false;
       }
@@ -139,16 +202,23 @@ final class GroupFrames implements OutboundFrames {
         ids.add(id);
         tableBytes += 1 + id.length;
       }
-      int codec = codecBytesOf(q.bytes(), ids.get(g).length);
+      int row = rowOf(q.message(), localHost);
+      int codec = row >= 0 ? 0 : codecBytesOf(q.bytes(), ids.get(g).length);
       int n = messages.size();
       if (n == sizes.length) {
         sizes = Arrays.copyOf(sizes, n * 2);
         groupOf = Arrays.copyOf(groupOf, n * 2);
+        rows = Arrays.copyOf(rows, n * 2);
       }
       sizes[n] = codec;
       groupOf[n] = g;
+      rows[n] = row;
       messages.add(q.message());
-      messageBytes += Varint.length(g) + Varint.length(codec) + codec;
+      messageBytes += Varint.length(g) + (row >= 0 ? rowBytes(row, q.message()) : entryBytes(codec));
+    }
+
+    private static int entryBytes(int codec) {
+      return Varint.length(codec) + codec;
     }
 
     private static int size(int groups, int table, int count, int msgs) {
@@ -175,8 +245,12 @@ final class GroupFrames implements OutboundFrames {
         writeVar(buf, messages.size());
         for (int i = 0; i < messages.size(); i++) {
           writeVar(buf, groupOf[i]);
-          writeVar(buf, sizes[i]);
-          writeCodec(buf, messages.get(i), sizes[i]);
+          if (rows[i] >= 0) {
+            writeRow(buf, rows[i], messages.get(i));
+          } else {
+            writeVar(buf, sizes[i]);
+            writeCodec(buf, messages.get(i), sizes[i]);
+          }
         }
         return buf;
       } catch (RuntimeException e) {
@@ -215,8 +289,11 @@ final class GroupFrames implements OutboundFrames {
     buf.writeByte((int) v);
   }
 
-  /** Decodes one frame from the readable bytes of {@code data}, changing neither its indexes nor its reference count. */
-  static Frame decode(ByteBuf data) {
+  /**
+   * Decodes one frame from the readable bytes of {@code data}, changing neither its indexes nor its
+   * reference count; rows become messages from {@code peerHost} to {@code localHost}.
+   */
+  static Frame decode(ByteBuf data, String peerHost, String localHost) {
     int len = data.readableBytes();
     if (len < WireFormat.HEADER_BYTES) {
       throw new MalformedMessageException("frame of " + len + " bytes is shorter than its header");
@@ -244,13 +321,13 @@ final class GroupFrames implements OutboundFrames {
         return new Frame(kind, null, List.of(), List.of());
       }
       case KIND_GROUPS -> {
-        return decodeGroups(body(data, start + WireFormat.HEADER_BYTES, bodyLen));
+        return decodeGroups(body(data, start + WireFormat.HEADER_BYTES, bodyLen), peerHost, localHost);
       }
       default -> throw new MalformedMessageException("unknown frame kind " + kind);
     }
   }
 
-  private static Frame decodeGroups(ByteBuffer body) {
+  private static Frame decodeGroups(ByteBuffer body, String peerHost, String localHost) {
     long groupCount = Varint.read(body, "group count");
     if (groupCount < 1 || groupCount > body.remaining() / 2) {
       throw new MalformedMessageException("group count " + groupCount + " impossible in " + body.remaining() + " bytes");
@@ -277,6 +354,11 @@ final class GroupFrames implements OutboundFrames {
         throw new MalformedMessageException("message " + i + " names group " + g + " of " + table.length);
       }
       long mlen = Varint.read(body, "message length");
+      if (mlen == ROW_HEARTBEAT || mlen == ROW_ACCEPTED) {
+        messages.add(readRow((int) mlen, body, i, peerHost, localHost));
+        groups.add(table[(int) g]);
+        continue;
+      }
       if (mlen < 2 || mlen > body.remaining()) {
         throw new MalformedMessageException("message " + i + " claims " + mlen + " bytes, " + body.remaining() + " remain");
       }
@@ -294,6 +376,45 @@ final class GroupFrames implements OutboundFrames {
       throw new MalformedMessageException(body.remaining() + " trailing bytes after " + count + " messages");
     }
     return new Frame(KIND_GROUPS, null, groups, messages);
+  }
+
+  private static Message readRow(int row, ByteBuffer body, int i, String from, String to) {
+    if (from == null || to == null) {
+      throw new MalformedMessageException("message " + i + " is a row, but the frame's hosts are unknown");
+    }
+    if (row == ROW_HEARTBEAT) {
+      long term = positive(body, "heartbeat term", i);
+      long prevIndex = notNegative(body, "heartbeat prevLogIndex", i);
+      long prevTerm = notNegative(body, "heartbeat prevLogTerm", i);
+      long commit = notNegative(body, "heartbeat leaderCommit", i);
+      long readRound = notNegative(body, "heartbeat readRound", i);
+      return new AppendEntries(term, from, to, prevIndex, prevTerm, List.of(), commit, readRound);
+    }
+    long term = positive(body, "accepted term", i);
+    long match = notNegative(body, "accepted matchIndex", i);
+    long readRound = notNegative(body, "accepted readRound", i);
+    return AppendResponse.accepted(term, from, to, match, readRound);
+  }
+
+  private static long positive(ByteBuffer body, String field, int i) {
+    long v = notNegative(body, field, i);
+    if (v == 0) {
+      throw new MalformedMessageException("message " + i + ": " + field + " is 0");
+    }
+    return v;
+  }
+
+  private static long notNegative(ByteBuffer body, String field, int i) {
+    long v;
+    try {
+      v = Varint.read(body, field);
+    } catch (MalformedMessageException e) {
+      throw new MalformedMessageException("message " + i + ": " + e.getMessage());
+    }
+    if (v < 0) {
+      throw new MalformedMessageException("message " + i + ": " + field + " out of range");
+    }
+    return v;
   }
 
   private static ByteBuffer body(ByteBuf data, int at, int len) {

@@ -625,7 +625,7 @@ public final class RSocketHostTransport implements HostTransport {
 
     @Override
     public String deliver(ByteBuf data, InboundChannel ch) {
-      GroupFrames.Frame f = GroupFrames.decode(data);
+      GroupFrames.Frame f = GroupFrames.decode(data, peer, hostId);
       switch (f.kind()) {
         case GroupFrames.KIND_HELLO -> {
           if (!f.helloFrom().equals(peer)) {
