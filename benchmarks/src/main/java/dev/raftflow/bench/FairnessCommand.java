@@ -19,15 +19,17 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fairness}: does one overloaded group hurt the others on the same hosts (multi-raft)? One
  * cluster of {@link HostCluster} hosts; every group other than the hot group g0 gets a closed loop
- * of {@code --concurrency} proposals of its own, unbroken through three phases on the same cluster
+ * of {@code --concurrency} proposals of its own, unbroken through the phases on the same cluster
  * (same leaders, connections, logs and warmed-up JVM, so the only change between phases is g0's
  * load). Baseline: g0 runs the same closed loop as the others. Capacity probe: g0 a deep closed
  * loop ({@code --probe-concurrency}), never short of proposals: what it commits per second is its
  * capacity (a shallow loop is bounded by its own latency, not by the group). Overload: g0 an open
  * loop at {@code --overload} times that capacity, refusals (Overloaded) and client-side sheds
- * counted apart from errors. Reports each other group's p99 in the baseline and the overload, the
- * ratio of their medians and the worst group's ratio against the target of 2x. The ratio is a
- * measurement: the exit code is 1 only for errors or a load that committed nothing.
+ * counted apart from errors. After (unless {@code --after-seconds 0}): g0 back on the baseline's
+ * closed loop, a check that the baseline still holds (drift). Reports each other group's p99 in
+ * the baseline and the overload, the ratio of their medians and the worst group's ratio against
+ * the target of 2x. The ratio is a measurement: the exit code is 1 only for errors or a load that
+ * committed nothing.
  */
 @Command(name = "fairness", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
     description = {"One group offered many times its capacity: the other groups' p99 against their p99 without that load.",
@@ -73,6 +75,11 @@ final class FairnessCommand implements Callable<Integer> {
   @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per phase (default ${DEFAULT-VALUE}).")
   int seconds;
 
+  @Option(names = "--after-seconds", defaultValue = "5",
+      description = "Measured seconds after the overload, g0 back on its closed loop (one second to drain first): the "
+          + "other groups' p99 against the baseline's, a check for drift; 0 = none (default ${DEFAULT-VALUE}).")
+  int afterSeconds;
+
   @Option(names = "--loops-per-host", defaultValue = "1", description = "Loop threads per host (default ${DEFAULT-VALUE}).")
   int loopsPerHost;
 
@@ -94,13 +101,14 @@ final class FairnessCommand implements Callable<Integer> {
         .range("--seconds", seconds, 1, 3600, "seconds per phase")
         .range("--probe-concurrency", probeConcurrency, 1, 100_000, "")
         .range("--probe-seconds", probeSeconds, 1, 3600, "seconds")
+        .range("--after-seconds", afterSeconds, 0, 3600, "seconds, 0 = none")
         .range("--loops-per-host", loopsPerHost, 1, 64, "")
         .range("--max-outstanding", maxOutstanding, 1, 10_000_000, "")
         .require(report == null || !Files.isDirectory(report), "--report " + report + " is a directory; name a file");
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "raftflow fairness: %d groups on %s; %d outstanding per group; g0 offered %sx its capacity; "
-        + "%d s warm-up, %d s baseline, 1 + %d s capacity probe, %d s overload, all on the same cluster%n", groups,
-        cluster.describe(), concurrency, multiple(overload), warmup, seconds, probeSeconds, seconds);
+        + "%d s warm-up, %d s baseline, 1 + %d s capacity probe, %d s overload, 1 + %d s after, all on the same cluster%n",
+        groups, cluster.describe(), concurrency, multiple(overload), warmup, seconds, probeSeconds, seconds, afterSeconds);
     try (HostCluster c = new HostCluster(cluster, cluster.raftOptions(), groups, loopsPerHost)) {
       long t0 = System.nanoTime();
       c.awaitLeaders(Duration.ofSeconds(60));
@@ -142,10 +150,20 @@ final class FairnessCommand implements Callable<Integer> {
         flood.countErrors(true);
         flood.start();
         FairnessPhase overloaded = FairnessPhase.run("overload", c, flood, others, seconds, seconds + probeSeconds, out);
+        FairnessPhase after = null;
+        if (afterSeconds > 0) {
+          flood.close();
+          LoadDriver again = closedLoop(c, 0);
+          all.add(again);
+          again.start();
+          Thread.sleep(1000); // g0's backlog from the overload drains first
+          again.countErrors(true);
+          after = FairnessPhase.run("after", c, again, others, afterSeconds, 2 * seconds + probeSeconds, out);
+        }
         all.forEach(d -> d.countErrors(false));
         // the open loop sends on a whole-nanosecond interval: what it offered, not the rounded target
         double offered = 1e9 / Math.max(1, 1_000_000_000L / rate);
-        return report(out, c, all, baseline, probed, overloaded, offered);
+        return report(out, c, all, baseline, probed, overloaded, after, offered);
       } finally {
         for (LoadDriver d : all) {
           d.close();
@@ -159,7 +177,7 @@ final class FairnessCommand implements Callable<Integer> {
   }
 
   private int report(PrintWriter out, HostCluster c, List<LoadDriver> drivers, FairnessPhase base, FairnessPhase probe,
-      FairnessPhase over, double offered) throws java.io.IOException {
+      FairnessPhase over, FairnessPhase after, double offered) throws java.io.IOException {
     double capacity = probe.hot.opsPerSecond();
     int n = groups - 1;
     double[] ratio = new double[n];
@@ -201,6 +219,13 @@ final class FairnessCommand implements Callable<Integer> {
         offered, multiple(overload), over.hotSent / over.hot.seconds, over.hot.opsPerSecond(), over.hot.us(99), over.hotRefused,
         over.hotShed, over.othersOpsPerSecond(), overP99, over.hot.cpuCores, over.clientCpuCores,
         Runtime.getRuntime().availableProcessors());
+    String afterP99 = after == null ? "-" : String.format(Locale.ROOT, "%.1f", after.medianP99());
+    String afterRatio = after == null ? "-" : String.format(Locale.ROOT, "%.2f", after.medianP99() / baseP99);
+    if (after != null) {
+      out.printf(Locale.ROOT, "after: g0 closed loop of %d again: %,.0f ops/s; other groups %,.0f ops/s in all, p99 per group median "
+          + "%s us (%sx the baseline's: near 1 unless the machine drifted or the overload left something behind)%n", concurrency,
+          after.hot.opsPerSecond(), after.othersOpsPerSecond(), afterP99, afterRatio);
+    }
     out.printf(Locale.ROOT, "g0 was sent %.1fx what it accepted in the overload, which is %.2fx its probed capacity%n",
         over.hotSent / (double) Math.max(1, over.hot.ops), over.hot.opsPerSecond() / capacity);
     out.println("p99 us per other group, baseline -> overload (ratio):");
@@ -216,17 +241,17 @@ final class FairnessCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "RESULT command=fairness version=%s groups=%d conc=%d overload=%s seconds=%d "
             + "hot_baseline_ops_per_s=%.0f hot_capacity_ops_per_s=%.0f hot_offered_ops_per_s=%.0f hot_sent_ops_per_s=%.0f hot_accepted_ops_per_s=%.0f "
             + "hot_refused=%d hot_shed=%d others_ops_per_s_baseline=%.0f others_ops_per_s_overload=%.0f "
-            + "baseline_p99_us=%.1f overload_p99_us=%.1f p99_ratio=%.2f worst_group=%s worst_ratio=%.2f starved=%d "
+            + "baseline_p99_us=%.1f overload_p99_us=%.1f p99_ratio=%.2f worst_group=%s worst_ratio=%.2f starved=%d after_p99_us=%s after_ratio=%s "
             + "target_ratio=%s verdict=%s worst_verdict=%s errors=%d proc_cpu_cores_baseline=%.2f proc_cpu_cores_overload=%.2f "
             + "client_cpu_cores_baseline=%.2f client_cpu_cores_overload=%.2f fsync=%s transport=%s storage=%s%n",
         VersionInfo.current(), groups, concurrency, multiple(overload), seconds, base.hot.opsPerSecond(), capacity, offered,
         over.hotSent / over.hot.seconds, over.hot.opsPerSecond(), over.hotRefused, over.hotShed, base.othersOpsPerSecond(),
-        over.othersOpsPerSecond(), baseP99, overP99, medianRatio, worstName, worstRatio, starved, multiple(TARGET_RATIO),
+        over.othersOpsPerSecond(), baseP99, overP99, medianRatio, worstName, worstRatio, starved, afterP99, afterRatio, multiple(TARGET_RATIO),
         medianVerdict, worstVerdict, errors, base.hot.cpuCores, over.hot.cpuCores, base.clientCpuCores, over.clientCpuCores,
         cluster.fsync() ? "on" : "off", cluster.transport, cluster.storage);
     out.flush();
     if (report != null) {
-      writeReport(base, probe, over, capacity, offered, table.toString());
+      writeReport(base, probe, over, after, capacity, offered, table.toString());
       out.println("report written to " + report.toAbsolutePath());
       out.flush();
     }
@@ -258,19 +283,23 @@ final class FairnessCommand implements Callable<Integer> {
   /** One point per other group: its p99 in each phase. */
   private record GroupP99(int group, double baseline, double overload) {}
 
-  private void writeReport(FairnessPhase base, FairnessPhase probe, FairnessPhase over, double capacity, double offered,
-      String table)
+  private void writeReport(FairnessPhase base, FairnessPhase probe, FairnessPhase over, FairnessPhase after, double capacity,
+      double offered, String table)
       throws java.io.IOException {
     List<GroupP99> points = IntStream.range(0, groups - 1)
         .mapToObj(i -> new GroupP99(i + 1, gapIfNaN(base.othersP99us[i]), gapIfNaN(over.othersP99us[i]))).toList();
     List<FairnessPhase.Second> secs = new ArrayList<>(base.seconds);
     secs.addAll(probe.seconds);
     secs.addAll(over.seconds);
+    if (after != null) {
+      secs.addAll(after.seconds);
+    }
     new HtmlReport("raftflow fairness")
         .paragraph(String.format(Locale.ROOT, "%d groups on %s; %d outstanding per group; g0's capacity %,.0f ops/s, "
-            + "offered %,.0f ops/s in the overload; seconds 1 to %d baseline, %d to %d capacity probe, %d to %d overload", groups,
+            + "offered %,.0f ops/s in the overload; seconds 1 to %d baseline, %d to %d capacity probe, %d to %d overload%s", groups,
             cluster.describe(), concurrency, capacity, offered, seconds, seconds + 1, seconds + probeSeconds, seconds + probeSeconds + 1,
-            2 * seconds + probeSeconds))
+            2 * seconds + probeSeconds, after == null ? "" : String.format(", %d to %d after (g0 back on its closed loop)",
+            2 * seconds + probeSeconds + 1, 2 * seconds + probeSeconds + afterSeconds)))
         .pre("p99 us per other group, baseline -> overload (ratio):\n" + table)
         .chart("p99 of each other group, without and with g0's overload", new HtmlReport.Axes("group", true, "microseconds (log scale)", true),
             points, GroupP99::group, null,

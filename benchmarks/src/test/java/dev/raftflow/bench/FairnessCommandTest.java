@@ -16,14 +16,14 @@ class FairnessCommandTest {
   private static final List<String> NUMERIC = List.of("groups", "conc", "overload", "seconds", "hot_baseline_ops_per_s",
       "hot_capacity_ops_per_s", "hot_offered_ops_per_s", "hot_sent_ops_per_s", "hot_accepted_ops_per_s", "hot_refused",
       "hot_shed", "others_ops_per_s_baseline", "others_ops_per_s_overload", "baseline_p99_us", "overload_p99_us", "p99_ratio",
-      "worst_ratio", "starved", "target_ratio", "errors", "proc_cpu_cores_baseline", "proc_cpu_cores_overload",
+      "worst_ratio", "starved", "after_p99_us", "after_ratio", "target_ratio", "errors", "proc_cpu_cores_baseline", "proc_cpu_cores_overload",
       "client_cpu_cores_baseline", "client_cpu_cores_overload");
 
   @Test
   void theHotGroupIsOfferedTenTimesItsCapacityAndTheOthersP99IsCompared(@TempDir Path dir) throws Exception {
     Path report = dir.resolve("fairness.html");
     CliTest.Outcome o = CliTest.raftflow("fairness", "--groups", "4", "--concurrency", "8", "--warmup", "0", "--seconds", "1",
-        "--probe-seconds", "1", "--storage", "memory", "--report", report.toString());
+        "--probe-seconds", "1", "--after-seconds", "1", "--storage", "memory", "--report", report.toString());
     assertThat(o.code()).as("exit code; err:%n%s%nout:%n%s", o.err(), o.out()).isZero();
     String result = o.out().lines().filter(l -> l.startsWith("RESULT command=fairness ")).findFirst().orElseThrow();
     Map<String, String> fields = new HashMap<>();
@@ -51,7 +51,7 @@ class FairnessCommandTest {
     assertThat(Double.parseDouble(fields.get("others_ops_per_s_overload"))).as("the other groups kept committing").isPositive();
     assertThat(o.out()).containsPattern("(?m)^\\s+g1 .*->.*\\(\\d+\\.\\d\\dx\\)").containsPattern("(?m)^\\s+g3 .*->");
     assertThat(o.out()).containsPattern("(?m)^\\[  1s\\] baseline ").containsPattern("(?m)^\\[  2s\\] probe ")
-        .containsPattern("(?m)^\\[  3s\\] overload ");
+        .containsPattern("(?m)^\\[  3s\\] overload ").containsPattern("(?m)^\\[  4s\\] after ");
     assertThat(Files.readString(report)).contains("<svg").contains("g0 overloaded");
   }
 
