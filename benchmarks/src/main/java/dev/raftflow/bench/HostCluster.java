@@ -215,6 +215,21 @@ final class HostCluster implements AutoCloseable, LoadTarget {
     };
   }
 
+  /**
+   * Proposes every command to group {@code group}'s leader (null while it has none) and counts its
+   * acknowledgements in {@link #acked}: a load of its own for one group.
+   */
+  LoadDriver.Proposer proposer(int group) {
+    if (group < 0 || group >= groupCount) {
+      throw new IllegalArgumentException("group " + group + " outside 0.." + (groupCount - 1));
+    }
+    AtomicLong count = acked[group];
+    return command -> {
+      RaftNode l = leaderOf(group);
+      return l == null ? null : l.submit(command).doOnNext(p -> count.incrementAndGet());
+    };
+  }
+
   /** Messages per frame on the hosts' connections and writes per sync of their logs, as far as they count them. */
   String batching() {
     long frames = 0;

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = ExitCodes.HEADING,
     exitCodeList = {ExitCodes.OK_TEXT, ExitCodes.FAILED_TEXT, ExitCodes.USAGE_TEXT},
     subcommands = {RunCommand.class, SweepCommand.class, OverloadCommand.class, DiskCommand.class, ElectionsCommand.class, FailoverCommand.class,
-        IdleGroupsCommand.class, GroupsCommand.class,
+        IdleGroupsCommand.class, GroupsCommand.class, FairnessCommand.class,
         NodeCommand.class, ClientCommand.class})
 public final class Main implements Runnable {
 

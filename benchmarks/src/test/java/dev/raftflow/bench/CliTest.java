@@ -20,7 +20,7 @@ import picocli.CommandLine;
  */
 class CliTest {
 
-  private static final List<String> COMMANDS = List.of("run", "sweep", "overload", "disk", "elections", "failover", "idle-groups", "groups", "node", "client");
+  private static final List<String> COMMANDS = List.of("run", "sweep", "overload", "disk", "elections", "failover", "idle-groups", "groups", "fairness", "node", "client");
 
   /** Output, error output and exit code of one invocation of raftflow.jar's entry point. */
   record Outcome(int code, String out, String err) {
