@@ -60,9 +60,9 @@ final class FairnessCommand implements Callable<Integer> {
       description = "The hot group's offered load as a multiple of its capacity (default ${DEFAULT-VALUE}).")
   double overload;
 
-  @Option(names = "--probe-concurrency", defaultValue = "4096",
-      description = "Outstanding proposals of g0's capacity probe: deep enough to keep the group busy, below the node's "
-          + "maxPendingProposals so none is refused (default ${DEFAULT-VALUE}).")
+  @Option(names = "--probe-concurrency", defaultValue = "2048",
+      description = "Outstanding proposals of g0's capacity probe: deep enough to keep the group busy, at most a host's "
+          + "group's maxPendingProposals (RaftHost.GROUP_MAX_PENDING) so none is refused (default ${DEFAULT-VALUE}).")
   int probeConcurrency;
 
   @Option(names = "--probe-seconds", defaultValue = "3",

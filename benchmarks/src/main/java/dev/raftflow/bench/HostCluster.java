@@ -75,7 +75,7 @@ final class HostCluster implements AutoCloseable, LoadTarget {
       ids.add("n" + i);
     }
     MemoryHostNetwork memory = new MemoryHostNetwork();
-    RaftOptions hostOptions = options.toBuilder().quiesce(true).build();
+    RaftOptions hostOptions = RaftHost.groupOptions(options);
     for (String id : ids) {
       HostTransport transport;
       if (config.transport.equals("rsocket")) {

@@ -62,7 +62,7 @@ final class GroupsNode {
     members.add(s.id());
     members.addAll(s.peers().keySet());
     RaftHost host = RaftHost.builder().transport(transport).logStore(store)
-        .options(s.options().toBuilder().quiesce(true).build()).balanceLeaders(java.time.Duration.ofSeconds(5)).build();
+        .options(RaftHost.groupOptions(s.options())).balanceLeaders(java.time.Duration.ofSeconds(5)).build();
     ClientEndpoint endpoint = null;
     try {
       Map<String, java.util.concurrent.atomic.AtomicReference<Counted>> counted = new java.util.concurrent.ConcurrentHashMap<>();

@@ -44,6 +44,12 @@ final class NodeLoop {
   private static final Logger LOG = LoggerFactory.getLogger(NodeLoop.class);
   private static final int MAX_EVENTS_PER_ROUND = 4096;
   private static final int MAX_ROUNDS_PER_TASK = 4;
+  /**
+   * On a host loop, events one turn of a group handles: a group with more queued goes to the back of
+   * the loop's ready queue, so every ready group gets a turn per round and a flooded group cannot
+   * hold the loop (fairness between groups).
+   */
+  static final int HOST_EVENTS_PER_TURN = 256;
 
   private final String id;
   private final RaftOptions options;
@@ -241,13 +247,15 @@ final class NodeLoop {
 
   /** Handles what is queued (on the loop's thread). */
   void drain() {
+    int maxEvents = hostLoop == null ? MAX_EVENTS_PER_ROUND : HOST_EVENTS_PER_TURN;
+    int maxRounds = hostLoop == null ? MAX_ROUNDS_PER_TASK : 1;
     int missed = drainMissed;
     int rounds = 0;
     while (true) {
       try {
         int n = 0;
         NodeEvent e;
-        while (n < MAX_EVENTS_PER_ROUND && (e = inbox.poll()) != null) {
+        while (n < maxEvents && (e = inbox.poll()) != null) {
           n++;
           handle(e);
         }
@@ -259,7 +267,7 @@ final class NodeLoop {
       } catch (RuntimeException ex) {
         fail(ex);
       }
-      if (!inbox.isEmpty() && ++rounds >= MAX_ROUNDS_PER_TASK && !terminated) {
+      if (!inbox.isEmpty() && ++rounds >= maxRounds && !terminated) {
         // still busy: give the worker back (ticks, other nodes sharing it) and continue in a new task
         drainMissed = missed;
         if (hostLoop != null) {

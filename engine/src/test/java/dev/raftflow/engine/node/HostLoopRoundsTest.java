@@ -80,6 +80,55 @@ class HostLoopRoundsTest {
     }
   }
 
+  /**
+   * Fairness: a flooded group's queue is bounded (proposals beyond are refused at once), and while
+   * it works through what it holds, another group's proposal waits for one turn of it, not for all.
+   */
+  @Test
+  void aFloodedGroupIsBoundedAndAnotherGroupWaitsOneTurnOfIt() throws Exception {
+    host = RaftHost.builder().transport(new MemoryHostNetwork().host("h1")).logStore(new MemoryHostLogStore())
+        .options(FAST).loops(1).scheduler(scheduler).build();
+    RaftNode hot = host.startGroup("hot", List.of("h1"), RaftHost.groupOptions(FAST));
+    RaftNode calm = host.startGroup("calm", List.of("h1"), RaftHost.groupOptions(FAST));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (hot.state().role() != Role.LEADER || calm.state().role() != Role.LEADER) {
+      assertThat(System.nanoTime()).as("both lead").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+    long hotBefore = hot.state().lastIndex();
+    CountDownLatch release = new CountDownLatch(1);
+    scheduler.delegate.schedule(() -> {
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    int offered = RaftHost.GROUP_MAX_PENDING + 1000;
+    List<CompletableFuture<LogPosition>> flood = new ArrayList<>();
+    for (int i = 0; i < offered; i++) {
+      flood.add(hot.propose(new byte[] {2}));
+    }
+    long[] hotAppendedWhenCalmWasTaken = new long[1];
+    CompletableFuture<LogPosition> calmOne = calm.propose(new byte[] {3})
+        .whenComplete((p, e) -> hotAppendedWhenCalmWasTaken[0] = hot.state().lastIndex() - hotBefore);
+    release.countDown();
+
+    assertThat(calmOne.get(10, TimeUnit.SECONDS).index()).isPositive();
+    assertThat(hotAppendedWhenCalmWasTaken[0]).as("the hot group's entries appended before the calm one's turn")
+        .isLessThanOrEqualTo(NodeLoop.HOST_EVENTS_PER_TURN);
+    int refused = 0;
+    for (CompletableFuture<LogPosition> f : flood) {
+      try {
+        f.get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        assertThat(e.getCause()).isInstanceOf(dev.raftflow.engine.OverloadedException.class);
+        refused++;
+      }
+    }
+    assertThat(refused).as("proposals beyond the group's queue").isGreaterThanOrEqualTo(offered - RaftHost.GROUP_MAX_PENDING);
+  }
+
   /** A single-thread scheduler that counts the tasks each thread schedules on its workers. */
   private static final class CountingScheduler implements Scheduler {
     final Scheduler delegate = Schedulers.newSingle("host-loop-rounds-test", true);
