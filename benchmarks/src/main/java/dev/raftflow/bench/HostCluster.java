@@ -234,16 +234,22 @@ final class HostCluster implements AutoCloseable, LoadTarget {
   String batching() {
     long frames = 0;
     long messages = 0;
+    long queueFull = 0;
+    long bufferFull = 0;
     for (RSocketHostTransport t : sockets) {
       frames += t.metrics().sentFrames();
       messages += t.metrics().sentMessages();
+      queueFull += t.metrics().droppedQueueFull();
+      bufferFull += t.metrics().droppedGroupBufferFull();
     }
     long syncs = 0;
     for (ChronicleHostLogStore l : logs) {
       syncs += l.syncCount();
     }
     return (frames == 0 ? "" : String.format("%,d messages in %,d frames (%.1f per frame)", messages, frames,
-        messages / (double) frames)) + (syncs == 0 ? "" : String.format("; %,d log syncs", syncs));
+        messages / (double) frames)) + (syncs == 0 ? "" : String.format("; %,d log syncs", syncs))
+        + (queueFull + bufferFull == 0 ? "" : String.format("; dropped %,d at full peer queues, %,d at full group buffers",
+            queueFull, bufferFull));
   }
 
   @Override
