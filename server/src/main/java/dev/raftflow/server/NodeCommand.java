@@ -167,10 +167,11 @@ public class NodeCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Print stack traces with errors.")
   boolean verbose;
 
-  @Option(names = "--groups", description = "Run this many groups (g0, g1, ...) in this process on one peer "
-      + "connection per member and one log (multi-raft, docs/multi-raft.md); clients name their group (client --group). "
-      + "Members are fixed to --peers in this mode. Default: one group, as without the flag.")
-  int groups;
+  @Option(names = "--groups", paramLabel = "N|ID,ID...", description = "Run groups in this process on one peer "
+      + "connection per member and one log (multi-raft, docs/multi-raft.md): a count N (groups g0 ... g{N-1}) or a "
+      + "comma-separated list of group ids; clients name their group (client --group). Members are fixed to --peers "
+      + "in this mode. Default: one group, as without the flag.")
+  String groups;
 
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -292,17 +293,11 @@ public class NodeCommand implements Callable<Integer> {
       err.flush();
     }
 
-    if (groups != 0) {
-      if (groups < 1 || groups > 100_000) {
-        throw new UsageException("--groups must be 1..100000, was " + groups);
-      }
+    if (groups != null) {
       if (joining || joiners) {
         throw new UsageException("--groups runs with the members of --peers: --join and --allow-joiners do not apply");
       }
-      List<String> groupIds = new ArrayList<>();
-      for (int g = 0; g < groups; g++) {
-        groupIds.add("g" + g);
-      }
+      List<String> groupIds = GroupList.parse(groups);
       Thread hook = new Thread(() -> {
         try {
           stop();

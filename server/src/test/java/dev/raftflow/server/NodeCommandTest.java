@@ -1,6 +1,7 @@
 package dev.raftflow.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftflow.engine.RaftOptions;
 import java.nio.file.Files;
@@ -250,6 +251,32 @@ class NodeCommandTest {
   // ---------------------------------------------------------------- helpers
 
   private final java.util.Map<InProcessCommand, Object> commands = new java.util.IdentityHashMap<>();
+
+  @Test
+  void namedGroupsRunAndAClientReachesEachByName() throws Exception {
+    try (InProcessCommand node = startNode("n1", "--groups", "orders,users")) {
+      String ready = node.awaitLine("READY .*groups=2 .*");
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("client=(\\S+):(\\d+)").matcher(ready);
+      assertThat(m.find()).as(ready).isTrue();
+      java.util.Map<String, java.net.InetSocketAddress> endpoints =
+          java.util.Map.of("n1", new java.net.InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))));
+      for (String group : List.of("orders", "users")) {
+        try (dev.raftflow.client.RemoteClient c = new dev.raftflow.client.RemoteClient(endpoints, group)) {
+          assertThat(c.propose(new byte[] {1}, Duration.ofSeconds(5))
+              .retryWhen(reactor.util.retry.Retry.fixedDelay(100, Duration.ofMillis(50))).block(Duration.ofSeconds(30))
+              .index()).as(group).isPositive();
+        }
+      }
+      try (dev.raftflow.client.RemoteClient none = new dev.raftflow.client.RemoteClient(endpoints, "g0")) {
+        assertThatThrownBy(() -> none.propose(new byte[] {1}, Duration.ofSeconds(2)).block(Duration.ofSeconds(10)))
+            .as("a group this node does not run").isNotNull();
+      }
+    }
+    InProcessCommand bad = InProcessCommand.run(new NodeCommand(), "--id", "n9", "--listen", "127.0.0.1:0",
+        "--data-dir", dir.resolve("n9").toString(), "--groups", "a,a");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("--groups names group 'a' twice");
+  }
 
   private InProcessCommand startNode(String id, String... more) {
     List<String> args = new ArrayList<>(List.of("--id", id, "--data-dir", dir.resolve(id + "-" + System.nanoTime()).toString()));
