@@ -169,7 +169,7 @@ final class GroupFrames implements OutboundFrames {
       reset();
       control = first.control();
       if (control == 0) {
-        add(first);
+        add(first, false);
       }
     }
 
@@ -178,32 +178,30 @@ final class GroupFrames implements OutboundFrames {
       if (control != 0 || next.control() != 0) {
         return false;
       }
-      Integer g = index.get(next.group());
-      int idLen = g == null ? groupIdBytes(next.group()).length : 0;
-      int groups = index.size() + (g == null ? 1 : 0);
-      int table = tableBytes + (g == null ? 1 + idLen : 0);
-      int row = rowOf(next.message(), localHost);
-      int body = row >= 0 ? rowBytes(row, next.message())
-          : entryBytes(codecBytesOf(next.bytes(), g == null ? idLen : ids.get(g).length));
-      int msgs = messageBytes + Varint.length(g == null ? index.size() : g) + body;
-      if (size(groups, table, messages.size() + 1, msgs) > maxBytes) {
-        return false;
-      }
-      add(next);
-      return true;
+      return add(next, true);
     }
 
-    private void add(PeerLink.Queued q) {
-      Integer g = index.get(q.group());
-      if (g == null) {
-        g = index.size();
-        byte[] id = groupIdBytes(q.group());
-        index.put(q.group(), g);
-        ids.add(id);
-        tableBytes += 1 + id.length;
-      }
+    /**
+     * Adds {@code q} (its group to the table if new), sizing it once; with {@code fitOnly}, only if
+     * the frame stays within the batch bytes. Returns whether it was added.
+     */
+    private boolean add(PeerLink.Queued q, boolean fitOnly) {
+      Integer known = index.get(q.group());
+      byte[] newId = known == null ? groupIdBytes(q.group()) : null;
+      int g = known != null ? known : index.size();
       int row = rowOf(q.message(), localHost);
-      int codec = row >= 0 ? 0 : codecBytesOf(q.bytes(), ids.get(g).length);
+      int codec = row >= 0 ? 0 : codecBytesOf(q.bytes(), newId != null ? newId.length : ids.get(g).length);
+      int bytes = Varint.length(g) + (row >= 0 ? rowBytes(row, q.message()) : entryBytes(codec));
+      int table = tableBytes + (newId != null ? 1 + newId.length : 0);
+      if (fitOnly && size(index.size() + (newId != null ? 1 : 0), table, messages.size() + 1, messageBytes + bytes)
+          > maxBytes) {
+        return false;
+      }
+      if (newId != null) {
+        index.put(q.group(), g);
+        ids.add(newId);
+      }
+      tableBytes = table;
       int n = messages.size();
       if (n == sizes.length) {
         sizes = Arrays.copyOf(sizes, n * 2);
@@ -214,7 +212,8 @@ final class GroupFrames implements OutboundFrames {
       groupOf[n] = g;
       rows[n] = row;
       messages.add(q.message());
-      messageBytes += Varint.length(g) + (row >= 0 ? rowBytes(row, q.message()) : entryBytes(codec));
+      messageBytes += bytes;
+      return true;
     }
 
     private static int entryBytes(int codec) {
