@@ -33,6 +33,16 @@ public final class BigSnapshotChild {
       long t0 = System.nanoTime();
       SnapshotCluster.snapshot(leader, index, size);
       long tookSnapshot = System.nanoTime();
+      // the other live member snapshots too (as a service does everywhere): whoever leads when c comes
+      // back must send it a snapshot, even if leadership moved meanwhile (a 200 ms election timeout in
+      // a 64 MiB heap writing 256 MiB: a CI run saw b take over and catch c up from its log)
+      for (String id : SnapshotCluster.MEMBERS) {
+        if (!id.equals("c") && !id.equals(leader.id())) {
+          SnapshotCluster.await(() -> cluster.applied.getOrDefault(id, 0L) >= index, Duration.ofSeconds(30),
+              id + " applied the entries the snapshot covers");
+          SnapshotCluster.snapshot(cluster.nodes.get(id), index, size);
+        }
+      }
       long last = cluster.propose(leader, 5);
       long t1 = System.nanoTime();
       cluster.net.reconnect("c");
