@@ -34,6 +34,9 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   ClusterOptions cluster;
 
+  @Mixin
+  ProfileOption profile;
+
   @Option(names = "--concurrency", defaultValue = "64",
       description = "Outstanding proposals (closed loop); 1 = a synchronous client (default ${DEFAULT-VALUE}).")
   int concurrency;
@@ -76,6 +79,7 @@ final class RunCommand implements Callable<Integer> {
   private void validate() throws java.io.IOException {
     FlagCheck check = new FlagCheck(spec);
     cluster.validate(check);
+    profile.validate(check);
     check.range("--concurrency", concurrency, 1, 100_000, "")
         .range("--rate", rate, 0, 10_000_000, "0 = closed loop")
         .range("--max-outstanding", maxOutstanding, 1, 10_000_000, "")
@@ -112,6 +116,7 @@ final class RunCommand implements Callable<Integer> {
         driver.start();
         Thread.sleep(warmup * 1000L);
         driver.countErrors(killLeaderEvery == 0);
+        ProfileOption.Session profiling = profile.start();
         Measurement m = Measurement.run(c, driver, seconds, out, s -> {
           if (killLeaderEvery > 0 && s % killLeaderEvery == 0 && s < seconds) {
             RaftNode l = c.leader();
@@ -122,6 +127,7 @@ final class RunCommand implements Callable<Integer> {
           }
         });
         driver.countErrors(false); // the counts end with the measured seconds: one number for every line below
+        stopProfile(profiling, out);
         ProposalErrors.Snapshot errors = driver.errors.snapshot();
         summarize(out, c, driver, m, errors);
         if (report != null) {
@@ -130,6 +136,12 @@ final class RunCommand implements Callable<Integer> {
         }
         return verdict(m, errors);
       }
+    }
+  }
+
+  private static void stopProfile(ProfileOption.Session profiling, PrintWriter out) throws java.io.IOException {
+    if (profiling != null) {
+      out.printf("%s profile of the measured seconds written to %s%n", profiling.event(), profiling.stop());
     }
   }
 
@@ -149,8 +161,10 @@ final class RunCommand implements Callable<Integer> {
         for (int g = 0; g < groups; g++) {
           before[g] = c.acked[g].get();
         }
+        ProfileOption.Session profiling = profile.start();
         Measurement m = Measurement.run(c, driver, seconds, out, s -> { });
         driver.countErrors(false);
+        stopProfile(profiling, out);
         ProposalErrors.Snapshot errors = driver.errors.snapshot();
         long[] perGroup = new long[groups];
         for (int g = 0; g < groups; g++) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,23 @@ class RunCommandTest {
     assertThat(inResult.find()).isTrue();
     assertThat(summary.group(1)).isEqualTo(inResult.group(1)).isEqualTo("0");
     assertThat(Files.readString(report)).contains("<svg").contains("(log scale)");
+  }
+
+  /**
+   * {@code --profile cpu}: async-profiler samples the measured seconds and writes folded stacks, one
+   * tower per thread, in which the engine's loop (its drain of a node's events) shows up.
+   */
+  @Test
+  void aProfiledRunWritesTheStacksOfTheMeasuredSeconds(@TempDir Path dir) throws Exception {
+    Path stacks = dir.resolve("sub").resolve("run.collapsed");
+    CliTest.Outcome o = CliTest.raftflow("run", "--transport", "memory", "--storage", "memory", "--warmup", "1", "--seconds", "2",
+        "--profile", "cpu", "--profile-file", stacks.toString());
+    assertThat(o.code()).as("exit code; err:%n%s%nout:%n%s", o.err(), o.out()).isZero();
+    assertThat(o.out()).contains("cpu profile of the measured seconds written to " + stacks.toAbsolutePath());
+    List<String> lines = Files.readAllLines(stacks);
+    assertThat(lines).as("folded stacks: frames;frames count").isNotEmpty()
+        .allSatisfy(l -> assertThat(l).matches(".+ \\d+"));
+    assertThat(lines).as("the engine's loop was sampled").anySatisfy(l -> assertThat(l).contains("dev/raftflow/engine/node/NodeLoop.drain"));
   }
 
   /** {@code run --groups}: many groups on RSocket host transports and shared Chronicle logs, the load spread over them. */
