@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
  * library is in the jar) samples the process over the measured seconds only, not the warm-up, and
  * writes the profile when they end. Stacks are split by thread, so the loops, the log writers,
  * Netty's event loops and the load driver each have their own tower; {@code cpu} includes kernel
- * frames (the syncs' page write-back shows there). The file's extension picks the format ({@code
+ * frames (the syncs' page write-back shows there) at a cost to the run, {@code itimer} does not. The file's extension picks the format ({@code
  * .html} an interactive flame graph, {@code .collapsed} folded stacks for scripts, {@code .jfr}).
  * Where the library cannot load (an unsupported OS or CPU), the command refuses the flag before it
  * starts anything.
@@ -19,12 +19,13 @@ import picocli.CommandLine.Option;
 final class ProfileOption {
 
   /** The events {@code --profile} accepts (async-profiler's names). */
-  static final String[] EVENTS = {"cpu", "wall", "alloc", "lock", "itimer"};
+  static final String[] EVENTS = {"cpu", "wall", "alloc", "lock", "itimer", "ctimer"};
 
   @Option(names = "--profile",
-      description = "Profile the measured seconds with async-profiler: cpu (on-CPU samples, kernel frames included), wall "
-          + "(every thread, running or not), alloc (heap allocations), lock (contended locks) or itimer (CPU where perf "
-          + "events are not allowed). Off by default.")
+      description = "Profile the measured seconds with async-profiler: cpu (perf events: kernel frames included, but "
+          + "each thread switch pays for them: in a VM this loaded workload can lose a third of its throughput), itimer or "
+          + "ctimer (CPU samples from timers: user frames only; itimer barely perturbs the run), wall (every thread, "
+          + "running or not), alloc (heap allocations) or lock (contended locks). Off by default.")
   String event;
 
   @Option(names = "--profile-file",
@@ -55,9 +56,7 @@ final class ProfileOption {
       return null;
     }
     AsyncProfiler profiler = AsyncProfiler.getInstance();
-    // 1 ms (not the default 10 ms) for CPU and wall clock: a 10 s run gives enough samples per thread
-    String interval = event.equals("cpu") || event.equals("itimer") || event.equals("wall") ? ",interval=1ms" : "";
-    profiler.execute("start,event=" + event + interval + ",threads");
+    profiler.execute("start,event=" + event + ",threads"); // the profiler's default interval (10 ms of CPU)
     return new Session(profiler, event, target());
   }
 

@@ -102,7 +102,7 @@ class CliTest {
       "run --transport udp                         | --transport must be rsocket or memory, was udp",
       "run --nodes three                           | Invalid value for option '--nodes'",
       "run --no-such-flag                          | Unknown option: '--no-such-flag'",
-      "run --profile heap                          | --profile must be cpu or wall or alloc or lock or itimer, was heap",
+      "run --profile heap                          | --profile must be cpu or wall or alloc or lock or itimer or ctimer, was heap",
       "run --profile-file x.html                   | --profile-file needs --profile",
       "run --profile cpu --profile-file a,b.html   | the path may not contain a comma",
       "sweep --concurrency 0                       | --concurrency must be between 1 and",

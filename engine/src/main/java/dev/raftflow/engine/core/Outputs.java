@@ -39,6 +39,20 @@ final class Outputs {
     afterWrite.add(m);
   }
 
+  /**
+   * Answers append {@code a} with {@code r} once what it promises is durable. A heartbeat (no
+   * entries) promises nothing new: it is answered at once with what is durable ({@code durable})
+   * of what it matched, so a follower whose writes queue behind a slow disk still tells its leader
+   * that it follows (CheckQuorum, the lease, read rounds) without waiting for them.
+   */
+  void answerAppend(AppendEntries a, AppendResponse r, long durable) {
+    if (a.entries().isEmpty() && r.success()) {
+      send(r.matchIndex() <= durable ? r : AppendResponse.accepted(r.term(), r.from(), r.to(), durable, r.readRound()));
+    } else {
+      sendAfterWrite(r);
+    }
+  }
+
   /** The term or vote changed. */
   void hardStateChanged() {
     hardStateDirty = true;

@@ -183,8 +183,9 @@ public final class RaftCore {
         boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot || m instanceof Quiesce;
         // a vote request of a newer term makes us follow that term, but restarts our election
         // timer only if we grant it (Figure 2): a candidate that cannot win must not hold back the
-        // members that could
-        boolean keepTimer = m instanceof RequestVote && role == Role.FOLLOWER;
+        // members that could; nor does a refusal of our campaign (a stale member that cannot win
+        // would otherwise raise the term first every time while we need its vote)
+        boolean keepTimer = m instanceof RequestVote ? role == Role.FOLLOWER : m instanceof VoteResponse && role != Role.LEADER;
         becomeFollower(m.term(), fromLeader ? m.from() : null, !keepTimer);
       }
       if (m instanceof RequestVote v) {
@@ -594,7 +595,7 @@ public final class RaftCore {
       if (behind.answered(a.from(), term, r.response(), options.electionTicks())) {
         out.report(new Outcome.LogBehindLeader(a.from(), a.prevLogIndex(), log.lastIndex(), term));
       }
-      out.sendAfterWrite(r.response());
+      out.answerAppend(a, r.response(), log.durableIndex());
     } else if (m instanceof Quiesce q && quiescence.followerMayGoQuiet(q, log, followerReads.isEmpty(), gate)) {
       followLeader(q.from());
       log.appendFromLeader(q.asHeartbeat(), id, term); // commits up to the leader's commit; nothing to answer
