@@ -48,12 +48,40 @@ class DriverContractTest {
     Ready first = b.ready();
     assertThat(first.write().seq()).isEqualTo(1);
     assertThat(first.messagesAfterWrite()).singleElement().isInstanceOf(AppendResponse.class);
-    b.step(new AppendEntries(1, "a", "b", 1, 1, List.of(), 0)); // a heartbeat: its answer promises entry 1
+    b.step(new AppendEntries(1, "a", "b", 5, 1, List.of(), 0)); // does not fit: the rejection tells of a log holding entry 1
     Ready second = b.ready();
     assertThat(second.write().isEmpty()).isTrue();
     assertThat(second.messages()).as("held until entry 1 is durable").isEmpty();
     assertThat(second.messagesAfterWrite()).isEmpty();
     b.persisted(first.write().seq());
+    assertThat(b.ready().messages()).singleElement()
+        .satisfies(m -> assertThat(((AppendResponse) m).success()).isFalse())
+        .satisfies(m -> assertThat(((AppendResponse) m).rejectedIndex()).isEqualTo(5));
+  }
+
+  /**
+   * A heartbeat promises nothing new: it is answered in the same Ready, with the durable prefix of
+   * what it matched, not behind the pending write (a follower with a slow disk still tells its
+   * leader it follows, and echoes the read round).
+   */
+  @Test
+  void aHeartbeatIsAnsweredAtOnceWithWhatIsDurable() {
+    RaftCore b = follower("b");
+    b.step(new AppendEntries(1, "a", "b", 0, 0, List.of(LogEntry.command(1, 1, new byte[] {1})), 0));
+    Ready first = b.ready();
+    b.step(new AppendEntries(1, "a", "b", 1, 1, List.of(), 0, 7)); // a heartbeat matching entry 1, not durable yet
+    Ready second = b.ready();
+    assertThat(second.write().isEmpty()).isTrue();
+    assertThat(second.messages()).as("answered at once").singleElement().isInstanceOfSatisfying(AppendResponse.class, r -> {
+      assertThat(r.success()).isTrue();
+      assertThat(r.matchIndex()).as("only what is durable").isZero();
+      assertThat(r.readRound()).isEqualTo(7);
+    });
+    assertThat(first.messagesAfterWrite()).as("the append's own answer leaves once entry 1 is durable").singleElement()
+        .satisfies(m -> assertThat(((AppendResponse) m).matchIndex()).isEqualTo(1));
+    b.persisted(first.write().seq());
+    assertThat(b.ready().messages()).as("nothing was held").isEmpty();
+    b.step(new AppendEntries(1, "a", "b", 1, 1, List.of(), 1, 8));
     assertThat(b.ready().messages()).singleElement()
         .satisfies(m -> assertThat(((AppendResponse) m).matchIndex()).isEqualTo(1));
   }
