@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -116,8 +117,7 @@ final class RunCommand implements Callable<Integer> {
         driver.start();
         Thread.sleep(warmup * 1000L);
         driver.countErrors(killLeaderEvery == 0);
-        ProfileOption.Session profiling = profile.start();
-        Measurement m = Measurement.run(c, driver, seconds, out, s -> {
+        Measurement m = measure(c, driver, out, s -> {
           if (killLeaderEvery > 0 && s % killLeaderEvery == 0 && s < seconds) {
             RaftNode l = c.leader();
             if (l != null) {
@@ -126,8 +126,6 @@ final class RunCommand implements Callable<Integer> {
             }
           }
         });
-        driver.countErrors(false); // the counts end with the measured seconds: one number for every line below
-        stopProfile(profiling, out);
         ProposalErrors.Snapshot errors = driver.errors.snapshot();
         summarize(out, c, driver, m, errors);
         if (report != null) {
@@ -139,10 +137,18 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private static void stopProfile(ProfileOption.Session profiling, PrintWriter out) throws java.io.IOException {
+  /**
+   * The measured seconds, profiled when {@code --profile} was given; the error counts end with them
+   * (one number for every line of the summary), before the profile is written.
+   */
+  private Measurement measure(LoadTarget c, LoadDriver driver, PrintWriter out, IntConsumer everySecond) throws Exception {
+    ProfileOption.Session profiling = profile.start();
+    Measurement m = Measurement.run(c, driver, seconds, out, everySecond);
+    driver.countErrors(false);
     if (profiling != null) {
       out.printf("%s profile of the measured seconds written to %s%n", profiling.event(), profiling.stop());
     }
+    return m;
   }
 
   /** The load spread over {@link #groups} groups on one host per member ({@link HostCluster}). */
@@ -161,10 +167,7 @@ final class RunCommand implements Callable<Integer> {
         for (int g = 0; g < groups; g++) {
           before[g] = c.acked[g].get();
         }
-        ProfileOption.Session profiling = profile.start();
-        Measurement m = Measurement.run(c, driver, seconds, out, s -> { });
-        driver.countErrors(false);
-        stopProfile(profiling, out);
+        Measurement m = measure(c, driver, out, s -> { });
         ProposalErrors.Snapshot errors = driver.errors.snapshot();
         long[] perGroup = new long[groups];
         for (int g = 0; g < groups; g++) {
