@@ -26,6 +26,8 @@ final class Measurement {
   double cpuCores;
   long gcMs;
   long maxHeapMb;
+  /** Context switches by kind of thread over the measured seconds ({@link ThreadSwitches}), or null off Linux. */
+  java.util.Map<String, long[]> switches;
 
   /** Measures {@code seconds} of {@code load}; {@code progress} (null: none) gets a line per second. */
   static Measurement run(LoadTarget cluster, LoadDriver load, int seconds, PrintWriter progress, IntConsumer everySecond)
@@ -38,6 +40,7 @@ final class Measurement {
     long ack0 = load.acked.get();
     long over0 = load.overloaded.get();
     long shed0 = load.shed.get();
+    ThreadSwitches switches0 = ThreadSwitches.take();
     long t0 = System.nanoTime();
     long lastAck = ack0;
     for (int s = 1; s <= seconds; s++) {
@@ -69,7 +72,19 @@ final class Measurement {
     m.ops = load.acked.get() - ack0;
     m.cpuCores = (os.getProcessCpuTime() - cpu0) / 1e9 / m.seconds;
     m.gcMs = gcMillis() - gc0;
+    ThreadSwitches switches1 = switches0 == null ? null : ThreadSwitches.take();
+    m.switches = switches1 == null ? null : switches1.since(switches0);
     return m;
+  }
+
+  /** Thread switches per command (see {@link ThreadSwitches#describePerOp}), or "n/a" off Linux. */
+  String switchesPerOp() {
+    return switches == null || ops == 0 ? "n/a" : ThreadSwitches.describePerOp(switches, ops);
+  }
+
+  /** Voluntary (blocking) switches of all threads per command, or -1 off Linux. */
+  double blockingPerOp() {
+    return switches == null || ops == 0 ? -1 : switches.values().stream().mapToLong(v -> v[0]).sum() / (double) ops;
   }
 
   double opsPerSecond() {

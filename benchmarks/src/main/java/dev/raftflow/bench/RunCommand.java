@@ -183,15 +183,16 @@ final class RunCommand implements Callable<Integer> {
             m.us(50), m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0);
         out.printf("errors %s; overloaded %d; shed %d; CPU %.2f cores (%.1f us/op); GC %d ms%n", errors.describe(),
             driver.overloaded.get(), driver.shed.get(), m.cpuCores, m.cpuMicrosPerOp(), m.gcMs);
+        out.printf("thread switches per command: %s%n", m.switchesPerOp());
         out.printf("since start: %s%n", c.batching());
         out.printf("RESULT peer=raftflow version=%s settings=default size=%d conc=%d mode=%s client=embedded groups=%d "
                 + "seconds=%.2f ops_per_s=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f errors=%d "
                 + "proc_cpu_cores=%.2f cpu_us_per_op=%.1f gc_ms=%d fsync=%s transport=%s storage=%s "
-                + "group_ops_min=%.0f group_ops_max=%.0f%n",
+                + "group_ops_min=%.0f group_ops_max=%.0f blocking_per_op=%.2f%n",
             VersionInfo.current(), cluster.size, concurrency, rate == 0 ? "async" : "open", groups, m.seconds,
             m.opsPerSecond(), m.us(50), m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0,
             errors.total(), m.cpuCores, m.cpuMicrosPerOp(), m.gcMs, cluster.fsync() ? "on" : "off", cluster.transport,
-            cluster.storage, perGroup[0] / m.seconds, perGroup[groups - 1] / m.seconds);
+            cluster.storage, perGroup[0] / m.seconds, perGroup[groups - 1] / m.seconds, m.blockingPerOp());
         out.flush();
         return verdict(m, errors);
       }
@@ -219,6 +220,7 @@ final class RunCommand implements Callable<Integer> {
     out.printf("applied per node: min %,d max %,d; errors %s; overloaded %d; shed %d; CPU %.2f cores (%.1f us/op); GC %d ms%n",
         c.minApplied(), c.maxApplied(), errors.describe(), d.overloaded.get(), d.shed.get(), m.cpuCores, m.cpuMicrosPerOp(),
         m.gcMs);
+    out.printf("thread switches per command: %s%n", m.switchesPerOp());
     for (var e : new java.util.TreeMap<>(c.nodes).entrySet()) {
       dev.raftflow.engine.NodeMetrics nm = e.getValue().metrics();
       out.printf("node %s%s since start: %,d log writes, %.1f entries per write, %.0f us mean to durable; "
@@ -229,10 +231,11 @@ final class RunCommand implements Callable<Integer> {
     }
     out.printf("RESULT peer=raftflow version=%s settings=default size=%d conc=%d mode=%s client=%s "
             + "seconds=%.2f ops_per_s=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f errors=%d "
-            + "proc_cpu_cores=%.2f cpu_us_per_op=%.1f gc_ms=%d fsync=%s transport=%s storage=%s%n",
+            + "proc_cpu_cores=%.2f cpu_us_per_op=%.1f gc_ms=%d fsync=%s transport=%s storage=%s blocking_per_op=%.2f%n",
         VersionInfo.current(), cluster.size, concurrency, concurrency == 1 && rate == 0 ? "sync" : "async", client, m.seconds,
         m.opsPerSecond(), m.us(50), m.us(90), m.us(99), m.us(99.9), m.latency.getMaxValue() / 1000.0, errors.total(),
-        m.cpuCores, m.cpuMicrosPerOp(), m.gcMs, cluster.fsync() ? "on" : "off", cluster.transport, cluster.storage);
+        m.cpuCores, m.cpuMicrosPerOp(), m.gcMs, cluster.fsync() ? "on" : "off", cluster.transport, cluster.storage,
+        m.blockingPerOp());
     out.flush();
   }
 

@@ -17,7 +17,7 @@ class RunCommandTest {
   /** The RESULT line's fields, in order, as the README and the peer harness read them. */
   private static final String[] RESULT_FIELDS = {"peer", "version", "settings", "size", "conc", "mode", "client", "seconds",
       "ops_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "errors", "proc_cpu_cores", "cpu_us_per_op", "gc_ms", "fsync",
-      "transport", "storage"};
+      "transport", "storage", "blocking_per_op"};
 
   @Test
   void aShortRunEndsWithTheResultLineAndOneErrorCount(@TempDir Path dir) throws Exception {
@@ -35,6 +35,10 @@ class RunCommandTest {
     assertThat(inResult.find()).isTrue();
     assertThat(summary.group(1)).isEqualTo(inResult.group(1)).isEqualTo("0");
     assertThat(Files.readString(report)).contains("<svg").contains("(log scale)");
+    if (ThreadSwitches.take() != null) { // Linux
+      assertThat(o.out()).containsPattern("thread switches per command: \\d+\\.\\d\\d blocking \\(loops \\d+\\.\\d\\d, ");
+      assertThat(result).containsPattern(" blocking_per_op=\\d+\\.\\d\\d$");
+    }
   }
 
   /**
