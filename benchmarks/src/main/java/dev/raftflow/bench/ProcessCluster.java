@@ -1,5 +1,6 @@
 package dev.raftflow.bench;
 
+import dev.raftflow.testkit.FreePorts;
 import dev.raftflow.testkit.LinkProxy;
 import dev.raftflow.testkit.ProxyLoop;
 import java.io.BufferedReader;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,8 +77,8 @@ final class ProcessCluster implements AutoCloseable {
     for (int i = 1; i <= n; i++) {
       String id = "n" + i;
       ids.add(id);
-      peerPorts.put(id, freePort());
-      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+      peerPorts.put(id, FreePorts.forServer());
+      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", FreePorts.forServer()));
     }
     try {
       for (String from : ids) {
@@ -248,11 +248,6 @@ final class ProcessCluster implements AutoCloseable {
     return args;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   @Override
   public void close() {

@@ -2,10 +2,8 @@ package dev.raftflow.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftflow.testkit.FreePorts;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,13 +47,13 @@ class ClientCommandTest {
 
   @Test
   void stateFailsWhenNothingAnswersAndSaysWhenSomeDoNot() throws Exception {
-    String nobody = "n1=127.0.0.1:" + freePort() + ",n2=127.0.0.1:" + freePort();
+    String nobody = "n1=127.0.0.1:" + FreePorts.forServer() + ",n2=127.0.0.1:" + FreePorts.forServer();
     InProcessCommand none = InProcessCommand.run(new ClientCommand(), "--endpoints", nobody, "--state");
     assertThat(none.exitCode()).isEqualTo(1);
     assertThat(none.err()).contains("no member answered");
 
     InProcessCommand some = InProcessCommand.run(new ClientCommand(), "--endpoints",
-        endpoint + ",n2=127.0.0.1:" + freePort(), "--state");
+        endpoint + ",n2=127.0.0.1:" + FreePorts.forServer(), "--state");
     assertThat(some.exitCode()).isEqualTo(ClientCommand.SOME_UNREACHABLE);
     assertThat(some.out()).contains("n1 term=").contains("n2 unreachable");
 
@@ -67,7 +65,7 @@ class ClientCommandTest {
   void addingAVoterThatIsNotRunningIsRefusedWithTheReason() throws Exception {
     // issue 12, case 1: on a one-voter group this used to stall every commit until n5 started
     InProcessCommand c = InProcessCommand.run(new ClientCommand(), "--endpoints", endpoint, "--add-member",
-        "n5=127.0.0.1:" + freePort());
+        "n5=127.0.0.1:" + FreePorts.forServer());
     assertThat(c.exitCode()).isEqualTo(1);
     assertThat(c.out()).doesNotContain("added");
     assertThat(c.err()).contains("not heard: [n5]").contains("force the change");
@@ -85,7 +83,7 @@ class ClientCommandTest {
       own.awaitLine("STATE id=m1 .*role=LEADER.*");
       // the client waits (daemon thread) for a commit that cannot come; the node shows the change went in
       InProcessCommand.start(new ClientCommand(), "--endpoints", "m1=" + m.group(1),
-          "--add-member", "m5=127.0.0.1:" + freePort(), "--force");
+          "--add-member", "m5=127.0.0.1:" + FreePorts.forServer(), "--force");
       own.awaitLine("MEMBERS id=m1 voters=\\[m1, m5\\] outgoing=\\[m1\\].*");
     } finally {
       own.close();
@@ -162,9 +160,4 @@ class ClientCommandTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftflow.client.Position;
 import dev.raftflow.client.RemoteClient;
+import dev.raftflow.testkit.FreePorts;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -44,8 +45,8 @@ class MultiGroupProcessTest {
   void killingAProcessLosesNoAcknowledgedWriteInAnyGroup(@TempDir Path dir) throws Exception {
     Map<String, Integer> peerPorts = new LinkedHashMap<>();
     for (String id : IDS) {
-      peerPorts.put(id, NodeProcess.freePort());
-      endpoints.put(id, new InetSocketAddress("127.0.0.1", NodeProcess.freePort()));
+      peerPorts.put(id, FreePorts.forServer());
+      endpoints.put(id, new InetSocketAddress("127.0.0.1", FreePorts.forServer()));
     }
     for (String id : IDS) {
       StringBuilder peers = new StringBuilder();

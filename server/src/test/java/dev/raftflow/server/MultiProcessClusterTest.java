@@ -9,6 +9,7 @@ import dev.raftflow.client.NodeStatus;
 import dev.raftflow.client.NotLeaderException;
 import dev.raftflow.client.Position;
 import dev.raftflow.client.RemoteClient;
+import dev.raftflow.testkit.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -230,8 +231,8 @@ class MultiProcessClusterTest {
   void aNodeItsPeerRefusesSaysWhy(@TempDir Path dir) throws Exception {
     List<String> ids = List.of("n1", "n2");
     for (String id : ids) {
-      peerPorts.put(id, freePort());
-      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+      peerPorts.put(id, FreePorts.forServer());
+      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", FreePorts.forServer()));
     }
     commands.put("n1", nodeArgs("n1", ids, dir));
     List<String> n2 = new ArrayList<>(nodeArgs("n2", ids, dir));
@@ -271,8 +272,8 @@ class MultiProcessClusterTest {
   /** Picks ports for every one of {@code ids}, then starts the nodes of {@code group}, each knowing the others. */
   private void startGroup(List<String> ids, List<String> group, Path dir) throws IOException, InterruptedException {
     for (String id : ids) {
-      peerPorts.put(id, freePort());
-      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+      peerPorts.put(id, FreePorts.forServer());
+      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", FreePorts.forServer()));
     }
     for (String id : group) {
       commands.put(id, nodeArgs(id, group, dir));
@@ -392,10 +393,6 @@ class MultiProcessClusterTest {
       }
       sleep(20);
     }
-  }
-
-  private static int freePort() throws IOException {
-    return NodeProcess.freePort();
   }
 
   private static void sleep(long ms) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftflow.engine.RaftOptions;
+import dev.raftflow.testkit.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -198,8 +199,8 @@ class NodeCommandTest {
   void twoNodesWithMutualTlsFromPemFilesElectALeader() throws Exception {
     Path[] pem = selfSignedPem("peer");
     String[] tls = {"--tls-cert", pem[0].toString(), "--tls-key", pem[1].toString(), "--tls-trust", pem[0].toString()};
-    int p1 = freePort();
-    int p2 = freePort();
+    int p1 = FreePorts.forServer();
+    int p2 = FreePorts.forServer();
     try (InProcessCommand n1 = startNode("n1", concat(tls, "--listen", "127.0.0.1:" + p1, "--peers", "n2=127.0.0.1:" + p2));
         InProcessCommand n2 = startNode("n2", concat(tls, "--listen", "127.0.0.1:" + p2, "--peers", "n1=127.0.0.1:" + p1))) {
       assertThat(n1.awaitLine("READY .*")).contains("peer-auth=tls");
@@ -240,12 +241,6 @@ class NodeCommandTest {
     List<String> all = new ArrayList<>(List.of(a));
     all.addAll(List.of(b));
     return all.toArray(String[]::new);
-  }
-
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   // ---------------------------------------------------------------- helpers

@@ -2,13 +2,13 @@ package dev.raftflow.transport.rsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftflow.testkit.FreePorts;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,11 +92,6 @@ class MultiProcessTest {
   final Map<String, Long> acked = new ConcurrentHashMap<>();
   final Set<String> problems = ConcurrentHashMap.newKeySet();
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   private static Child leaderOf(List<Child> cs) {
     Child best = null;
@@ -128,7 +123,7 @@ class MultiProcessTest {
   void killNineTheLeaderWhileAClientWritesThenTheKilledNodeCatchesUp() throws Exception {
     Map<String, Integer> ports = new LinkedHashMap<>();
     for (String id : List.of("p1", "p2", "p3")) {
-      ports.put(id, freePort());
+      ports.put(id, FreePorts.forServer());
     }
     String spec = ports.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
     List<Child> children = new ArrayList<>();

@@ -1,13 +1,12 @@
 package dev.raftflow.examples.kv;
 
+import dev.raftflow.testkit.FreePorts;
 import dev.raftflow.testkit.LinkProxy;
 import dev.raftflow.testkit.ProxyLoop;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,8 +65,8 @@ final class KvProcessCluster implements AutoCloseable {
     for (int i = 1; i <= n; i++) {
       String id = "n" + i;
       ids.add(id);
-      peerPorts.put(id, freePort());
-      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+      peerPorts.put(id, FreePorts.forServer());
+      clientEndpoints.put(id, new InetSocketAddress("127.0.0.1", FreePorts.forServer()));
     }
     try {
       for (String from : ids) {
@@ -250,11 +249,6 @@ final class KvProcessCluster implements AutoCloseable {
     return args;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   @Override
   public void close() {
