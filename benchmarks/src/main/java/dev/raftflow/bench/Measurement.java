@@ -84,7 +84,7 @@ final class Measurement {
 
   /** Voluntary (blocking) switches of all threads per command, or -1 off Linux. */
   double blockingPerOp() {
-    return switches == null || ops == 0 ? -1 : switches.values().stream().mapToLong(v -> v[0]).sum() / (double) ops;
+    return switches == null || ops == 0 ? -1 : ThreadSwitches.total(switches, 0) / (double) ops;
   }
 
   double opsPerSecond() {

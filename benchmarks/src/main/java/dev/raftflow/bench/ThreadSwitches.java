@@ -107,8 +107,13 @@ final class ThreadSwitches {
     return perOp(sums, ops, 0, "blocking") + ", " + perOp(sums, ops, 1, "preempted");
   }
 
+  /** The switches of every kind together: {@code which} 0 for voluntary (blocking), 1 for involuntary. */
+  static long total(Map<String, long[]> sums, int which) {
+    return sums.values().stream().mapToLong(v -> v[which]).sum();
+  }
+
   private static String perOp(Map<String, long[]> sums, long ops, int which, String what) {
-    long total = sums.values().stream().mapToLong(v -> v[which]).sum();
+    long total = total(sums, which);
     String kinds = sums.entrySet().stream()
         .map(e -> String.format(java.util.Locale.ROOT, "%s %.2f", e.getKey(), e.getValue()[which] / (double) ops))
         .collect(Collectors.joining(", "));
