@@ -45,18 +45,23 @@ public final class FreePorts {
         }
       }
     }
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      HANDED_OUT.add(s.getLocalPort());
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
+    for (int attempt = 0; attempt < 200; attempt++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("no free loopback port", e);
+      }
     }
+    throw new UncheckedIOException(new IOException("no loopback port that was not handed out already"));
   }
 
   /** The first port of the ephemeral range named in {@code rangeFile} ("low high"), or Linux's default. */
   static int ephemeralLow(Path rangeFile) {
     try {
-      String[] range = Files.readString(rangeFile).trim().split("\\s+");
+      // line by line: Files.readString reads a sysctl file (size 0) short, as "3"
+      String[] range = Files.readAllLines(rangeFile).get(0).trim().split("\\s+");
       return Integer.parseInt(range[0]);
     } catch (IOException | RuntimeException notThere) {
       return DEFAULT_EPHEMERAL_LOW;
