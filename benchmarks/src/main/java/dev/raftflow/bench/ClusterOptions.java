@@ -38,6 +38,11 @@ final class ClusterOptions {
       description = "Busy work per applied command on an applier thread: a slow state machine (default ${DEFAULT-VALUE}).")
   long applyDelayMicros;
 
+  @Option(names = "--log-entries-in-memory", defaultValue = "2147483647", paramLabel = "N",
+      description = "Entries each member keeps in memory beyond those it applied and made durable; older ones are "
+          + "read back from the store when a follower needs them (default: all).")
+  int logEntriesInMemory = Integer.MAX_VALUE;
+
   /** Most members of the embedded group: real groups have 3, 5 or 7 voters, and all of them share this machine. */
   static final int MAX_NODES = 9;
 
@@ -56,7 +61,8 @@ final class ClusterOptions {
         .oneOf("--storage", storage, "chronicle", "memory")
         .oneOf("--durability", durability, "fsync", "os-cache")
         .range("--nodes", nodes, 1, MAX_NODES, "members of the group, all in this process")
-        .range("--apply-delay-us", applyDelayMicros, 0, MAX_APPLY_DELAY_MICROS, "");
+        .range("--apply-delay-us", applyDelayMicros, 0, MAX_APPLY_DELAY_MICROS, "")
+        .range("--log-entries-in-memory", logEntriesInMemory, 1, Integer.MAX_VALUE, "");
     int max = maxCommandBytes();
     check.range("--size", size, 0, max, "the largest command a node accepts"
         + (storage.equals("chronicle") && max < raftOptions().maxCommandBytes() ? ", the Chronicle store's entry limit" : ", maxCommandBytes"));
@@ -100,7 +106,7 @@ final class ClusterOptions {
   }
 
   RaftOptions raftOptions() {
-    return RaftOptions.defaults();
+    return RaftOptions.builder().logEntriesInMemory(logEntriesInMemory).build();
   }
 
   LocalCluster start() throws java.io.IOException {

@@ -97,6 +97,7 @@ class CliTest {
       "run --rate -5                               | --rate must be between 0 and",
       "run --max-outstanding 0                     | --max-outstanding must be between 1 and",
       "run --apply-delay-us -1                     | --apply-delay-us must be between 0 and",
+      "run --log-entries-in-memory 0               | --log-entries-in-memory must be between 1 and",
       "run --seconds 5 --kill-leader-every 5       | --kill-leader-every must be between 1 and 4",
       "run --client browser                        | --client must be embedded or remote, was browser",
       "run --transport udp                         | --transport must be rsocket or memory, was udp",

@@ -412,5 +412,8 @@ class RaftNodeApiTest {
         .hasMessageContaining("maxInflightMessages");
     assertThatThrownBy(() -> RaftOptions.builder().tickInterval(Duration.ZERO).build()).hasMessageContaining("tickInterval");
     assertThatThrownBy(() -> RaftOptions.builder().maxCommandBytes(0).build()).hasMessageContaining("maxCommandBytes");
+    assertThatThrownBy(() -> RaftOptions.builder().logEntriesInMemory(0).build())
+        .hasMessageContaining("logEntriesInMemory must be positive");
+    assertThat(RaftOptions.defaults().logEntriesInMemory()).as("all in memory by default").isEqualTo(Integer.MAX_VALUE);
   }
 }

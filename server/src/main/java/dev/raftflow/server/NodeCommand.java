@@ -69,7 +69,7 @@ public class NodeCommand implements Callable<Integer> {
   /** The keys a {@code --config} file may hold. */
   static final Set<String> CONFIG_KEYS = Set.of("id", "listen", "client-listen", "peers", "data-dir", "durability",
       "cluster-id", "join", "allow-joiners", "insecure", "secret-file", "tls-cert", "tls-key", "tls-trust", "tick-ms",
-      "heartbeat-ticks", "election-ticks", "check-quorum", "pre-vote", "metrics-listen");
+      "heartbeat-ticks", "election-ticks", "check-quorum", "pre-vote", "metrics-listen", "log-entries-in-memory");
 
   /**
    * Runs {@code node} with these flags in this JVM and exits with its code: the server's own entry
@@ -160,6 +160,10 @@ public class NodeCommand implements Callable<Integer> {
   @Option(names = "--pre-vote", arity = "1", paramLabel = "true|false",
       description = "Run a pre-vote before raising the term (default true).")
   Boolean preVote;
+
+  @Option(names = "--log-entries-in-memory", paramLabel = "N", description = "Entries kept in memory beyond those "
+      + "applied and durable; older ones are read back from the log when a follower needs them (default: all).")
+  Integer logEntriesInMemory;
 
   @Option(names = "--record-commands", description = "Keep every applied command in memory so clients can READ it (tests).")
   boolean recordCommands;
@@ -493,7 +497,10 @@ public class NodeCommand implements Callable<Integer> {
     try {
       return d.toBuilder().tickInterval(Duration.ofMillis(tick)).heartbeatTicks(heartbeat).electionTicks(election)
           .checkQuorum(cf.bool("check-quorum", checkQuorum, d.checkQuorum()))
-          .preVote(cf.bool("pre-vote", preVote, d.preVote())).build();
+          .preVote(cf.bool("pre-vote", preVote, d.preVote()))
+          .logEntriesInMemory(cf.integer("log-entries-in-memory", logEntriesInMemory, d.logEntriesInMemory(), 1,
+              Integer.MAX_VALUE))
+          .build();
     } catch (IllegalArgumentException e) {
       throw new UsageException("timing options: " + e.getMessage(), e);
     }

@@ -99,7 +99,7 @@ class NodeCommandTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"--tick-ms=0", "--tick-ms=-5", "--heartbeat-ticks=0", "--election-ticks=5",
-      "--election-ticks=1", "--check-quorum=maybe", "--durability=sometimes"})
+      "--election-ticks=1", "--check-quorum=maybe", "--durability=sometimes", "--log-entries-in-memory=0"})
   void numericAndChoiceFlagsAreCheckedBeforeAnythingStarts(String bad) throws Exception {
     InProcessCommand c = InProcessCommand.run(new NodeCommand(), "--id", "n1", "--listen", "127.0.0.1:0",
         "--data-dir", dir.resolve("n1").toString(), bad);
@@ -120,9 +120,10 @@ class NodeCommandTest {
   @Test
   void timingFlagsAndConfigKeysReachTheEngine() throws Exception {
     try (InProcessCommand flags = startNode("n1", "--tick-ms", "20", "--heartbeat-ticks", "3", "--election-ticks",
-        "12", "--check-quorum", "false", "--pre-vote", "false")) {
+        "12", "--check-quorum", "false", "--pre-vote", "false", "--log-entries-in-memory", "256")) {
       flags.awaitLine("READY .*");
       RaftOptions o = ((NodeCommand) command(flags)).node().options();
+      assertThat(o.logEntriesInMemory()).isEqualTo(256);
       assertThat(o.tickInterval()).isEqualTo(Duration.ofMillis(20));
       assertThat(o.heartbeatTicks()).isEqualTo(3);
       assertThat(o.electionTicks()).isEqualTo(12);
@@ -139,6 +140,7 @@ class NodeCommandTest {
       assertThat(o.electionTicks()).as("the flag wins over the file").isEqualTo(30);
       assertThat(o.checkQuorum()).isFalse();
       assertThat(o.preVote()).isTrue();
+      assertThat(o.logEntriesInMemory()).isEqualTo(Integer.MAX_VALUE);
     }
   }
 

@@ -32,6 +32,8 @@ final class MemberLog {
   private long commitIndex;
   private long appliedIndex;
   private long durableIndex;
+  /** Entries kept in memory beyond the applied and durable ones released to the store; 0: none released. */
+  private int keepInMemory;
 
   MemberLog(PersistentState restored, long serviceApplied, ConfigHistory configs, Outputs out) {
     this.snapshot = restored.snapshot();
@@ -46,6 +48,32 @@ final class MemberLog {
     this.appliedIndex = commitIndex;
     this.durableIndex = log.lastIndex();
     this.snapshotToApply = snapshot != null && snapshot.index() > serviceApplied ? snapshot : null;
+  }
+
+  /**
+   * From now on, applied and durable entries beyond the latest {@code keep} are left in the store
+   * and read back through {@code reader} when needed (in steps of a quarter of {@code keep}); a null
+   * reader or {@link Integer#MAX_VALUE} keeps them all in memory. Call before any input.
+   */
+  void readBackThrough(dev.raftflow.engine.spi.EntryReader reader, int keep) {
+    if (reader != null && keep < Integer.MAX_VALUE) {
+      log.readBackThrough(reader);
+      keepInMemory = keep;
+    }
+  }
+
+  /**
+   * Releases to the store what may go: applied, durable, beyond the newest {@code keepInMemory},
+   * and only entries above the snapshot the store was last handed (it drops those at or below).
+   */
+  private void releaseApplied() {
+    if (keepInMemory == 0 || log.storedLastIndex() < snapshotIndex()) {
+      return;
+    }
+    long upTo = Math.min(Math.min(appliedIndex, durableIndex), log.lastIndex() - keepInMemory);
+    if (upTo - log.storedLastIndex() >= Math.max(1, keepInMemory / 4)) {
+      log.releaseUpTo(upTo);
+    }
   }
 
   /** The entries themselves (for sending them). */
@@ -97,6 +125,7 @@ final class MemberLog {
   boolean persisted(long lastIndex, long lastTerm) {
     if (lastIndex > durableIndex && lastIndex <= log.lastIndex() && log.termAt(lastIndex) == lastTerm) {
       durableIndex = lastIndex;
+      releaseApplied();
       return true;
     }
     return false;
@@ -245,6 +274,7 @@ final class MemberLog {
       LogEntry e = log.entry(++appliedIndex);
       events.add(new ApplyEvent.Entry(e.index(), e.term(), e.data(), kindOf(e.type())));
     }
+    releaseApplied();
     return events;
   }
 

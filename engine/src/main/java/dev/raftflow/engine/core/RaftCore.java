@@ -92,6 +92,14 @@ public final class RaftCore {
     this.quiescence = new Quiescence(options.quiesce(), options.electionTicks());
   }
 
+  /**
+   * Leaves applied, durable entries beyond {@link RaftOptions#logEntriesInMemory()} in the log store,
+   * read back through {@code reader} (null: all stay in memory). Call before any input.
+   */
+  public void readEntriesBackThrough(dev.raftflow.engine.spi.EntryReader reader) {
+    log.readBackThrough(reader, options.logEntriesInMemory()); // null, or all kept in memory: nothing to do
+  }
+
   // ------------------------------------------------------------------ inputs
 
   /** One tick of the logical clock: drives heartbeats and election timeouts. */

@@ -1,6 +1,7 @@
 package dev.raftflow.engine.core;
 
 import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.spi.EntryReader;
 import dev.raftflow.engine.spi.Snapshot;
 import dev.raftflow.engine.spi.StoredEntries;
 import dev.raftflow.engine.spi.StoredEntryList;
@@ -14,11 +15,12 @@ import java.util.List;
  * {@link MemberLog}, not here.
  *
  * <p>Three consecutive parts: {@code head}, entries in memory that were read back from the store
- * (before a snapshot let the store drop them); the store's recovered entries, left where they are
- * and read on demand ({@link StoredEntries}: a restart costs neither the time nor the heap of
- * loading a large log); {@code tail}, what was appended since (or the whole log of a store that
- * loads everything). Compacted entries are dropped so the GC frees them. Not thread-safe: owned by
- * the core.
+ * (before a snapshot let the store drop them); entries left in the store and read on demand (a
+ * {@link StoredRegion}: those it recovered, {@link StoredEntries}, so a restart costs neither the
+ * time nor the heap of loading a large log, then those {@link #releaseUpTo released} from memory
+ * once applied and durable); {@code tail}, what was appended since (or the whole log of a store
+ * that loads everything). Compacted entries are dropped so the GC frees them. Not thread-safe:
+ * owned by the core.
  */
 final class RaftLog {
 
@@ -27,8 +29,10 @@ final class RaftLog {
   /** Entries {@code baseIndex + 1 .. headLast}, read back from the store. */
   private ArrayList<LogEntry> head = new ArrayList<>();
   private long headLast;
-  /** Recovered entries {@code headLast + 1 .. storedLast}, left in the store; null when none. */
-  private StoredEntries stored;
+  /** Entries {@code headLast + 1 .. storedLast}, left in the store; null when none. */
+  private StoredRegion stored;
+  /** Reads entries back from the store; null when it cannot (nothing is released). */
+  private EntryReader reader;
   private long storedLast;
   /** Entries {@code storedLast + 1 .. lastIndex()}. */
   private ArrayList<LogEntry> tail = new ArrayList<>();
@@ -46,7 +50,7 @@ final class RaftLog {
         throw new IllegalStateException("restored log is not consecutive: expected index " + (baseIndex + 1)
             + ", got " + s.firstIndex());
       }
-      stored = s;
+      stored = StoredRegion.recovered(s, null);
       storedLast = s.lastIndex();
       return;
     }
@@ -83,6 +87,43 @@ final class RaftLog {
   /** Entries held but left in the store (for tests and metrics). */
   long storedCount() {
     return storedLast - headLast;
+  }
+
+  /** Entries held in memory (for tests and metrics). */
+  long inMemoryCount() {
+    return (headLast - baseIndex) + tail.size();
+  }
+
+  /** Index of the last entry left in the store; those after it are in memory. */
+  long storedLastIndex() {
+    return storedLast;
+  }
+
+  /** From now on, entries can be {@link #releaseUpTo released} to the store, which reads them back through {@code r}. */
+  void readBackThrough(EntryReader r) {
+    reader = r;
+    if (stored != null) {
+      stored = stored.withReader(r);
+    }
+  }
+
+  /**
+   * Leaves the entries up to {@code index} in the store, dropping them from memory: they are read
+   * back when needed. For entries the store holds durably and keeps (applied, above the snapshot it
+   * was last handed); a log without a reader keeps them.
+   */
+  void releaseUpTo(long index) {
+    long to = Math.min(index, lastIndex());
+    if (reader == null || to <= storedLast) {
+      return;
+    }
+    List<LogEntry> moving = tail.subList(0, (int) (to - storedLast));
+    if (stored == null) {
+      stored = StoredRegion.empty(storedLast, reader);
+    }
+    stored.release(storedLast, moving);
+    moving.clear();
+    storedLast = to;
   }
 
   /** Term of the entry at {@code index}; the base's term at the base; -1 when not held. */

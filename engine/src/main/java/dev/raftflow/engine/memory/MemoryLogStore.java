@@ -2,6 +2,7 @@ package dev.raftflow.engine.memory;
 
 import dev.raftflow.engine.message.LogEntry;
 import dev.raftflow.engine.spi.HardState;
+import dev.raftflow.engine.spi.EntryReader;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
@@ -38,6 +39,16 @@ public final class MemoryLogStore implements LogStore {
   public synchronized CompletableFuture<Void> write(LogWrite w) {
     image.apply(w);
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** Reads entries from the image (a node that uses it keeps fewer entries itself; for tests of that path). */
+  @Override
+  public EntryReader entryReader() {
+    return this::entry;
+  }
+
+  private synchronized LogEntry entry(long index) {
+    return image.entry(index);
   }
 
   /** A deep copy of the durable state: the "persister copy" of a simulated crash. */

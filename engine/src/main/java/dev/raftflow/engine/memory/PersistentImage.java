@@ -90,6 +90,18 @@ public final class PersistentImage {
     return snapshot;
   }
 
+  /**
+   * The entry at {@code index}.
+   *
+   * @throws IllegalStateException when the image does not hold it (covered by the snapshot, or past the end)
+   */
+  public LogEntry entry(long index) {
+    if (index <= baseIndex() || index > lastIndex()) {
+      throw new IllegalStateException("entry " + index + " is not held (" + (baseIndex() + 1) + ".." + lastIndex() + ")");
+    }
+    return entries.get((int) (index - baseIndex() - 1));
+  }
+
   /** The index of the last entry (the snapshot's when no entry follows it; 0 when empty). */
   public long lastIndex() {
     return baseIndex() + entries.size();

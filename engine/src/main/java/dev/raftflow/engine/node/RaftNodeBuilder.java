@@ -157,6 +157,7 @@ public final class RaftNodeBuilder {
     PersistentState restored = store.load();
     RaftCore core = new RaftCore(id, members, options, random != null ? random : new Random(), restored, appliedIndex);
     core.stageSnapshotsWith(store.snapshotStaging()); // a snapshot received goes where the store keeps them
+    core.readEntriesBackThrough(store.entryReader()); // applied entries may stay in the store only
     NodeCounters counters = new NodeCounters();
     NodeLoop loop = new NodeLoop(id, options, transport, store, core, scheduler != null ? scheduler : owned, owned,
         counters, nanoClock, hostTicked, hostLoop);

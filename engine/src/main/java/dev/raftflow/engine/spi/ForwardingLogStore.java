@@ -28,6 +28,11 @@ public abstract class ForwardingLogStore implements LogStore {
   }
 
   @Override
+  public EntryReader entryReader() {
+    return delegate.entryReader();
+  }
+
+  @Override
   public SnapshotStaging snapshotStaging() {
     return delegate.snapshotStaging();
   }

@@ -38,6 +38,15 @@ public interface LogStore extends AutoCloseable {
     return SnapshotStaging.inMemory();
   }
 
+  /**
+   * Reads back the entries this store holds ({@link EntryReader}), or null when it cannot: the node
+   * then keeps every entry since its snapshot in memory. Called once, after {@link #load()}.
+   * Default: null.
+   */
+  default EntryReader entryReader() {
+    return null;
+  }
+
   /** Makes {@code write} durable; the future completes when it is. */
   CompletableFuture<Void> write(LogWrite write);
 

@@ -15,9 +15,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The log with its recovered entries left in the store behaves exactly as the log loaded into memory:
- * the same random operations on both give the same answers, and the store is read only for entries
- * actually needed.
+ * The log with its recovered entries left in the store, and entries released to it, behaves exactly
+ * as the log loaded into memory: the same random operations on both give the same answers, and the
+ * store is read only for entries actually needed.
  */
 class RaftLogTest {
 
@@ -77,7 +77,7 @@ class RaftLogTest {
 
   @Test
   void theSameOperationsGiveTheSameLogWithTheEntriesLeftInTheStore() {
-    for (long seed = 1; seed <= 300; seed++) {
+    for (long seed = 1; seed <= 600; seed++) {
       Random r = new Random(seed);
       long base = r.nextInt(3) == 0 ? 0 : r.nextInt(50);
       Snapshot snap = base == 0 ? null : new Snapshot(base, 1, Membership.ofVoters(List.of("a")), new byte[0]);
@@ -85,10 +85,19 @@ class RaftLogTest {
       FakeStored store = new FakeStored(base + 1, recovered);
       RaftLog lazy = new RaftLog(snap, new StoredEntryList(store));
       RaftLog eager = new RaftLog(snap, recovered);
+      boolean releasing = seed % 2 == 0;
+      if (releasing) { // the store holds what the log holds (every write reaches it) less what it dropped
+        lazy.readBackThrough(index -> {
+          if (index <= store.droppedUpTo) {
+            throw new IllegalStateException("entry " + index + " was dropped by a snapshot");
+          }
+          return eager.entry(index);
+        });
+      }
       assertThat(store.reads).isZero();
       for (int step = 0; step < 80; step++) {
         long last = eager.lastIndex();
-        switch (r.nextInt(6)) {
+        switch (r.nextInt(7)) {
           case 0, 1 -> {
             for (LogEntry e : randomEntries(r, last + 1, 1 + r.nextInt(5), Math.max(1, eager.lastTerm()))) {
               lazy.append(e);
@@ -112,6 +121,18 @@ class RaftLogTest {
             long upTo = eager.baseIndex() + r.nextInt((int) (last - eager.baseIndex() + 2));
             lazy.materializeUpTo(upTo);
             store.droppedUpTo = Math.max(store.droppedUpTo, upTo); // the store may drop them now
+          }
+          case 5 -> {
+            // as the member does: only while nothing at or below the dropped snapshot would go
+            if (releasing && lazy.storedLastIndex() >= store.droppedUpTo) {
+              long inMemory = lazy.inMemoryCount();
+              long upTo = eager.baseIndex() + r.nextInt((int) (last - eager.baseIndex() + 2));
+              lazy.releaseUpTo(upTo);
+              assertThat(lazy.inMemoryCount()).isLessThanOrEqualTo(inMemory);
+              if (upTo > lazy.baseIndex() && upTo <= last) {
+                assertThat(lazy.storedLastIndex()).isGreaterThanOrEqualTo(upTo);
+              }
+            }
           }
           default -> {
             if (r.nextInt(10) == 0) {
@@ -171,5 +192,37 @@ class RaftLogTest {
     assertThat(log.entry(8_991)).isEqualTo(recovered.get(8_990));
     assertThat(log.entry(9_001)).isEqualTo(recovered.get(9_000));
     assertThatThrownBy(() -> log.entry(8_990)).isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void releasedEntriesLeaveMemoryAndReadBackTheSame() {
+    Random r = new Random(7);
+    List<LogEntry> written = randomEntries(r, 1, 1_000, 1);
+    int[] reads = new int[1];
+    RaftLog log = new RaftLog(null, List.of());
+    log.readBackThrough(index -> {
+      reads[0]++;
+      return written.get((int) index - 1);
+    });
+    written.forEach(log::append);
+    log.releaseUpTo(900);
+    assertThat(log.inMemoryCount()).isEqualTo(100);
+    assertThat(log.storedCount()).isEqualTo(900);
+    assertThat(log.termAt(450)).isEqualTo(written.get(449).term());
+    assertThat(reads[0]).as("terms come without reading entries").isZero();
+    assertThat(log.slice(890, 20, Long.MAX_VALUE)).isEqualTo(written.subList(889, 909));
+    assertThat(reads[0]).isEqualTo(11);
+    log.releaseUpTo(2_000); // never past the end
+    assertThat(log.inMemoryCount()).isZero();
+    assertThat(log.lastIndex()).isEqualTo(1_000);
+  }
+
+  @Test
+  void withoutAReaderNothingIsReleased() {
+    RaftLog log = new RaftLog(null, List.of());
+    randomEntries(new Random(8), 1, 50, 1).forEach(log::append);
+    log.releaseUpTo(40);
+    assertThat(log.inMemoryCount()).isEqualTo(50);
+    assertThat(log.storedCount()).isZero();
   }
 }

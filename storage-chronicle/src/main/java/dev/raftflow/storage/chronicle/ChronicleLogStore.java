@@ -1,6 +1,7 @@
 package dev.raftflow.storage.chronicle;
 
 import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.spi.EntryReader;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
@@ -302,6 +303,12 @@ public final class ChronicleLogStore implements LogStore {
    * @throws IndexOutOfBoundsException if the log does not hold {@code index}
    * @throws IllegalStateException if the store is not loaded or closed, or the entry is damaged
    */
+  /** Reads entries back with {@link #read(long)}: a node keeps only its recent entries in memory. */
+  @Override
+  public EntryReader entryReader() {
+    return this::read;
+  }
+
   public LogEntry read(long index) {
     QueueLog log = queueLog;
     if (log == null) {

@@ -1,6 +1,7 @@
 package dev.raftflow.storage.chronicle;
 
 import dev.raftflow.engine.message.LogEntry;
+import dev.raftflow.engine.spi.EntryReader;
 import dev.raftflow.engine.spi.LogStore;
 import dev.raftflow.engine.spi.LogWrite;
 import dev.raftflow.engine.spi.PersistentState;
@@ -130,6 +131,15 @@ final class HostGroupStore implements LogStore {
    *
    * @throws IndexOutOfBoundsException if the group's log does not hold {@code index}
    */
+  /**
+   * Reads entries back with {@link #read(long)} (under the shared queue's lock, which a round's
+   * appends hold too): a node keeps only its recent entries in memory.
+   */
+  @Override
+  public EntryReader entryReader() {
+    return this::read;
+  }
+
   LogEntry read(long index) {
     return group.read(index, () -> group.describe() + " is " + state.name().toLowerCase());
   }

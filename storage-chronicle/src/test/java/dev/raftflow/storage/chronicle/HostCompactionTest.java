@@ -105,7 +105,7 @@ class HostCompactionTest {
       for (String g : List.of("busy", "idle", "small")) { // reads see the copies
         HostGroupStore s = (HostGroupStore) (g.equals("busy") ? busy : g.equals("idle") ? idle : small);
         for (var e : models.get(g).load().entries()) {
-          StoreAssertions.assertSameEntry(s.read(e.index()), e, g + " read after rewrite");
+          StoreAssertions.assertSameEntry(s.entryReader().read(e.index()), e, g + " read after rewrite");
         }
       }
     }
