@@ -50,7 +50,7 @@ final class RaftLog {
         throw new IllegalStateException("restored log is not consecutive: expected index " + (baseIndex + 1)
             + ", got " + s.firstIndex());
       }
-      stored = StoredRegion.recovered(s, null);
+      stored = StoredRegion.recovered(s);
       storedLast = s.lastIndex();
       return;
     }
@@ -99,7 +99,7 @@ final class RaftLog {
     return storedLast;
   }
 
-  /** From now on, entries can be {@link #releaseUpTo released} to the store, which reads them back through {@code r}. */
+  /** From now on, entries may be {@link #releaseUpTo released} to the store, read back through {@code r}. */
   void readBackThrough(EntryReader r) {
     reader = r;
     if (stored != null) {

@@ -32,9 +32,9 @@ final class StoredRegion {
     this.last = recoveredLast;
   }
 
-  /** The store's recovered entries, read through {@code reader} once entries are released after them. */
-  static StoredRegion recovered(StoredEntries recovered, EntryReader reader) {
-    return new StoredRegion(recovered, recovered.lastIndex(), reader);
+  /** The store's recovered entries; entries released after them need {@link #withReader}. */
+  static StoredRegion recovered(StoredEntries recovered) {
+    return new StoredRegion(recovered, recovered.lastIndex(), null);
   }
 
   /** An empty region whose first released entry will be {@code after + 1}. */

@@ -97,7 +97,8 @@ public final class PersistentImage {
    */
   public LogEntry entry(long index) {
     if (index <= baseIndex() || index > lastIndex()) {
-      throw new IllegalStateException("entry " + index + " is not held (" + (baseIndex() + 1) + ".." + lastIndex() + ")");
+      throw new IllegalStateException("entry " + index + " is not held (" + (baseIndex() + 1) + ".." + lastIndex()
+          + ")");
     }
     return entries.get((int) (index - baseIndex() - 1));
   }
