@@ -22,6 +22,9 @@ import java.util.List;
  */
 final class DurabilityGate {
 
+  /** Election timeouts after which a write not reported durable is reported as stalled. */
+  static final int STALL_TIMEOUTS = 10;
+
   /** A write handed out: what becomes durable with it. */
   record Pending(long seq, long lastIndex, long lastTerm, boolean hardState) {}
 
@@ -102,6 +105,17 @@ final class DurabilityGate {
     List<Message> out = released;
     released = new ArrayList<>();
     return out;
+  }
+
+  /**
+   * One tick: reports to {@code out}, once, a write pending for {@value #STALL_TIMEOUTS} election
+   * timeouts of {@code electionTicks} ({@link Outcome.WriteStalled}).
+   */
+  void tick(int electionTicks, Outputs out) {
+    long stalled = tick(STALL_TIMEOUTS * electionTicks);
+    if (stalled > 0) {
+      out.report(new Outcome.WriteStalled(stalled, STALL_TIMEOUTS * electionTicks));
+    }
   }
 
   /**

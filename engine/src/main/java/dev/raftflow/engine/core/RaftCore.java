@@ -37,9 +37,6 @@ import java.util.Random;
  */
 public final class RaftCore {
 
-  /** Election timeouts after which a write not reported durable is reported as stalled. */
-  private static final int WRITE_STALL_TIMEOUTS = 10;
-
   private final String id;
   private final RaftOptions options;
   private final Outputs out = new Outputs();
@@ -92,10 +89,7 @@ public final class RaftCore {
     this.quiescence = new Quiescence(options.quiesce(), options.electionTicks());
   }
 
-  /**
-   * Leaves applied, durable entries beyond {@link RaftOptions#logEntriesInMemory()} in the log store,
-   * read back through {@code reader} (null: all stay in memory). Call before any input.
-   */
+  /** Reads entries back through {@code reader} once {@link RaftOptions#logEntriesInMemory()} releases them (null: never). */
   public void readEntriesBackThrough(dev.raftflow.engine.spi.EntryReader reader) {
     log.readBackThrough(reader, options.logEntriesInMemory()); // null, or all kept in memory: nothing to do
   }
@@ -109,10 +103,7 @@ public final class RaftCore {
     }
     elections.clockTicked();
     transfer.tick(role == Role.LEADER, options.electionTicks());
-    long stalled = gate.tick(WRITE_STALL_TIMEOUTS * options.electionTicks());
-    if (stalled > 0) {
-      out.report(new Outcome.WriteStalled(stalled, WRITE_STALL_TIMEOUTS * options.electionTicks()));
-    }
+    gate.tick(options.electionTicks(), out); // reports a write the store holds up
     if (role != Role.LEADER) {
       behind.tick();
       followerReads.tick(options.electionTicks(), out);
